@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: BSD-3-Clause
+#include "bioforest/core/version.hpp"
+
+#include <hwy/targets.h>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#ifndef BIOFOREST_VERSION
+#define BIOFOREST_VERSION "0.0.0"
+#endif
+#ifndef BIOFOREST_BUILD_TYPE
+#define BIOFOREST_BUILD_TYPE "unknown"
+#endif
+
+namespace bioforest {
+
+const char* version() { return BIOFOREST_VERSION; }
+
+std::string build_info() {
+  std::string s;
+  s += "compiler: " __VERSION__ "\n";
+  s += "build type: " BIOFOREST_BUILD_TYPE "\n";
+#ifdef _OPENMP
+  s += "openmp: " + std::to_string(_OPENMP) + "\n";
+#else
+  s += "openmp: off\n";
+#endif
+  s += "simd targets (runtime dispatch):";
+  for (auto t : hwy::SupportedAndGeneratedTargets()) s += std::string(" ") + hwy::TargetName(t);
+  s += "\n";
+  return s;
+}
+
+}  // namespace bioforest

@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: BSD-3-Clause
+#include "test_support.hpp"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <filesystem>
+
+namespace fs = std::filesystem;
+
+namespace bioforest::test {
+
+std::string test_data(const std::string& name) {
+  return std::string(BIOFOREST_SOURCE_DIR) + "/tests/data/" + name;
+}
+
+std::optional<std::string> shared_data(const std::string& relative) {
+  const char* env = std::getenv("BIOFOREST_SHARED");
+  const std::string root = env && *env ? env : std::string(BIOFOREST_SOURCE_DIR) + "/../shared";
+  const std::string p = root + "/" + relative;
+  if (fs::exists(p)) return p;
+  return std::nullopt;
+}
+
+TempDir::TempDir() {
+  static std::atomic<int> counter{0};
+  path_ = (fs::temp_directory_path() / ("bioforest-test-" + std::to_string(getpid()) + "-" +
+                                         std::to_string(counter++)))
+              .string();
+  fs::remove_all(path_);
+  fs::create_directories(path_);
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  fs::remove_all(path_, ec);
+}
+
+}  // namespace bioforest::test

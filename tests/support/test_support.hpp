@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: BSD-3-Clause
+#pragma once
+// Shared helpers for the unit tests: where test data lives and scratch folders.
+
+#include <optional>
+#include <string>
+
+namespace bioforest::test {
+
+/// tests/data/<name> in the source tree.
+std::string test_data(const std::string& name);
+
+/// ../shared/<relative> (or $BIOFOREST_SHARED/<relative>) if it exists, else nullopt: tests
+/// that need it skip, saying so (WARN), where the shared folder is absent.
+std::optional<std::string> shared_data(const std::string& relative);
+
+/// A fresh folder under the system temp dir, removed with everything in it on destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+  std::string file(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+}  // namespace bioforest::test
+
+/// Use at the top of a test that reads ../shared: skips (with a warning) if it is absent.
+#define BIOFOREST_REQUIRE_SHARED(var, rel)                                        \
+  auto var##_opt = ::bioforest::test::shared_data(rel);                           \
+  if (!var##_opt) {                                                               \
+    WARN("skipped: ../shared/" << rel << " is absent (set BIOFOREST_SHARED)");    \
+    return;                                                                       \
+  }                                                                               \
+  const std::string var = *var##_opt
