@@ -35,8 +35,8 @@ std::string version_text(const std::string& tool) {
   return s;
 }
 
-int exit_code_for(const Error& e) {
-  switch (e.category()) {
+int exit_code_for(ErrorCategory category) {
+  switch (category) {
     case ErrorCategory::usage: return kUsage;
     case ErrorCategory::cancelled:
       return cancel_flag().load() == SIGTERM ? kTerminated : kInterrupted;
@@ -106,6 +106,20 @@ void Tool::add_example(const std::string& command, const std::string& what) {
   examples_.push_back("  # " + what + "\n  " + command + "\n");
 }
 
+int finish_batch(Tool& tool, const std::vector<BatchFailure>& failures, std::size_t total) {
+  auto& list = tool.summary()["failures"] = nlohmann::ordered_json::array();
+  for (const auto& f : failures) {
+    logger().error("{}", f.message);
+    list.push_back({{"input", f.input}, {"error", f.message}});
+  }
+  if (failures.empty()) return kSuccess;
+  if (failures.size() < total) {
+    logger().error("{} of {} inputs failed; the others were processed", failures.size(), total);
+    return kPartial;
+  }
+  return exit_code_for(failures.front().category);
+}
+
 std::string quoted_command_line(int argc, char** argv) {
   std::string s;
   for (int i = 0; i < argc; ++i) {
@@ -159,7 +173,7 @@ int Tool::run(int argc, char** argv, const std::function<int()>& body) {
     code = body();
   } catch (const Error& e) {
     logger().error("{}", e.what());
-    code = exit_code_for(e);
+    code = exit_code_for(e.category());
   } catch (const std::bad_alloc&) {
     logger().error("out of memory (lower --ram-mb or ask the scheduler for more memory)");
     code = kFailure;

@@ -13,6 +13,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "bioforest/core/batch.hpp"
 #include "bioforest/core/run_context.hpp"
 
 namespace bioforest::cli {
@@ -70,6 +71,11 @@ class Tool {
 /// Adds --threads, --ram-mb, --log-level, -q/--quiet, --overwrite, --summary-json and
 /// --version to `app` (Tool's constructor calls it; tools never need to).
 void add_standard_options(CLI::App& app, StandardOptions& options, const std::string& tool);
+
+/// Ends a batch: logs each failure on stderr (one line each), lists them in the summary,
+/// and returns 0 if none failed, 3 if some failed, or the first failure's own code (1 or 2)
+/// if every input failed.
+int finish_batch(Tool& tool, const std::vector<BatchFailure>& failures, std::size_t total);
 
 /// The shell-quoted command line, for provenance and logs.
 std::string quoted_command_line(int argc, char** argv);
