@@ -1,0 +1,48 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Suite-wide conventions (samtools' test_usage): every tool prints usage on --help, its
+version on --version, exits 2 on an unknown flag, and suggests the dashed spelling for an
+ilastik-style underscore flag."""
+from clitest import expect_error, expect_ok, main, run, tools
+
+EXPECTED = {"imginfo", "imgconvert"}
+
+
+def test_expected_tools_are_built():
+    missing = EXPECTED - set(tools())
+    assert not missing, f"tools not built: {missing}"
+
+
+def test_help_prints_usage_on_stdout():
+    for t in tools():
+        r = expect_ok(run(t, "--help"))
+        assert "Usage" in r.out or "usage" in r.out.lower(), f"{t}: {r!r}"
+        assert "--threads" in r.out and "--overwrite" in r.out, f"{t} lacks standard options"
+        assert r.err == "", f"{t}: --help wrote to stderr: {r.err}"
+
+
+def test_version():
+    for t in tools():
+        r = expect_ok(run(t, "--version"))
+        assert r.out.startswith(f"{t} (bioforest) "), f"{t}: {r!r}"
+
+
+def test_unknown_flag_exits_2():
+    for t in tools():
+        r = expect_error(run(t, "--no-such-flag"), 2, "--no-such-flag")
+        assert f"Try '{t} --help'" in r.err
+
+
+def test_underscore_flag_suggests_dashes():
+    for t in tools():
+        r = expect_error(run(t, "--no_such_flag"), 2)
+        assert "did you mean --no-such-flag?" in r.err, f"{t}: {r!r}"
+
+
+def test_bad_standard_option_values_exit_2():
+    for t in tools():
+        expect_error(run(t, "--threads", "0"), 2, "--threads")
+        expect_error(run(t, "--threads", "abc"), 2)
+
+
+if __name__ == "__main__":
+    main()
