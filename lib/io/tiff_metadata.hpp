@@ -38,8 +38,7 @@ StackLayout parse_imagej_description(std::string_view description);
 
 /// An ImageJ hyperstack description for c x z x t planes, with the display range if given and
 /// the exact axes under bioforest's own key (ImageJ ignores keys it does not know).
-std::string make_imagej_description(std::size_t c, std::size_t z, std::size_t t,
-                                    const Axes& axes,
+std::string make_imagej_description(std::size_t c, std::size_t z, std::size_t t, const Axes& axes,
                                     const std::optional<std::pair<double, double>>& range);
 
 // ---- OME-XML -------------------------------------------------------------------------
@@ -56,7 +55,7 @@ StackLayout parse_ome_xml(std::string_view xml, std::size_t samples_per_pixel,
 
 /// An OME-XML document for an image of t x z x c planes of y x x pixels stored as one plane
 /// per IFD in XYCZT order, starting at IFD 0.
-std::string make_ome_xml(std::size_t x, std::size_t y, std::size_t z, std::size_t c,
-                         std::size_t t, DType dtype, const std::string& name);
+std::string make_ome_xml(std::size_t x, std::size_t y, std::size_t z, std::size_t c, std::size_t t,
+                         DType dtype, const std::string& name);
 
 }  // namespace bioforest::io::detail

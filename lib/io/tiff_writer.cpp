@@ -1,0 +1,288 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// Writing TIFF as an ImageJ hyperstack (or OME-TIFF): one single-sample page per (t, z, c)
+// plane in ImageJ's XYCZT order (c fastest, then z, then t), so FIJI opens the file with the
+// right axes and our reader reads back the same axes.
+//
+// TIFF pages are written in order and cannot be revisited block by block, so the writer keeps
+// the whole image in memory and writes the file in commit(). Data larger than RAM belongs in
+// HDF5, which is block-addressable.
+//
+// ImageJ itself only holds uint8, uint16 and float32 hyperstacks. Other dtypes are still
+// written with their own TIFF sample format and the same description: FIJI's reader opens
+// int8/int16/int32/uint32/float64 pages by converting them, tifffile and bioforest read them
+// exactly.
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdint>
+#include <cstring>
+#include <filesystem>
+
+#include "backends.hpp"
+#include "bioforest/core/error.hpp"
+#include "bioforest/core/log.hpp"
+#include "bioforest/core/version.hpp"
+#include "bioforest/io/atomic_output.hpp"
+#include "canonical_view.hpp"
+#include "tiff_handle.hpp"
+#include "tiff_metadata.hpp"
+
+namespace bioforest::io::detail {
+
+namespace {
+
+// Classic TIFF addresses 4 GiB; keep a margin for IFDs and the description.
+constexpr double kClassicTiffLimit = 3.9e9;
+// Strips of about this many bytes: small enough for region reads, large enough to compress.
+constexpr std::size_t kStripBytes = 64 * 1024;
+
+std::uint16_t parse_compression(const std::string& name, const std::string& path) {
+  std::string n = name;
+  std::transform(n.begin(), n.end(), n.begin(), [](unsigned char c) { return std::tolower(c); });
+  if (n.empty() || n == "none") return COMPRESSION_NONE;
+  if (n == "lzw") return COMPRESSION_LZW;
+  if (n == "packbits") return COMPRESSION_PACKBITS;
+  // HDF5's spellings mean the same zlib stream; accept them so one flag serves both formats.
+  if (n == "deflate" || n == "zlib" || n == "zip" || n.rfind("gzip", 0) == 0)
+    return COMPRESSION_ADOBE_DEFLATE;
+  throw_usage("unknown TIFF compression '" + name + "' (expected none, lzw, deflate or packbits)",
+              path);
+}
+
+std::uint16_t sample_format(DType t) {
+  if (dtype_is_float(t)) return SAMPLEFORMAT_IEEEFP;
+  return dtype_is_signed(t) ? SAMPLEFORMAT_INT : SAMPLEFORMAT_UINT;
+}
+
+std::uint32_t round_up_16(std::size_t n) {
+  return static_cast<std::uint32_t>(std::max<std::size_t>(16, (n + 15) / 16 * 16));
+}
+
+// Owns a file descriptor until release; closes it (unchecked) on the error path.
+class FdGuard {
+ public:
+  explicit FdGuard(int fd) : fd_(fd) {}
+  ~FdGuard() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  FdGuard(const FdGuard&) = delete;
+  FdGuard& operator=(const FdGuard&) = delete;
+  int get() const { return fd_; }
+  int release() { return std::exchange(fd_, -1); }
+
+ private:
+  int fd_;
+};
+
+// Copies rows [y0, y1) x columns [x0, x1) of plane (t, z, c) into dst (row stride in elements).
+template <class T>
+void gather(const T* src, const CanonicalView& v, std::size_t t, std::size_t z, std::size_t c,
+            std::size_t y0, std::size_t y1, std::size_t x0, std::size_t x1, T* dst,
+            std::size_t dst_stride) {
+  const std::size_t sx = v.stride[3], n = x1 - x0;
+  for (std::size_t y = y0; y < y1; ++y) {
+    const T* s = src + v.offset(t, z, y, x0, c);
+    T* d = dst + (y - y0) * dst_stride;
+    if (sx == 1) {
+      std::memcpy(d, s, n * sizeof(T));
+      continue;
+    }
+    for (std::size_t x = 0; x < n; ++x)
+      d[x] = s[x * sx];
+  }
+}
+
+class TiffWriter final : public ImageWriter {
+ public:
+  TiffWriter(const std::string& path, const Shape& shape, DType dtype, const Axes& axes,
+             const WriteOptions& options, std::string format)
+      : ImageWriter(path, shape, dtype, axes),
+        out_(path, options.overwrite),
+        options_(options),
+        format_(std::move(format)),
+        compression_(parse_compression(options.compression, path)),
+        view_(canonical_view(axes, shape)),
+        buffer_(dtype, shape, axes) {
+    choose_tiles();
+  }
+
+  void write(const Image& block, const Shape& offset) override {
+    if (block.axes() != axes_)
+      throw_internal("block axes " + block.axes().str() + " differ from the output's " +
+                     axes_.str());
+    buffer_.paste(block, offset);
+  }
+
+  void commit() override;
+
+ private:
+  void choose_tiles();
+  bool want_bigtiff() const;
+  std::string description() const;
+  void set_page_tags(TIFF* tif, bool first_page) const;
+  void write_page(TiffHandle& h, std::size_t t, std::size_t z, std::size_t c);
+  void write_strips(TiffHandle& h, std::size_t t, std::size_t z, std::size_t c);
+  void write_tiles(TiffHandle& h, std::size_t t, std::size_t z, std::size_t c);
+
+  AtomicOutput out_;
+  WriteOptions options_;
+  std::string format_;
+  std::uint16_t compression_;
+  CanonicalView view_;
+  Image buffer_;
+  std::uint32_t tile_w_ = 0, tile_h_ = 0;  // 0: strips
+  std::vector<std::byte> scratch_;
+};
+
+// Tiles only on request (options.chunks in the image's axes): ImageJ's own reader does not
+// read tiled TIFF, FIJI's Bio-Formats does. TIFF tiles are multiples of 16.
+void TiffWriter::choose_tiles() {
+  if (options_.chunks.size() != shape_.size() || !axes_.has('y') || !axes_.has('x')) return;
+  const std::size_t cy = options_.chunks[axes_.index('y')];
+  const std::size_t cx = options_.chunks[axes_.index('x')];
+  if (cy == 0 || cx == 0) return;
+  tile_h_ = round_up_16(cy);
+  tile_w_ = round_up_16(cx);
+  if (tile_h_ != cy || tile_w_ != cx)
+    logger().debug("{}: TIFF tiles are multiples of 16; using {}x{}", path_, tile_h_, tile_w_);
+}
+
+bool TiffWriter::want_bigtiff() const {
+  const double bytes = static_cast<double>(buffer_.bytes());
+  return options_.bigtiff || bytes > kClassicTiffLimit;
+}
+
+std::string TiffWriter::description() const {
+  const auto& e = view_.extent;
+  if (format_ == "ome-tiff")
+    return make_ome_xml(e[3], e[2], e[1], e[4], e[0], dtype_,
+                        std::filesystem::path(path_).filename().string());
+  return make_imagej_description(e[4], e[1], e[0], axes_.canonical(), options_.drange);
+}
+
+void TiffWriter::set_page_tags(TIFF* tif, bool first_page) const {
+  const auto& e = view_.extent;
+  TIFFSetField(tif, TIFFTAG_IMAGEWIDTH, static_cast<std::uint32_t>(e[3]));
+  TIFFSetField(tif, TIFFTAG_IMAGELENGTH, static_cast<std::uint32_t>(e[2]));
+  TIFFSetField(tif, TIFFTAG_BITSPERSAMPLE, static_cast<std::uint16_t>(8 * dtype_size(dtype_)));
+  TIFFSetField(tif, TIFFTAG_SAMPLEFORMAT, sample_format(dtype_));
+  TIFFSetField(tif, TIFFTAG_SAMPLESPERPIXEL, static_cast<std::uint16_t>(1));
+  TIFFSetField(tif, TIFFTAG_PHOTOMETRIC, PHOTOMETRIC_MINISBLACK);
+  TIFFSetField(tif, TIFFTAG_PLANARCONFIG, PLANARCONFIG_CONTIG);
+  TIFFSetField(tif, TIFFTAG_COMPRESSION, compression_);
+  if (tile_w_) {
+    TIFFSetField(tif, TIFFTAG_TILEWIDTH, tile_w_);
+    TIFFSetField(tif, TIFFTAG_TILELENGTH, tile_h_);
+  } else {
+    const std::size_t row = e[3] * dtype_size(dtype_);
+    const std::size_t rows = std::clamp<std::size_t>(kStripBytes / row, 1, e[2]);
+    TIFFSetField(tif, TIFFTAG_ROWSPERSTRIP, static_cast<std::uint32_t>(rows));
+  }
+  if (first_page) {
+    // ImageJ and OME both read their metadata from the first IFD only.
+    TIFFSetField(tif, TIFFTAG_IMAGEDESCRIPTION, description().c_str());
+    TIFFSetField(tif, TIFFTAG_SOFTWARE, (std::string("bioforest ") + version()).c_str());
+  }
+}
+
+void TiffWriter::write_strips(TiffHandle& h, std::size_t t, std::size_t z, std::size_t c) {
+  TIFF* tif = h.get();
+  const std::size_t height = view_.extent[2], width = view_.extent[3];
+  std::uint32_t rows = 1;
+  TIFFGetField(tif, TIFFTAG_ROWSPERSTRIP, &rows);
+  const std::size_t es = dtype_size(dtype_);
+  scratch_.resize(std::size_t(rows) * width * es);
+  for (std::size_t y0 = 0; y0 < height; y0 += rows) {
+    const std::size_t y1 = std::min<std::size_t>(y0 + rows, height);
+    buffer_.visit([&](const auto& a) {
+      using T = typename std::decay_t<decltype(a)>::value_type;
+      gather(a.data(), view_, t, z, c, y0, y1, 0, width, reinterpret_cast<T*>(scratch_.data()),
+             width);
+    });
+    const auto strip = TIFFComputeStrip(tif, static_cast<std::uint32_t>(y0), 0);
+    if (TIFFWriteEncodedStrip(tif, strip, scratch_.data(),
+                              static_cast<tmsize_t>((y1 - y0) * width * es)) < 0)
+      h.fail(ErrorCategory::output,
+             "cannot write strip " + std::to_string(strip) + " (disk full?)");
+  }
+}
+
+void TiffWriter::write_tiles(TiffHandle& h, std::size_t t, std::size_t z, std::size_t c) {
+  TIFF* tif = h.get();
+  const std::size_t height = view_.extent[2], width = view_.extent[3];
+  const std::size_t es = dtype_size(dtype_);
+  scratch_.resize(std::size_t(tile_w_) * tile_h_ * es);
+  for (std::size_t y0 = 0; y0 < height; y0 += tile_h_)
+    for (std::size_t x0 = 0; x0 < width; x0 += tile_w_) {
+      // Edge tiles are padded with zeros (their pixels beyond the image are never read).
+      std::fill(scratch_.begin(), scratch_.end(), std::byte{0});
+      const std::size_t y1 = std::min<std::size_t>(y0 + tile_h_, height);
+      const std::size_t x1 = std::min<std::size_t>(x0 + tile_w_, width);
+      buffer_.visit([&](const auto& a) {
+        using T = typename std::decay_t<decltype(a)>::value_type;
+        gather(a.data(), view_, t, z, c, y0, y1, x0, x1, reinterpret_cast<T*>(scratch_.data()),
+               tile_w_);
+      });
+      const auto tile = TIFFComputeTile(tif, static_cast<std::uint32_t>(x0),
+                                        static_cast<std::uint32_t>(y0), 0, 0);
+      if (TIFFWriteEncodedTile(tif, tile, scratch_.data(), static_cast<tmsize_t>(scratch_.size())) <
+          0)
+        h.fail(ErrorCategory::output,
+               "cannot write tile " + std::to_string(tile) + " (disk full?)");
+    }
+}
+
+void TiffWriter::write_page(TiffHandle& h, std::size_t t, std::size_t z, std::size_t c) {
+  const bool first = t == 0 && z == 0 && c == 0;
+  set_page_tags(h.get(), first);
+  if (tile_w_)
+    write_tiles(h, t, z, c);
+  else
+    write_strips(h, t, z, c);
+  if (!TIFFWriteDirectory(h.get()) || h.has_error())
+    h.fail(ErrorCategory::output, "cannot write page t=" + std::to_string(t) +
+                                      " z=" + std::to_string(z) + " c=" + std::to_string(c) +
+                                      " (disk full?)");
+}
+
+void TiffWriter::commit() {
+  if (out_.committed()) return;
+  const std::string& temp = out_.temp_path();
+  FdGuard fd(::open(temp.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0666));
+  if (fd.get() < 0)
+    throw_output(path_, std::string("cannot create the temporary file: ") + std::strerror(errno));
+  // libtiff closes its descriptor without reporting errors; a duplicate lets us fsync and
+  // close the file ourselves and see deferred write errors (full disk, quota, NFS).
+  const int lib_fd = ::dup(fd.get());
+  if (lib_fd < 0) throw_output(path_, std::string("dup failed: ") + std::strerror(errno));
+  TiffHandle h = TiffHandle::open_write(lib_fd, path_, want_bigtiff());
+  const auto& e = view_.extent;
+  for (std::size_t t = 0; t < e[0]; ++t)
+    for (std::size_t z = 0; z < e[1]; ++z)
+      for (std::size_t c = 0; c < e[4]; ++c)
+        write_page(h, t, z, c);
+  h.close();
+  if (::fsync(fd.get()) != 0)
+    throw_output(path_, std::string("cannot write the file: ") + std::strerror(errno));
+  if (::close(fd.release()) != 0)
+    throw_output(path_, std::string("cannot close the file: ") + std::strerror(errno));
+  out_.commit();
+}
+
+}  // namespace
+
+std::unique_ptr<ImageWriter> create_tiff(const std::string& path, const Shape& shape, DType dtype,
+                                         const Axes& axes, const WriteOptions& options,
+                                         const std::string& format) {
+  for (std::size_t n : shape)
+    if (n == 0) throw_usage("cannot write an empty image (shape " + shape_str(shape) + ")", path);
+  const CanonicalView v = canonical_view(axes, shape);
+  if (v.extent[2] > UINT32_MAX || v.extent[3] > UINT32_MAX)
+    throw_usage("TIFF pages hold at most 2^32-1 rows and columns", path);
+  return std::make_unique<TiffWriter>(path, shape, dtype, axes, options, format);
+}
+
+}  // namespace bioforest::io::detail
