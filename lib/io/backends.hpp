@@ -18,6 +18,8 @@ std::unique_ptr<ImageReader> open_tiff(const std::string& file);
 std::unique_ptr<ImageReader> open_hdf5(const std::string& file, const std::string& dataset);
 std::unique_ptr<ImageReader> open_png(const std::string& file);
 std::unique_ptr<ImageReader> open_jpeg(const std::string& file);
+/// numpy .npy (version 1-3, C or Fortran order, little/big endian, the eight dtypes and bool).
+std::unique_ptr<ImageReader> open_npy(const std::string& file);
 
 // Writers. The dispatcher has resolved the format and checked the target with
 // check_output_path; backends write through an AtomicOutput and commit it in commit().

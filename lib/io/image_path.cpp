@@ -91,6 +91,7 @@ FileFormat format_from_extension(const std::string& file) {
   if (is_hdf5_name(l)) return FileFormat::hdf5;
   if (ends_with(l, ".png")) return FileFormat::png;
   if (ends_with(l, ".jpg") || ends_with(l, ".jpeg")) return FileFormat::jpeg;
+  if (ends_with(l, ".npy")) return FileFormat::npy;
   return FileFormat::unknown;
 }
 
@@ -100,6 +101,7 @@ const char* format_name(FileFormat f) {
     case FileFormat::hdf5: return "hdf5";
     case FileFormat::png: return "png";
     case FileFormat::jpeg: return "jpeg";
+    case FileFormat::npy: return "npy";
     case FileFormat::unknown: break;
   }
   return "unknown";

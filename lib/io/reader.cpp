@@ -35,6 +35,7 @@ FileFormat sniff_format(const std::string& file) {
     if (b[0] == 0x89 && b[1] == 'H' && b[2] == 'D' && b[3] == 'F') return FileFormat::hdf5;
     if (b[0] == 0x89 && b[1] == 'P' && b[2] == 'N' && b[3] == 'G') return FileFormat::png;
     if (b[0] == 0xFF && b[1] == 0xD8) return FileFormat::jpeg;
+    if (b[0] == 0x93 && b[1] == 'N' && b[2] == 'U' && b[3] == 'M') return FileFormat::npy;
   }
   return FileFormat::unknown;
 }
@@ -51,9 +52,10 @@ std::unique_ptr<ImageReader> open_single(const ImagePath& p) {
     case FileFormat::hdf5: return detail::open_hdf5(p.file, p.dataset);
     case FileFormat::png: return detail::open_png(p.file);
     case FileFormat::jpeg: return detail::open_jpeg(p.file);
+    case FileFormat::npy: return detail::open_npy(p.file);
     case FileFormat::unknown: break;
   }
-  throw_input(p.file, "unsupported file format (expected TIFF, HDF5, PNG or JPEG)");
+  throw_input(p.file, "unsupported file format (expected TIFF, HDF5, PNG, JPEG or .npy)");
 }
 
 // A glob of 2-D files stacked along z, t or c. Files are opened on demand per read.

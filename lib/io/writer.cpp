@@ -107,6 +107,8 @@ std::string resolve_output_format(const std::string& path, const WriteOptions& o
       case FileFormat::tiff: return is_ome_name(path) ? "ome-tiff" : "tiff";
       case FileFormat::hdf5: return "hdf5";
       case FileFormat::png: return "png";
+      case FileFormat::npy:
+        throw_usage(".npy is read only; write .h5, .tif or .png", path);
       case FileFormat::jpeg:
         throw_usage("JPEG is lossy and not offered for outputs; use .tif, .h5 or .png", path);
       case FileFormat::unknown: break;

@@ -9,7 +9,7 @@
 
 namespace bioforest::io {
 
-enum class FileFormat { tiff, hdf5, png, jpeg, unknown };
+enum class FileFormat { tiff, hdf5, png, jpeg, npy, unknown };
 
 struct ImagePath {
   std::string text;     ///< as given
@@ -24,7 +24,7 @@ struct ImagePath {
 ImagePath parse_image_path(const std::string& text);
 
 /// Format by extension (case-insensitive): .tif/.tiff/.ome.tif/.btf -> tiff; .h5/.hdf5/.hdf/
-/// .he5/.ilp -> hdf5; .png; .jpg/.jpeg.
+/// .he5/.ilp -> hdf5; .png; .jpg/.jpeg; .npy (numpy arrays, read only).
 FileFormat format_from_extension(const std::string& file);
 const char* format_name(FileFormat f);
 

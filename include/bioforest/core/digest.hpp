@@ -1,0 +1,33 @@
+// SPDX-License-Identifier: BSD-3-Clause
+#pragma once
+/// \file
+/// SHA-256 digests (OpenSSL's libcrypto): of specs, models and training data, so a model
+/// records exactly what it was trained on and outputs record what made them.
+
+#include <cstddef>
+#include <memory>
+#include <string>
+
+namespace bioforest {
+
+class Sha256 {
+ public:
+  Sha256();
+  ~Sha256();
+  Sha256(const Sha256&) = delete;
+  Sha256& operator=(const Sha256&) = delete;
+  void update(const void* data, std::size_t bytes);
+  void update(const std::string& text) { update(text.data(), text.size()); }
+  /// Lower-case hex of the digest; the object cannot be updated afterwards.
+  std::string hex();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+std::string sha256_hex(const std::string& text);
+/// Digest of a file's bytes; throws Error{input} if unreadable.
+std::string sha256_file(const std::string& path);
+
+}  // namespace bioforest
