@@ -72,23 +72,34 @@ Handle property_list(hid_t cls) {
 
 hid_t native_type(DType t) {
   switch (t) {
-    case DType::uint8: return H5T_NATIVE_UINT8;
-    case DType::uint16: return H5T_NATIVE_UINT16;
-    case DType::uint32: return H5T_NATIVE_UINT32;
-    case DType::int8: return H5T_NATIVE_INT8;
-    case DType::int16: return H5T_NATIVE_INT16;
-    case DType::int32: return H5T_NATIVE_INT32;
-    case DType::float32: return H5T_NATIVE_FLOAT;
-    case DType::float64: break;
+    case DType::uint8:
+      return H5T_NATIVE_UINT8;
+    case DType::uint16:
+      return H5T_NATIVE_UINT16;
+    case DType::uint32:
+      return H5T_NATIVE_UINT32;
+    case DType::int8:
+      return H5T_NATIVE_INT8;
+    case DType::int16:
+      return H5T_NATIVE_INT16;
+    case DType::int32:
+      return H5T_NATIVE_INT32;
+    case DType::float32:
+      return H5T_NATIVE_FLOAT;
+    case DType::float64:
+      break;
   }
   return H5T_NATIVE_DOUBLE;
 }
 
 template <class T>
 hid_t native_type_of() {
-  if constexpr (std::is_same_v<T, std::int64_t>) return H5T_NATIVE_INT64;
-  else if constexpr (std::is_same_v<T, std::uint64_t>) return H5T_NATIVE_UINT64;
-  else return native_type(dtype_of<T>());
+  if constexpr (std::is_same_v<T, std::int64_t>)
+    return H5T_NATIVE_INT64;
+  else if constexpr (std::is_same_v<T, std::uint64_t>)
+    return H5T_NATIVE_UINT64;
+  else
+    return native_type(dtype_of<T>());
 }
 
 template hid_t native_type_of<std::uint8_t>();
@@ -108,35 +119,52 @@ std::optional<DType> dtype_of_type(hid_t type) {
     case H5T_INTEGER: {
       const bool is_signed = H5Tget_sign(type) == H5T_SGN_2;
       switch (size) {
-        case 1: return is_signed ? DType::int8 : DType::uint8;
-        case 2: return is_signed ? DType::int16 : DType::uint16;
-        case 4: return is_signed ? DType::int32 : DType::uint32;
-        default: return std::nullopt;
+        case 1:
+          return is_signed ? DType::int8 : DType::uint8;
+        case 2:
+          return is_signed ? DType::int16 : DType::uint16;
+        case 4:
+          return is_signed ? DType::int32 : DType::uint32;
+        default:
+          return std::nullopt;
       }
     }
     case H5T_FLOAT:
       if (size == 4) return DType::float32;
       if (size == 8) return DType::float64;
       return std::nullopt;
-    default: return std::nullopt;
+    default:
+      return std::nullopt;
   }
 }
 
 std::string describe_type(hid_t type) {
   const std::string bits = std::to_string(8 * H5Tget_size(type));
   switch (H5Tget_class(type)) {
-    case H5T_INTEGER: return (H5Tget_sign(type) == H5T_SGN_2 ? "int" : "uint") + bits;
-    case H5T_FLOAT: return "float" + bits;
-    case H5T_STRING: return "string";
-    case H5T_ENUM: return H5Tget_nmembers(type) == 2 ? "enum (bool?)" : "enum";
-    case H5T_COMPOUND: return "compound";
-    case H5T_BITFIELD: return "bitfield";
-    case H5T_OPAQUE: return "opaque";
-    case H5T_REFERENCE: return "reference";
-    case H5T_VLEN: return "variable-length sequence";
-    case H5T_ARRAY: return "array";
-    case H5T_TIME: return "time";
-    default: return "unknown";
+    case H5T_INTEGER:
+      return (H5Tget_sign(type) == H5T_SGN_2 ? "int" : "uint") + bits;
+    case H5T_FLOAT:
+      return "float" + bits;
+    case H5T_STRING:
+      return "string";
+    case H5T_ENUM:
+      return H5Tget_nmembers(type) == 2 ? "enum (bool?)" : "enum";
+    case H5T_COMPOUND:
+      return "compound";
+    case H5T_BITFIELD:
+      return "bitfield";
+    case H5T_OPAQUE:
+      return "opaque";
+    case H5T_REFERENCE:
+      return "reference";
+    case H5T_VLEN:
+      return "variable-length sequence";
+    case H5T_ARRAY:
+      return "array";
+    case H5T_TIME:
+      return "time";
+    default:
+      return "unknown";
   }
 }
 

@@ -1,0 +1,475 @@
+// SPDX-License-Identifier: BSD-3-Clause
+#include "hdf5_region.hpp"
+
+#include <omp.h>
+#include <zlib.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstring>
+#include <optional>
+
+#include "hdf5_detail.hpp"
+
+namespace bioforest::h5::detail {
+
+namespace {
+
+constexpr std::size_t kMaxDirectChunkBytes = std::size_t(64) << 20;
+
+std::size_t product(const Shape& s) {
+  std::size_t n = 1;
+  for (auto v : s)
+    n *= v;
+  return n;
+}
+
+// --- moving boxes between C-order buffers --------------------------------------------------
+
+// Copies the box of extent `box` from `src` (an array of src_shape, box starting at
+// src_start) to `dst` (dst_shape, dst_start). Trailing axes that are whole in both arrays
+// are merged first, so a box of whole rows moves with one memcpy.
+void copy_box(const unsigned char* src, const Shape& src_shape, const Shape& src_start,
+              unsigned char* dst, const Shape& dst_shape, const Shape& dst_start, const Shape& box,
+              std::size_t elem) {
+  std::size_t rank = box.size();
+  std::size_t row = box[rank - 1] * elem;
+  std::size_t inner = 1;  // elements per unit step along axis rank-1 after merging
+  while (rank > 1 && box[rank - 1] == src_shape[rank - 1] && box[rank - 1] == dst_shape[rank - 1]) {
+    inner *= box[rank - 1];
+    --rank;
+    row = box[rank - 1] * inner * elem;
+  }
+  // Strides in bytes of the remaining (outer) axes.
+  std::vector<std::size_t> ss(rank), ds(rank);
+  std::size_t sacc = inner * elem, dacc = inner * elem;
+  for (std::size_t d = rank; d-- > 0;) {
+    ss[d] = sacc;
+    ds[d] = dacc;
+    sacc *= src_shape[d];
+    dacc *= dst_shape[d];
+  }
+  const unsigned char* s0 = src;
+  unsigned char* d0 = dst;
+  for (std::size_t d = 0; d < rank; ++d) {
+    s0 += src_start[d] * ss[d];
+    d0 += dst_start[d] * ds[d];
+  }
+  if (rank == 1) {
+    std::memcpy(d0, s0, row);
+    return;
+  }
+  std::vector<std::size_t> idx(rank - 1, 0);
+  while (true) {
+    std::size_t so = 0, dof = 0;
+    for (std::size_t d = 0; d + 1 < rank; ++d) {
+      so += idx[d] * ss[d];
+      dof += idx[d] * ds[d];
+    }
+    std::memcpy(d0 + dof, s0 + so, row);
+    std::size_t d = rank - 1;
+    while (d-- > 0) {
+      if (++idx[d] < box[d]) break;
+      idx[d] = 0;
+      if (d == 0) return;
+    }
+  }
+}
+
+// --- the chunk grid ---------------------------------------------------------------------------
+
+// A chunked dataset whose chunks we may read and write ourselves.
+struct DirectChunks {
+  Shape shape, chunk;
+  std::size_t elem = 0;
+  bool deflate = false;
+  int level = 1;
+  std::vector<unsigned char> fill;  // one element of the fill value
+
+  std::size_t chunk_bytes() const { return product(chunk) * elem; }
+};
+
+Shape dataset_shape(hid_t dset) {
+  Handle space(H5Dget_space(dset), H5Sclose);
+  const int rank = H5Sget_simple_extent_ndims(space.get());
+  std::vector<hsize_t> dims(std::max(rank, 0));
+  if (rank > 0) H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
+  return Shape(dims.begin(), dims.end());
+}
+
+// Nullopt when the dataset is contiguous, filtered by anything but deflate, or stored in a
+// byte order or type that differs from the native `dtype`.
+std::optional<DirectChunks> direct_chunks(hid_t dset, DType dtype) {
+  Handle dcpl(H5Dget_create_plist(dset), H5Pclose);
+  if (!dcpl.valid() || H5Pget_layout(dcpl.get()) != H5D_CHUNKED) return std::nullopt;
+  Handle type(H5Dget_type(dset), H5Tclose);
+  if (H5Tequal(type.get(), native_type(dtype)) <= 0) return std::nullopt;
+  DirectChunks dc;
+  dc.shape = dataset_shape(dset);
+  const int rank = H5Pget_chunk(dcpl.get(), 0, nullptr);
+  if (rank <= 0 || std::size_t(rank) != dc.shape.size()) return std::nullopt;
+  std::vector<hsize_t> ch(rank);
+  H5Pget_chunk(dcpl.get(), rank, ch.data());
+  dc.chunk.assign(ch.begin(), ch.end());
+  dc.elem = dtype_size(dtype);
+  if (dc.chunk_bytes() == 0 || dc.chunk_bytes() > kMaxDirectChunkBytes) return std::nullopt;
+  const int nfilters = H5Pget_nfilters(dcpl.get());
+  if (nfilters > 1) return std::nullopt;
+  if (nfilters == 1) {
+    unsigned flags = 0, cd[8] = {};
+    std::size_t ncd = 8;
+    char name[64];
+    if (H5Pget_filter2(dcpl.get(), 0, &flags, &ncd, cd, sizeof name, name, nullptr) !=
+        H5Z_FILTER_DEFLATE)
+      return std::nullopt;
+    dc.deflate = true;
+    dc.level = ncd > 0 ? int(cd[0]) : 1;
+  }
+  dc.fill.assign(dc.elem, 0);
+  H5D_fill_value_t defined = H5D_FILL_VALUE_UNDEFINED;
+  if (H5Pfill_value_defined(dcpl.get(), &defined) >= 0 && defined != H5D_FILL_VALUE_UNDEFINED)
+    H5Pget_fill_value(dcpl.get(), native_type(dtype), dc.fill.data());
+  H5Eclear2(H5E_DEFAULT);
+  return dc;
+}
+
+// The chunks meeting `roi`, as their logical offsets, in C order of the chunk grid.
+std::vector<Shape> chunks_in(const DirectChunks& dc, const Roi& roi) {
+  const std::size_t rank = dc.shape.size();
+  Shape first(rank), last(rank);
+  for (std::size_t d = 0; d < rank; ++d) {
+    if (roi.stop[d] <= roi.start[d]) return {};
+    first[d] = roi.start[d] / dc.chunk[d];
+    last[d] = (roi.stop[d] - 1) / dc.chunk[d];
+  }
+  std::vector<Shape> out;
+  Shape idx = first;
+  while (true) {
+    Shape off(rank);
+    for (std::size_t d = 0; d < rank; ++d)
+      off[d] = idx[d] * dc.chunk[d];
+    out.push_back(std::move(off));
+    std::size_t d = rank;
+    while (d-- > 0) {
+      if (++idx[d] <= last[d]) break;
+      idx[d] = first[d];
+      if (d == 0) return out;
+    }
+  }
+}
+
+// The part of chunk `off` inside `roi`: box extent, start inside the chunk, start inside roi.
+struct Overlap {
+  Shape box, in_chunk, in_roi;
+};
+Overlap overlap(const DirectChunks& dc, const Shape& off, const Roi& roi) {
+  const std::size_t rank = off.size();
+  Overlap o{Shape(rank), Shape(rank), Shape(rank)};
+  for (std::size_t d = 0; d < rank; ++d) {
+    const std::size_t lo = std::max(off[d], roi.start[d]);
+    const std::size_t hi = std::min(off[d] + dc.chunk[d], roi.stop[d]);
+    o.box[d] = hi - lo;
+    o.in_chunk[d] = lo - off[d];
+    o.in_roi[d] = lo - roi.start[d];
+  }
+  return o;
+}
+
+bool aligned(const DirectChunks& dc, const Roi& roi) {
+  for (std::size_t d = 0; d < dc.shape.size(); ++d) {
+    if (roi.start[d] % dc.chunk[d] != 0) return false;
+    if (roi.stop[d] % dc.chunk[d] != 0 && roi.stop[d] != dc.shape[d]) return false;
+  }
+  return true;
+}
+
+std::vector<hsize_t> hsizes(const Shape& s) {
+  return std::vector<hsize_t>(s.begin(), s.end());
+}
+
+// Records the first failure of a parallel loop; the loop skips work once one is recorded.
+struct FirstError {
+  std::atomic<bool> failed{false};
+  std::optional<Error> error;
+  void set(Error e) {
+#pragma omp critical(bioforest_first_error)
+    if (!error) {
+      error = std::move(e);
+      failed = true;
+    }
+  }
+  void rethrow() {
+    if (error) throw *error;
+  }
+};
+
+std::string chunk_str(const Shape& off) {
+  return shape_str(off);
+}
+
+// --- reading ----------------------------------------------------------------------------------
+
+// One chunk's bytes (decompressed), or false if the chunk was never written.
+bool load_chunk(hid_t dset, const DirectChunks& dc, const Shape& off,
+                std::vector<unsigned char>& packed, std::vector<unsigned char>& raw,
+                const Where& where) {
+  const auto hoff = hsizes(off);
+  std::uint32_t mask = 0;
+  bool present = true;
+  std::string failure;
+#pragma omp critical(bioforest_hdf5)
+  {
+    unsigned fmask = 0;
+    haddr_t addr = HADDR_UNDEF;
+    hsize_t nbytes = 0;
+    if (H5Dget_chunk_info_by_coord(dset, hoff.data(), &fmask, &addr, &nbytes) < 0) {
+      failure = "cannot locate chunk " + chunk_str(off) + ": " + last_error();
+    } else if (addr == HADDR_UNDEF || nbytes == 0) {
+      present = false;
+    } else {
+      packed.resize(nbytes);
+      if (H5Dread_chunk(dset, H5P_DEFAULT, hoff.data(), &mask, packed.data()) < 0)
+        failure = "cannot read chunk " + chunk_str(off) + ": " + last_error();
+    }
+  }
+  if (!failure.empty()) throw Error(ErrorCategory::input, failure, where.file, where.dataset);
+  if (!present) return false;
+  raw.resize(dc.chunk_bytes());
+  if (dc.deflate && !(mask & 1u)) {
+    uLongf len = uLongf(raw.size());
+    const int z = uncompress(raw.data(), &len, packed.data(), uLong(packed.size()));
+    if (z != Z_OK || len != raw.size())
+      throw Error(
+          ErrorCategory::input,
+          "corrupt gzip chunk " + chunk_str(off) + " (zlib: " + (zError(z) ? zError(z) : "?") + ")",
+          where.file, where.dataset);
+  } else {
+    if (packed.size() != raw.size())
+      throw Error(ErrorCategory::input,
+                  "chunk " + chunk_str(off) + " has " + std::to_string(packed.size()) +
+                      " bytes, expected " + std::to_string(raw.size()),
+                  where.file, where.dataset);
+    raw.swap(packed);
+  }
+  return true;
+}
+
+void fill_chunk(const DirectChunks& dc, std::vector<unsigned char>& raw) {
+  raw.resize(dc.chunk_bytes());
+  if (std::all_of(dc.fill.begin(), dc.fill.end(), [](unsigned char b) { return b == 0; })) {
+    std::memset(raw.data(), 0, raw.size());
+    return;
+  }
+  for (std::size_t i = 0; i < raw.size(); i += dc.elem)
+    std::memcpy(raw.data() + i, dc.fill.data(), dc.elem);
+}
+
+void read_direct(hid_t dset, const DirectChunks& dc, const Roi& roi, void* out,
+                 const Where& where) {
+  const auto chunks = chunks_in(dc, roi);
+  const Shape roi_shape = roi.shape();
+  auto* dst = static_cast<unsigned char*>(out);
+  FirstError err;
+  const long n = long(chunks.size());
+#pragma omp parallel if (n > 1)
+  {
+    std::vector<unsigned char> packed, raw;
+#pragma omp for schedule(dynamic, 1)
+    for (long i = 0; i < n; ++i) {
+      if (err.failed) continue;
+      try {
+        const Shape& off = chunks[i];
+        if (!load_chunk(dset, dc, off, packed, raw, where)) fill_chunk(dc, raw);
+        const Overlap o = overlap(dc, off, roi);
+        copy_box(raw.data(), dc.chunk, o.in_chunk, dst, roi_shape, o.in_roi, o.box, dc.elem);
+      } catch (Error& e) {
+        err.set(std::move(e));
+      } catch (std::exception& e) {
+        err.set(Error(ErrorCategory::input, e.what(), where.file, where.dataset));
+      }
+    }
+  }
+  err.rethrow();
+}
+
+// One H5Dread of the hyperslab straight into the caller's buffer.
+void read_hyperslab(hid_t dset, DType dtype, const Roi& roi, void* out, const Where& where) {
+  const auto start = hsizes(roi.start), count = hsizes(roi.shape());
+  Handle fspace = checked(H5Dget_space(dset), H5Sclose, ErrorCategory::input, where.file,
+                          where.dataset, "cannot get the dataspace");
+  Handle mspace;
+  if (count.empty()) {
+    mspace = checked(H5Screate(H5S_SCALAR), H5Sclose, ErrorCategory::input, where.file,
+                     where.dataset, "cannot make a dataspace");
+  } else {
+    check(H5Sselect_hyperslab(fspace.get(), H5S_SELECT_SET, start.data(), nullptr, count.data(),
+                              nullptr),
+          ErrorCategory::input, where.file, where.dataset, "cannot select " + roi.str());
+    mspace = checked(H5Screate_simple(int(count.size()), count.data(), nullptr), H5Sclose,
+                     ErrorCategory::input, where.file, where.dataset, "cannot make a dataspace");
+  }
+  check(H5Dread(dset, native_type(dtype), mspace.get(), fspace.get(), H5P_DEFAULT, out),
+        ErrorCategory::input, where.file, where.dataset, "cannot read " + roi.str());
+}
+
+// --- writing ----------------------------------------------------------------------------------
+
+// Gathers chunk `off` from the block `in` (which covers `roi`, chunk-aligned); edge chunks are
+// padded with zeros up to the full chunk, as HDF5 stores them.
+void gather_chunk(const DirectChunks& dc, const Roi& roi, const unsigned char* in, const Shape& off,
+                  std::vector<unsigned char>& raw) {
+  raw.resize(dc.chunk_bytes());
+  const Overlap o = overlap(dc, off, roi);
+  if (o.box != dc.chunk) std::memset(raw.data(), 0, raw.size());
+  copy_box(in, roi.shape(), o.in_roi, raw.data(), dc.chunk, o.in_chunk, o.box, dc.elem);
+}
+
+void write_direct(hid_t dset, const DirectChunks& dc, const Roi& roi, const void* in,
+                  const Where& where) {
+  const auto chunks = chunks_in(dc, roi);
+  const auto* src = static_cast<const unsigned char*>(in);
+  FirstError err;
+  const long n = long(chunks.size());
+  // Chunks are compressed in parallel but written in grid order (ordered), so the file's
+  // bytes do not depend on the thread count.
+#pragma omp parallel if (n > 1)
+  {
+    std::vector<unsigned char> raw, packed;
+#pragma omp for ordered schedule(static, 1)
+    for (long i = 0; i < n; ++i) {
+      const Shape& off = chunks[i];
+      const unsigned char* data = nullptr;
+      std::size_t size = 0;
+      if (!err.failed) {
+        gather_chunk(dc, roi, src, off, raw);
+        data = raw.data();
+        size = raw.size();
+        if (dc.deflate) {
+          uLongf len = compressBound(uLong(raw.size()));
+          packed.resize(len);
+          const int z = compress2(packed.data(), &len, raw.data(), uLong(raw.size()), dc.level);
+          if (z != Z_OK)
+            err.set(Error(ErrorCategory::output, "zlib cannot compress a chunk", where.file,
+                          where.dataset));
+          data = packed.data();
+          size = len;
+        }
+      }
+#pragma omp ordered
+      if (!err.failed) {
+        const auto hoff = hsizes(off);
+        if (H5Dwrite_chunk(dset, H5P_DEFAULT, 0, hoff.data(), size, data) < 0)
+          err.set(Error(ErrorCategory::output,
+                        "cannot write chunk " + chunk_str(off) + ": " + last_error(), where.file,
+                        where.dataset));
+      }
+    }
+  }
+  err.rethrow();
+}
+
+void write_hyperslab(hid_t dset, DType dtype, const Roi& roi, const void* in, const Where& where) {
+  const auto start = hsizes(roi.start), count = hsizes(roi.shape());
+  Handle fspace = checked(H5Dget_space(dset), H5Sclose, ErrorCategory::output, where.file,
+                          where.dataset, "cannot get the dataspace");
+  Handle mspace;
+  if (count.empty()) {
+    mspace = checked(H5Screate(H5S_SCALAR), H5Sclose, ErrorCategory::output, where.file,
+                     where.dataset, "cannot make a dataspace");
+  } else {
+    check(H5Sselect_hyperslab(fspace.get(), H5S_SELECT_SET, start.data(), nullptr, count.data(),
+                              nullptr),
+          ErrorCategory::output, where.file, where.dataset, "cannot select " + roi.str());
+    mspace = checked(H5Screate_simple(int(count.size()), count.data(), nullptr), H5Sclose,
+                     ErrorCategory::output, where.file, where.dataset, "cannot make a dataspace");
+  }
+  check(H5Dwrite(dset, native_type(dtype), mspace.get(), fspace.get(), H5P_DEFAULT, in),
+        ErrorCategory::output, where.file, where.dataset, "cannot write " + roi.str());
+}
+
+}  // namespace
+
+void read_region(hid_t dset, DType dtype, const Roi& roi, void* out, const Where& where) {
+  if (roi.size() == 0 && roi.rank() > 0) return;
+  if (auto dc = direct_chunks(dset, dtype)) return read_direct(dset, *dc, roi, out, where);
+  read_hyperslab(dset, dtype, roi, out, where);
+}
+
+void write_region(hid_t dset, DType dtype, const Roi& roi, const void* in, const Where& where) {
+  if (roi.size() == 0 && roi.rank() > 0) return;
+  auto dc = direct_chunks(dset, dtype);
+  if (dc && aligned(*dc, roi)) return write_direct(dset, *dc, roi, in, where);
+  write_hyperslab(dset, dtype, roi, in, where);
+}
+
+Shape choose_chunks(const Shape& shape, std::size_t elem_size, std::size_t target_bytes,
+                    const std::vector<bool>& unit_axes) {
+  Shape chunk(shape.size());
+  for (std::size_t d = 0; d < shape.size(); ++d) {
+    const bool unit = d < unit_axes.size() && unit_axes[d];
+    chunk[d] = unit ? 1 : std::max<std::size_t>(shape[d], 1);
+  }
+  while (product(chunk) * elem_size > target_bytes) {
+    auto it = std::max_element(chunk.begin(), chunk.end());
+    if (*it <= 1) break;
+    *it = (*it + 1) / 2;
+  }
+  return chunk;
+}
+
+void check_filters_available(hid_t dset, const Where& where) {
+  Handle dcpl(H5Dget_create_plist(dset), H5Pclose);
+  const int n = H5Pget_nfilters(dcpl.get());
+  for (int i = 0; i < n; ++i) {
+    unsigned flags = 0, cd[8] = {};
+    std::size_t ncd = 8;
+    char name[256] = {};
+    const H5Z_filter_t id =
+        H5Pget_filter2(dcpl.get(), unsigned(i), &flags, &ncd, cd, sizeof name, name, nullptr);
+    if (id < 0 || H5Zfilter_avail(id) > 0) continue;
+    H5Eclear2(H5E_DEFAULT);
+    throw Error(ErrorCategory::input,
+                "compressed with HDF5 filter " + std::to_string(id) + " (" + name +
+                    "), which is not installed here; install the plugin (e.g. "
+                    "hdf5-plugin-lzf or hdf5-filter-plugin-blosc-serial) or set "
+                    "HDF5_PLUGIN_PATH",
+                where.file, where.dataset);
+  }
+}
+
+std::string compression_name(hid_t dcpl) {
+  const int n = H5Pget_nfilters(dcpl);
+  for (int i = 0; i < n; ++i) {
+    unsigned flags = 0, cd[8] = {};
+    std::size_t ncd = 8;
+    char name[256] = {};
+    switch (H5Pget_filter2(dcpl, unsigned(i), &flags, &ncd, cd, sizeof name, name, nullptr)) {
+      case H5Z_FILTER_DEFLATE:
+        return "gzip";
+      case H5Z_FILTER_SZIP:
+        return "szip";
+      case H5Z_FILTER_NBIT:
+        return "nbit";
+      case H5Z_FILTER_SCALEOFFSET:
+        return "scaleoffset";
+      case 32000:
+        return "lzf";
+      case 32001:
+        return "blosc";
+      case 32004:
+        return "lz4";
+      case 32008:
+        return "bitshuffle";
+      case 32015:
+        return "zstd";
+      case H5Z_FILTER_SHUFFLE:
+      case H5Z_FILTER_FLETCHER32:
+        continue;
+      default:
+        return name[0] ? std::string(name) : "filter";
+    }
+  }
+  return "none";
+}
+
+}  // namespace bioforest::h5::detail
