@@ -1,0 +1,312 @@
+// SPDX-License-Identifier: BSD-3-Clause
+#include "tree_builder.hpp"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+#include <string>
+
+#include "bioforest/core/error.hpp"
+#include "rng.hpp"
+
+namespace bioforest::learn::detail {
+
+// ---------------------------------------------------------------- preparation
+
+void prepare_features(const FeatureView& x, int threads, PreparedData& d) {
+  d.n = x.n_samples;
+  d.n_features = x.n_features;
+  d.rank.assign(d.n * d.n_features, 0);
+  d.distinct.assign(d.n_features, {});
+  std::vector<int> bad_feature(d.n_features, -1);  // first non-finite sample per feature
+#pragma omp parallel num_threads(std::max(1, threads))
+  {
+    std::vector<std::pair<float, std::uint32_t>> vi(d.n);
+#pragma omp for schedule(dynamic, 1)
+    for (std::size_t f = 0; f < d.n_features; ++f) {
+      for (std::size_t i = 0; i < d.n; ++i) {
+        const float v = x.at(i, f);
+        if (!std::isfinite(v) && bad_feature[f] < 0) bad_feature[f] = int(i);
+        vi[i] = {v, std::uint32_t(i)};
+      }
+      if (bad_feature[f] >= 0) continue;
+      std::sort(vi.begin(), vi.end());
+      auto& dist = d.distinct[f];
+      std::uint32_t* r = d.rank.data() + f * d.n;
+      for (std::size_t k = 0; k < d.n; ++k) {
+        if (k == 0 || vi[k].first != vi[k - 1].first) dist.push_back(vi[k].first);
+        r[vi[k].second] = std::uint32_t(dist.size() - 1);
+      }
+    }
+  }
+  for (std::size_t f = 0; f < d.n_features; ++f)
+    if (bad_feature[f] >= 0)
+      throw_usage("feature " + std::to_string(f) + " of training sample " +
+                  std::to_string(bad_feature[f]) +
+                  " is NaN or infinite: the forest cannot be trained on it (remove or impute "
+                  "such samples)");
+}
+
+// ---------------------------------------------------------------- helpers
+
+namespace {
+
+/// The float threshold t with lo < t <= hi such that, for every float x, x < t exactly when
+/// x < (lo + hi) / 2 computed in double (vigra's midpoint, stored as double).
+float midpoint_threshold(float lo, float hi) {
+  const double mid = 0.5 * (double(lo) + double(hi));
+  float t = float(mid);
+  if (double(t) < mid) t = std::nextafter(t, std::numeric_limits<float>::infinity());
+  return t;
+}
+
+/// Sorts keys[0, n) by bits [32, 32 + bits) (LSD radix, 8-bit digits), small n by std::sort.
+void sort_keys(std::uint64_t* keys, std::uint64_t* tmp, std::size_t n, unsigned bits) {
+  if (n < 128) {
+    std::sort(keys, keys + n);
+    return;
+  }
+  std::uint64_t* src = keys;
+  std::uint64_t* dst = tmp;
+  for (unsigned shift = 32; shift < 32 + bits; shift += 8) {
+    std::size_t count[257] = {};
+    for (std::size_t i = 0; i < n; ++i)
+      ++count[((src[i] >> shift) & 0xFF) + 1];
+    for (int b = 0; b < 256; ++b)
+      count[b + 1] += count[b];
+    for (std::size_t i = 0; i < n; ++i)
+      dst[count[(src[i] >> shift) & 0xFF]++] = src[i];
+    std::swap(src, dst);
+  }
+  if (src != keys) std::copy(src, src + n, keys);
+}
+
+unsigned bit_width32(std::uint32_t v) {
+  return v == 0 ? 0 : 32 - unsigned(__builtin_clz(v));
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------- tree growth
+
+struct TreeBuilder::NodeStats {
+  std::vector<double> v;  // count, weight, channels
+  double count() const { return v[0]; }
+  double weight() const { return v[1]; }
+  /// sum_c T_c^2 / W: the split score of not splitting.
+  double score() const {
+    double s = 0;
+    for (std::size_t c = 2; c < v.size(); ++c)
+      s += v[c] * v[c];
+    return v[1] > 0 ? s / v[1] : 0.0;
+  }
+};
+
+struct TreeBuilder::Split {
+  double score = -std::numeric_limits<double>::infinity();
+  std::uint32_t feature = 0, rank_lo = 0, rank_hi = 0;
+};
+
+TreeBuilder::TreeBuilder(const PreparedData& d) : d_(d), width_(d.n_channels + 2) {
+  idx_.reserve(d.n);
+  tmp_.resize(d.n);
+  ranks_.resize(d.n);
+  keys_.resize(d.n);
+  keys2_.resize(d.n);
+  cnt_.assign(d.n, 0);
+  w_.assign(d.n, 0);
+  val_.assign(d.n, 0);
+}
+
+void TreeBuilder::stats_of(std::size_t begin, std::size_t end, NodeStats& s, bool& pure) const {
+  std::fill(s.v.begin(), s.v.end(), 0.0);
+  for (std::size_t j = begin; j < end; ++j) {
+    const std::uint32_t i = idx_[j];
+    s.v[0] += cnt_[i];
+    s.v[1] += w_[i];
+    s.v[2 + (d_.regression ? 0 : d_.cls[i])] += val_[i];
+  }
+  if (d_.regression) {
+    pure = true;
+    const double y0 = d_.y[idx_[begin]];
+    for (std::size_t j = begin + 1; j < end && pure; ++j)
+      pure = d_.y[idx_[j]] == y0;
+  } else {
+    int present = 0;
+    for (std::size_t c = 2; c < width_; ++c)
+      present += s.v[c] > 0 ? 1 : 0;
+    pure = present <= 1;
+  }
+}
+
+bool TreeBuilder::best_split_on(std::uint32_t f, std::size_t begin, std::size_t end,
+                                const NodeStats& total, const TreeConfig& cfg, Split& best) {
+  const std::size_t n = end - begin, W = width_;
+  const std::uint32_t* R = d_.rank.data() + std::size_t(f) * d_.n;
+  std::uint32_t rmin = std::numeric_limits<std::uint32_t>::max(), rmax = 0;
+  for (std::size_t j = 0; j < n; ++j) {
+    const std::uint32_t r = R[idx_[begin + j]];
+    ranks_[j] = r;
+    rmin = std::min(rmin, r);
+    rmax = std::max(rmax, r);
+  }
+  if (rmin == rmax) return false;  // constant in this node
+
+  bool valid = false;
+  double left[64 + 2];  // count, weight, channels (n_channels <= 64 is checked at training)
+  std::fill(left, left + W, 0.0);
+  const double* T = total.v.data();
+  auto consider = [&](std::uint32_t r_lo, std::uint32_t r_hi) {
+    const double cl = left[0], cr = T[0] - cl;
+    if (cl < cfg.min_samples_leaf || cr < cfg.min_samples_leaf) return;
+    const double wl = left[1], wr = T[1] - wl;
+    if (!(wl > 0) || !(wr > 0)) return;
+    valid = true;
+    double sl = 0, sr = 0;
+    for (std::size_t c = 2; c < W; ++c) {
+      const double l = left[c], r = T[c] - l;
+      sl += l * l;
+      sr += r * r;
+    }
+    const double score = sl / wl + sr / wr;
+    if (score > best.score) best = {score, f, r_lo, r_hi};
+  };
+  auto add_sample = [&](std::uint32_t i) {
+    left[0] += cnt_[i];
+    left[1] += w_[i];
+    left[2 + (d_.regression ? 0 : d_.cls[i])] += val_[i];
+  };
+
+  const std::size_t span = std::size_t(rmax - rmin) + 1;
+  if (span <= 4 * n + 256) {
+    // Few distinct values here: a histogram over ranks, O(n + span), exact (bins are values).
+    if (hist_.size() < span * W) hist_.resize(span * W);
+    std::fill(hist_.begin(), hist_.begin() + span * W, 0.0);
+    for (std::size_t j = 0; j < n; ++j) {
+      const std::uint32_t i = idx_[begin + j];
+      double* h = hist_.data() + std::size_t(ranks_[j] - rmin) * W;
+      h[0] += cnt_[i];
+      h[1] += w_[i];
+      h[2 + (d_.regression ? 0 : d_.cls[i])] += val_[i];
+    }
+    std::int64_t prev = -1;
+    for (std::size_t b = 0; b < span; ++b) {
+      const double* h = hist_.data() + b * W;
+      if (h[0] == 0) continue;
+      if (prev >= 0) consider(rmin + std::uint32_t(prev), rmin + std::uint32_t(b));
+      for (std::size_t c = 0; c < W; ++c)
+        left[c] += h[c];
+      prev = std::int64_t(b);
+    }
+  } else {
+    // Many distinct values: sort (rank, sample) keys and scan the groups of equal rank.
+    for (std::size_t j = 0; j < n; ++j)
+      keys_[j] = (std::uint64_t(ranks_[j] - rmin) << 32) | idx_[begin + j];
+    sort_keys(keys_.data(), keys2_.data(), n, bit_width32(rmax - rmin));
+    std::size_t j = 0;
+    std::int64_t prev = -1;
+    while (j < n) {
+      const std::uint64_t r = keys_[j] >> 32;
+      if (prev >= 0) consider(rmin + std::uint32_t(prev), rmin + std::uint32_t(r));
+      for (; j < n && (keys_[j] >> 32) == r; ++j)
+        add_sample(std::uint32_t(keys_[j]));
+      prev = std::int64_t(r);
+    }
+  }
+  return valid;
+}
+
+GrownTree TreeBuilder::grow(const std::vector<std::uint32_t>& draws, const TreeConfig& cfg,
+                            std::uint64_t rng_seed, std::uint64_t stream) {
+  Rng rng(rng_seed, stream);
+  idx_.clear();
+  for (std::size_t i = 0; i < d_.n; ++i) {
+    if (draws[i] == 0) continue;
+    idx_.push_back(std::uint32_t(i));
+    cnt_[i] = draws[i];
+    w_[i] = draws[i] * d_.base_weight[i];
+    val_[i] = d_.regression ? w_[i] * d_.y[i] : w_[i];
+  }
+  perm_.resize(d_.n_features);
+  std::iota(perm_.begin(), perm_.end(), 0u);
+
+  GrownTree t;
+  t.importance.assign(d_.n_features, 0.0);
+  auto new_node = [&t] {
+    t.feature.push_back(0);
+    t.threshold.push_back(std::numeric_limits<float>::quiet_NaN());
+    t.child.push_back(std::int32_t(t.child.size()));
+    t.leaf.push_back(-1);
+    return std::int32_t(t.feature.size() - 1);
+  };
+  if (idx_.empty()) throw_internal("a tree without samples");
+
+  struct Item {
+    std::int32_t node;
+    std::size_t begin, end;
+    int depth;
+  };
+  std::vector<Item> stack{{new_node(), 0, idx_.size(), 0}};
+  NodeStats total{std::vector<double>(width_)};
+  double root_weight = 0;
+  const std::size_t F = d_.n_features;
+  while (!stack.empty()) {
+    const Item it = stack.back();
+    stack.pop_back();
+    bool pure = false;
+    stats_of(it.begin, it.end, total, pure);
+    if (it.node == 0) root_weight = total.weight();
+
+    Split best;
+    bool found = false;
+    const bool may_split = !pure && total.count() >= cfg.min_samples_split &&
+                           it.end - it.begin >= 2 &&
+                           (cfg.max_depth <= 0 || it.depth < cfg.max_depth);
+    if (may_split) {
+      // mtry features without replacement (partial Fisher-Yates); if none of them can split
+      // the node, keep drawing until one can or all were tried (as scikit-learn does).
+      for (std::size_t k = 0; k < F; ++k) {
+        if (k >= cfg.mtry && found) break;
+        std::swap(perm_[k], perm_[k + rng.below(F - k)]);
+        found |= best_split_on(perm_[k], it.begin, it.end, total, cfg, best);
+      }
+    }
+    if (!found) {  // leaf: the normalised class distribution, or the mean target
+      t.leaf[it.node] = std::int32_t(t.values.size() / d_.n_channels);
+      const double w = total.weight();
+      for (std::size_t c = 0; c < d_.n_channels; ++c)
+        t.values.push_back(w > 0 ? float(total.v[2 + c] / w) : 0.0f);
+      continue;
+    }
+    t.importance[best.feature] += best.score - total.score();
+    const auto& dist = d_.distinct[best.feature];
+    t.feature[it.node] = std::int32_t(best.feature);
+    t.threshold[it.node] = midpoint_threshold(dist[best.rank_lo], dist[best.rank_hi]);
+    const std::int32_t left = new_node();
+    new_node();
+    t.child[it.node] = left;
+    // Stable partition: both children keep ascending sample order (cache-friendly gathers).
+    const std::uint32_t* R = d_.rank.data() + std::size_t(best.feature) * d_.n;
+    std::size_t nl = 0, nr = 0;
+    for (std::size_t j = it.begin; j < it.end; ++j) {
+      const std::uint32_t i = idx_[j];
+      if (R[i] <= best.rank_lo)
+        idx_[it.begin + nl++] = i;
+      else
+        tmp_[nr++] = i;
+    }
+    std::copy(tmp_.begin(), tmp_.begin() + nr, idx_.begin() + it.begin + nl);
+    const std::size_t mid = it.begin + nl;
+    stack.push_back({left + 1, mid, it.end, it.depth + 1});
+    stack.push_back({left, it.begin, mid, it.depth + 1});
+  }
+  if (root_weight > 0)
+    for (double& v : t.importance)
+      v /= root_weight;
+  return t;
+}
+
+}  // namespace bioforest::learn::detail

@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: BSD-3-Clause
+#pragma once
+// Private: growing one tree. Classification (Gini) and regression (squared error) share it:
+// both choose the split that maximises  sum_c L_c^2 / W_L + sum_c R_c^2 / W_R, where the
+// "channels" c are the per-class weights (Gini) or the weighted target sum (MSE), and W the
+// weight of each side. The impurity decrease is that score minus sum_c T_c^2 / W.
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "bioforest/learn/feature_matrix.hpp"
+
+namespace bioforest::learn::detail {
+
+/// Training data prepared once per forest and shared read-only by all trees.
+struct PreparedData {
+  std::size_t n = 0, n_features = 0;
+  /// rank[f * n + i]: position of sample i's value of feature f among the sorted distinct
+  /// values of f. Splits are searched on ranks (integers), thresholds come from `distinct`.
+  std::vector<std::uint32_t> rank;
+  std::vector<std::vector<float>> distinct;  ///< per feature, ascending
+  bool regression = false;
+  std::size_t n_channels = 0;       ///< classes (classification) or 1 (regression)
+  std::vector<std::int32_t> cls;    ///< classification: column of each sample's class
+  std::vector<double> y;            ///< regression: target of each sample
+  std::vector<double> base_weight;  ///< per-sample weight (class weights), 1 by default
+};
+
+/// Ranks and distinct values of every feature; throws Error{usage} on NaN or inf.
+void prepare_features(const FeatureView& x, int threads, PreparedData& d);
+
+struct TreeConfig {
+  std::size_t mtry = 1;
+  int max_depth = 0;  // 0 = unlimited
+  double min_samples_leaf = 1;
+  double min_samples_split = 2;
+};
+
+/// One grown tree in the ensemble's layout (node 0 = root, children adjacent).
+struct GrownTree {
+  std::vector<std::int32_t> feature, child, leaf;
+  std::vector<float> threshold, values;
+  std::vector<double> importance;  ///< impurity decrease per feature, divided by root weight
+};
+
+class TreeBuilder {
+ public:
+  explicit TreeBuilder(const PreparedData& d);
+  /// Grows a tree on the samples with draws[i] > 0 (draws = bootstrap counts), drawing
+  /// candidate features from `rng_seed`/`stream`.
+  GrownTree grow(const std::vector<std::uint32_t>& draws, const TreeConfig& cfg,
+                 std::uint64_t rng_seed, std::uint64_t stream);
+
+ private:
+  struct Split;
+  struct NodeStats;
+  bool best_split_on(std::uint32_t f, std::size_t begin, std::size_t end, const NodeStats& total,
+                     const TreeConfig& cfg, Split& best);
+  void stats_of(std::size_t begin, std::size_t end, NodeStats& s, bool& pure) const;
+
+  const PreparedData& d_;
+  std::size_t width_;                        // channels + 2 (count, weight)
+  std::vector<std::uint32_t> idx_, tmp_;     // in-bag samples; nodes own ranges of idx_
+  std::vector<std::uint32_t> ranks_;         // gathered ranks of the current node
+  std::vector<std::uint64_t> keys_, keys2_;  // (rank, sample) sort keys
+  std::vector<double> hist_;                 // per rank bin: count, weight, channels
+  std::vector<double> cnt_, w_, val_;        // per sample: draws, weight, channel value
+  std::vector<std::uint32_t> perm_;          // feature order for sampling without replacement
+};
+
+}  // namespace bioforest::learn::detail

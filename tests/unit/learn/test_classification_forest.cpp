@@ -1,0 +1,329 @@
+// SPDX-License-Identifier: BSD-3-Clause
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+#include "bioforest/core/error.hpp"
+#include "bioforest/learn/classification_forest.hpp"
+#include "bioforest/learn/probabilities.hpp"
+#include "learn_test_data.hpp"
+
+using namespace bioforest;
+using namespace bioforest::learn;
+using bioforest::learn::test::Problem;
+
+namespace {
+
+RunContext threads(int n) {
+  RunContext c;
+  c.threads = n;
+  return c;
+}
+
+FeatureView view(const Problem& p) {
+  return FeatureView::sample_major(p.x.data(), p.n, p.f);
+}
+
+double accuracy(const ClassificationForest& rf, const Problem& p) {
+  const auto pred = rf.predict(view(p), threads(2));
+  std::size_t ok = 0;
+  for (std::size_t i = 0; i < p.n; ++i)
+    ok += pred[i] == p.y[i];
+  return double(ok) / double(p.n);
+}
+
+bool same_forest(const TreeEnsemble& a, const TreeEnsemble& b) {
+  auto same_f = [](const std::vector<float>& u, const std::vector<float>& v) {
+    return u.size() == v.size() && std::memcmp(u.data(), v.data(), u.size() * sizeof(float)) == 0;
+  };
+  return a.tree_root == b.tree_root && a.feature == b.feature && a.child == b.child &&
+         a.leaf == b.leaf && same_f(a.threshold, b.threshold) && same_f(a.values, b.values);
+}
+
+}  // namespace
+
+TEST_CASE("separable problem: held-out accuracy near 1, ilastik defaults", "[learn]") {
+  const Problem train = test::separable(2000, 9, 1), held = test::separable(2000, 9, 2);
+  ForestOptions o;
+  const auto rf = ClassificationForest::train(view(train), train.y, o, threads(2));
+  CHECK(rf.n_trees() == 100);
+  CHECK(rf.n_classes() == 2);
+  CHECK(rf.classes() == std::vector<std::int32_t>{1, 2});
+  CHECK(accuracy(rf, held) > 0.99);
+  // Feature 0 carries all the information.
+  const auto& imp = rf.gini_importance();
+  REQUIRE(imp.size() == 9);
+  for (std::size_t f = 1; f < 9; ++f)
+    CHECK(imp[0] > 5 * imp[f]);
+  CHECK(rf.oob().error < 0.02);
+}
+
+TEST_CASE("XOR needs two levels of splits and is learned", "[learn]") {
+  const Problem train = test::xor_problem(4000, 4, 3), held = test::xor_problem(2000, 4, 4);
+  const auto rf = ClassificationForest::train(view(train), train.y, ForestOptions{}, threads(2));
+  CHECK(accuracy(rf, held) > 0.97);
+}
+
+TEST_CASE("trees grown to purity reproduce the training labels", "[learn]") {
+  const Problem p = test::xor_problem(500, 3, 5);
+  ForestOptions o;
+  o.bootstrap = false;
+  o.n_trees = 3;
+  const auto rf = ClassificationForest::train(view(p), p.y, o, threads(1));
+  CHECK(accuracy(rf, p) == 1.0);
+  std::vector<float> prob(p.n * 2);
+  rf.predict_proba(view(p), prob.data(), threads(1));
+  for (float v : prob)
+    CHECK((v == 0.0f || v == 1.0f));  // pure leaves
+}
+
+TEST_CASE("probabilities are the mean of leaf distributions and sum to 1", "[learn]") {
+  const Problem p = test::xor_problem(1000, 5, 6);
+  ForestOptions o;
+  o.n_trees = 7;
+  o.min_samples_leaf = 5;
+  const auto rf = ClassificationForest::train(view(p), p.y, o, threads(2));
+  std::vector<float> prob(p.n * 2);
+  rf.predict_proba(view(p), prob.data(), threads(2));
+  const auto& t = rf.ensemble();
+  for (std::size_t i = 0; i < p.n; i += 37) {
+    CHECK(prob[2 * i] + prob[2 * i + 1] == Approx(1.0f).margin(1e-6));
+    double want0 = 0;  // walk every tree by hand
+    for (std::size_t k = 0; k < t.n_trees(); ++k) {
+      std::int32_t node = t.tree_root[k];
+      while (!t.is_leaf(std::size_t(node)))
+        node = p.x[i * p.f + std::size_t(t.feature[std::size_t(node)])] <
+                       t.threshold[std::size_t(node)]
+                   ? t.child[std::size_t(node)]
+                   : t.child[std::size_t(node)] + 1;
+      want0 += t.values[std::size_t(t.leaf[std::size_t(node)]) * 2];
+    }
+    CHECK(prob[2 * i] == Approx(want0 / 7).margin(1e-6));
+  }
+}
+
+TEST_CASE("same seed: bit-identical forest and predictions for 1, 2 and 3 threads", "[learn]") {
+  const Problem p = test::xor_problem(3000, 8, 7);
+  ForestOptions o;
+  o.n_trees = 13;
+  o.seed = 99;
+  const auto a = ClassificationForest::train(view(p), p.y, o, threads(1));
+  const auto b = ClassificationForest::train(view(p), p.y, o, threads(2));
+  const auto c = ClassificationForest::train(view(p), p.y, o, threads(3));
+  CHECK(same_forest(a.ensemble(), b.ensemble()));
+  CHECK(same_forest(a.ensemble(), c.ensemble()));
+  CHECK(a.gini_importance() == c.gini_importance());
+  CHECK(a.oob().prediction == c.oob().prediction);
+  std::vector<float> pa(p.n * 2), pb(p.n * 2);
+  a.predict_proba(view(p), pa.data(), threads(1));
+  b.predict_proba(view(p), pb.data(), threads(3));
+  CHECK(std::memcmp(pa.data(), pb.data(), pa.size() * sizeof(float)) == 0);
+  o.seed = 100;
+  const auto d = ClassificationForest::train(view(p), p.y, o, threads(2));
+  CHECK_FALSE(same_forest(a.ensemble(), d.ensemble()));
+}
+
+TEST_CASE("planar and sample-major views give bit-identical probabilities", "[learn]") {
+  const Problem p = test::xor_problem(3001, 6, 8);  // not a multiple of any vector width
+  const auto rf = ClassificationForest::train(view(p), p.y, ForestOptions{}, threads(2));
+  const auto planar = test::to_planar(p);
+  std::vector<float> a(p.n * 2), b(p.n * 2), c(p.n * 2);
+  rf.predict_proba(view(p), a.data(), threads(2));
+  rf.predict_proba(FeatureView::planar(planar.data(), p.n, p.f), b.data(), threads(2));
+  CHECK(std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0);
+  rf.predict_proba_planar(FeatureView::planar(planar.data(), p.n, p.f), c.data(), threads(1));
+  for (std::size_t i = 0; i < p.n; ++i) {
+    REQUIRE(c[i] == a[2 * i]);
+    REQUIRE(c[p.n + i] == a[2 * i + 1]);
+  }
+  // The first rows of a planar block (feature stride = the whole block) read in place.
+  const std::size_t rows = 40;
+  std::vector<float> d(rows * 2);
+  const FeatureView head{planar.data(), rows, p.f, 1, std::ptrdiff_t(p.n)};
+  rf.predict_proba(head, d.data(), threads(1));
+  for (std::size_t i = 0; i < rows * 2; ++i)
+    CHECK(d[i] == a[i]);
+}
+
+TEST_CASE("imbalanced classes: class weights and balanced sampling raise minority recall",
+          "[learn]") {
+  // A rare class: 40 % of the samples with x0 > 0.9, 2 % elsewhere. Unweighted, the
+  // majority wins everywhere; weighting or balanced sampling must find the region.
+  auto make = [](std::uint32_t seed) {
+    Problem q = test::separable(6000, 5, seed);
+    std::mt19937 g(seed + 100);
+    std::uniform_real_distribution<float> u(0, 1);
+    for (std::size_t i = 0; i < q.n; ++i)
+      q.y[i] = u(g) < (q.x[i * q.f] > 0.9f ? 0.4f : 0.02f) ? 2 : 1;
+    return q;
+  };
+  const Problem p = make(9), held = make(10);
+  ForestOptions plain;
+  plain.min_samples_leaf = 20;
+  ForestOptions balanced = plain;
+  balanced.balanced_class_weights = true;
+  ForestOptions sampled = plain;
+  sampled.balanced_sampling = true;
+  auto recall = [&](const ClassificationForest& rf) {
+    const auto pred = rf.predict(view(held), threads(2));
+    double hit = 0, pos = 0;
+    for (std::size_t i = 0; i < held.n; ++i)
+      if (held.y[i] == 2) {
+        pos += 1;
+        hit += pred[i] == 2;
+      }
+    return hit / pos;
+  };
+  const double r0 = recall(ClassificationForest::train(view(p), p.y, plain, threads(2)));
+  const double r1 = recall(ClassificationForest::train(view(p), p.y, balanced, threads(2)));
+  const double r2 = recall(ClassificationForest::train(view(p), p.y, sampled, threads(2)));
+  CHECK(r1 > r0 + 0.2);
+  CHECK(r2 > r0 + 0.2);
+}
+
+TEST_CASE("duplicate feature values: thresholds fall between distinct values", "[learn]") {
+  // uint8-like features with many ties; also fully duplicated rows with conflicting labels.
+  Problem p;
+  p.n = 3000;
+  p.f = 3;
+  std::mt19937 g(11);
+  for (std::size_t i = 0; i < p.n; ++i) {
+    for (std::size_t k = 0; k < p.f; ++k)
+      p.x.push_back(float(g() % 8));
+    p.y.push_back(p.x[i * 3] >= 4 ? 2 : 1);
+  }
+  p.x[0] = p.x[3] = 5;
+  p.x[1] = p.x[4] = 5;
+  p.x[2] = p.x[5] = 5;
+  p.y[0] = 1;
+  p.y[1] = 2;  // identical rows, different labels: an impure leaf, no endless splitting
+  const auto rf = ClassificationForest::train(view(p), p.y, ForestOptions{}, threads(2));
+  const auto& t = rf.ensemble();
+  for (std::size_t i = 0; i < t.n_nodes(); ++i)
+    if (!t.is_leaf(i)) {
+      const float th = t.threshold[i];
+      CHECK(th == std::floor(th) + 0.5f);  // midpoint of adjacent integers
+    }
+  CHECK(accuracy(rf, p) > 0.99);
+}
+
+TEST_CASE("a single class: probability 1 for it, 0 for declared but unseen classes", "[learn]") {
+  Problem p = test::separable(200, 3, 12);
+  std::fill(p.y.begin(), p.y.end(), 2);
+  const auto rf = ClassificationForest::train(view(p), p.y, ForestOptions{}, threads(2), {1, 2, 3});
+  CHECK(rf.classes() == std::vector<std::int32_t>{1, 2, 3});
+  std::vector<float> prob(p.n * 3);
+  rf.predict_proba(view(p), prob.data(), threads(2));
+  for (std::size_t i = 0; i < p.n; ++i) {
+    CHECK(prob[3 * i] == 0.0f);
+    CHECK(prob[3 * i + 1] == 1.0f);
+    CHECK(prob[3 * i + 2] == 0.0f);
+  }
+  std::vector<float> unc(p.n);
+  uncertainty(prob.data(), p.n, 3, ProbaLayout::row_major, unc.data());
+  CHECK(unc[0] == 0.0f);
+}
+
+TEST_CASE("NaN features: training refuses them, prediction gives ilastik's all-zero row",
+          "[learn]") {
+  Problem p = test::separable(300, 4, 13);
+  const auto rf = ClassificationForest::train(view(p), p.y, ForestOptions{}, threads(1));
+  Problem bad = p;
+  bad.x[5 * 4 + 2] = std::numeric_limits<float>::quiet_NaN();
+  CHECK_THROWS_AS(ClassificationForest::train(view(bad), bad.y, ForestOptions{}, threads(1)),
+                  Error);
+  std::vector<float> prob(p.n * 2);
+  rf.predict_proba(view(bad), prob.data(), threads(1));
+  CHECK(prob[10] == 0.0f);
+  CHECK(prob[11] == 0.0f);
+  CHECK(prob[0] + prob[1] == Approx(1.0f));
+}
+
+TEST_CASE("bad input and options are usage errors", "[learn]") {
+  const Problem p = test::separable(100, 4, 14);
+  auto usage = [&](auto&& fn) {
+    try {
+      fn();
+    } catch (const Error& e) {
+      return e.category() == ErrorCategory::usage;
+    }
+    return false;
+  };
+  ForestOptions o;
+  CHECK(usage([&] {
+    std::vector<std::int32_t> y = p.y;
+    y[3] = 0;
+    ClassificationForest::train(view(p), y, o, threads(1));
+  }));
+  CHECK(usage([&] { ClassificationForest::train(view(p), p.y, o, threads(1), {1}); }));
+  CHECK(usage([&] {
+    ForestOptions b;
+    b.n_trees = 0;
+    ClassificationForest::train(view(p), p.y, b, threads(1));
+  }));
+  CHECK(usage([&] {
+    ForestOptions b;
+    b.mtry = 5;
+    ClassificationForest::train(view(p), p.y, b, threads(1));
+  }));
+  CHECK(usage([&] {
+    ForestOptions b;
+    b.class_weights = {1.0};
+    ClassificationForest::train(view(p), p.y, b, threads(1));
+  }));
+  const auto rf = ClassificationForest::train(view(p), p.y, o, threads(1));
+  std::vector<float> out(100 * 2);
+  CHECK(usage([&] {
+    rf.predict_proba(FeatureView::sample_major(p.x.data(), 50, 3), out.data(), threads(1));
+  }));
+}
+
+TEST_CASE("max_depth and min_samples_leaf bound the trees", "[learn]") {
+  const Problem p = test::xor_problem(2000, 4, 15);
+  ForestOptions o;
+  o.n_trees = 5;
+  o.max_depth = 3;
+  const auto shallow = ClassificationForest::train(view(p), p.y, o, threads(2));
+  for (std::size_t t = 0; t < shallow.n_trees(); ++t) {
+    std::size_t nodes =
+        std::size_t(t + 1 < shallow.n_trees() ? shallow.ensemble().tree_root[t + 1]
+                                              : std::int32_t(shallow.ensemble().n_nodes())) -
+        std::size_t(shallow.ensemble().tree_root[t]);
+    CHECK(nodes <= 15);  // a depth-3 binary tree
+  }
+  o.max_depth = 0;
+  o.min_samples_leaf = 50;
+  const auto leafy = ClassificationForest::train(view(p), p.y, o, threads(2));
+  CHECK(leafy.ensemble().n_nodes() < 5 * 2 * 2000 / 50);
+}
+
+TEST_CASE("out-of-bag error tracks the held-out error", "[learn]") {
+  const Problem p = test::xor_problem(3000, 6, 16), held = test::xor_problem(3000, 6, 17);
+  const auto rf = ClassificationForest::train(view(p), p.y, ForestOptions{}, threads(2));
+  const double held_err = 1.0 - accuracy(rf, held);
+  CHECK(std::abs(rf.oob().error - held_err) < 0.02);
+  CHECK(rf.oob().prediction.size() == p.n * 2);
+  ForestOptions no_bag;
+  no_bag.bootstrap = false;
+  no_bag.n_trees = 2;
+  CHECK(ClassificationForest::train(view(p), p.y, no_bag, threads(2)).oob().empty());
+}
+
+TEST_CASE("argmax and uncertainty helpers in both layouts", "[learn]") {
+  const float rows[] = {0.2f, 0.5f, 0.3f, 0.6f, 0.2f, 0.2f, 0.4f, 0.4f, 0.2f};
+  const float planar[] = {0.2f, 0.6f, 0.4f, 0.5f, 0.2f, 0.4f, 0.3f, 0.2f, 0.2f};
+  std::uint32_t a[3], b[3];
+  argmax(rows, 3, 3, ProbaLayout::row_major, a);
+  argmax(planar, 3, 3, ProbaLayout::class_planar, b);
+  CHECK(a[0] == 1);
+  CHECK(a[1] == 0);
+  CHECK(a[2] == 0);  // tie: the lower column
+  CHECK(std::equal(a, a + 3, b));
+  float u[3];
+  uncertainty(rows, 3, 3, ProbaLayout::row_major, u);
+  CHECK(u[0] == Approx(0.8f));
+  CHECK(u[1] == Approx(0.6f));
+  CHECK(u[2] == Approx(1.0f));
+}

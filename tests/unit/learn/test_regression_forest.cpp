@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: BSD-3-Clause
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <cstring>
+#include <random>
+
+#include "bioforest/core/error.hpp"
+#include "bioforest/learn/importance.hpp"
+#include "bioforest/learn/regression_forest.hpp"
+
+using namespace bioforest;
+using namespace bioforest::learn;
+
+namespace {
+
+RunContext threads(int n) {
+  RunContext c;
+  c.threads = n;
+  return c;
+}
+
+struct Data {
+  std::vector<float> x, y;
+  std::size_t n, f;
+};
+
+/// y = sin(3 x0) + x1^2, features 2.. are noise.
+Data known_function(std::size_t n, std::uint32_t seed) {
+  std::mt19937 g(seed);
+  std::uniform_real_distribution<float> u(-1, 1);
+  Data d{{}, {}, n, 4};
+  for (std::size_t i = 0; i < n; ++i) {
+    for (std::size_t k = 0; k < d.f; ++k)
+      d.x.push_back(u(g));
+    d.y.push_back(std::sin(3 * d.x[i * 4]) + d.x[i * 4 + 1] * d.x[i * 4 + 1]);
+  }
+  return d;
+}
+
+}  // namespace
+
+TEST_CASE("regression forest learns a known function", "[learn]") {
+  const Data tr = known_function(4000, 1), te = known_function(2000, 2);
+  ForestOptions o;
+  o.n_trees = 50;
+  const auto rf = RegressionForest::train(FeatureView::sample_major(tr.x.data(), tr.n, tr.f), tr.y,
+                                          o, threads(2));
+  std::vector<float> pred(te.n);
+  rf.predict(FeatureView::sample_major(te.x.data(), te.n, te.f), pred.data(), threads(2));
+  double mse = 0, var = 0, mean = 0;
+  for (float v : te.y)
+    mean += v / double(te.n);
+  for (std::size_t i = 0; i < te.n; ++i) {
+    mse += (pred[i] - te.y[i]) * (pred[i] - te.y[i]) / double(te.n);
+    var += (te.y[i] - mean) * (te.y[i] - mean) / double(te.n);
+  }
+  CHECK(mse < 0.03 * var);  // R^2 > 0.97
+  CHECK(rf.oob().error < 0.05 * var);
+  const auto& imp = rf.mse_importance();
+  CHECK(imp[0] > imp[2] * 5);
+  CHECK(imp[1] > imp[3]);  // x1^2 varies little: full-depth trees also split on noise
+  std::vector<double> sd;
+  const auto perm = permutation_importance(rf, FeatureView::sample_major(te.x.data(), te.n, te.f),
+                                           te.y, 2, 7, threads(2), &sd);
+  CHECK(perm[0] > 0.1);
+  CHECK(perm[1] > perm[3]);
+  CHECK(std::abs(perm[3]) < 0.02);
+}
+
+TEST_CASE("regression: deterministic across threads, depth limit, constant target", "[learn]") {
+  const Data tr = known_function(1500, 3);
+  const auto x = FeatureView::sample_major(tr.x.data(), tr.n, tr.f);
+  ForestOptions o;
+  o.n_trees = 10;
+  o.max_depth = 50;  // ilastik's counting settings
+  const auto a = RegressionForest::train(x, tr.y, o, threads(1));
+  const auto b = RegressionForest::train(x, tr.y, o, threads(2));
+  const auto& ta = a.ensemble().threshold;
+  const auto& tb = b.ensemble().threshold;
+  REQUIRE(ta.size() == tb.size());
+  CHECK(std::memcmp(ta.data(), tb.data(), ta.size() * sizeof(float)) == 0);  // NaN leaves
+  CHECK(a.ensemble().values == b.ensemble().values);
+  std::vector<float> c(tr.n, 2.5f), pred(tr.n);
+  const auto flat = RegressionForest::train(x, c, o, threads(2));
+  flat.predict(x, pred.data(), threads(2));
+  CHECK(pred[7] == 2.5f);
+  CHECK(flat.ensemble().n_nodes() == 10);  // one leaf per tree
+  ForestOptions bad = o;
+  bad.balanced_class_weights = true;
+  CHECK_THROWS_AS(RegressionForest::train(x, tr.y, bad, threads(1)), Error);
+}
