@@ -3,6 +3,10 @@
 // plane in ImageJ's XYCZT order (c fastest, then z, then t), so FIJI opens the file with the
 // right axes and our reader reads back the same axes.
 //
+// Uncompressed output (the default) is laid out as ImageJ writes it, pixel data of all pages
+// contiguous and the IFDs after it (tiff_contiguous.cpp): ImageJ's own reader needs that.
+// Compressed or tiled output goes through libtiff; FIJI opens it through Bio-Formats.
+//
 // TIFF pages are written in order and cannot be revisited block by block, so the writer keeps
 // the whole image in memory and writes the file in commit(). Data larger than RAM belongs in
 // HDF5, which is block-addressable.
@@ -27,6 +31,7 @@
 #include "bioforest/core/version.hpp"
 #include "bioforest/io/atomic_output.hpp"
 #include "canonical_view.hpp"
+#include "tiff_contiguous.hpp"
 #include "tiff_handle.hpp"
 #include "tiff_metadata.hpp"
 
@@ -126,6 +131,9 @@ class TiffWriter final : public ImageWriter {
   void write_page(TiffHandle& h, std::size_t t, std::size_t z, std::size_t c);
   void write_strips(TiffHandle& h, std::size_t t, std::size_t z, std::size_t c);
   void write_tiles(TiffHandle& h, std::size_t t, std::size_t z, std::size_t c);
+  void write_with_libtiff(int fd);
+  void write_contiguous(int fd);
+  std::uint32_t rows_per_strip() const;
 
   AtomicOutput out_;
   WriteOptions options_;
@@ -151,7 +159,9 @@ void TiffWriter::choose_tiles() {
 }
 
 bool TiffWriter::want_bigtiff() const {
-  const double bytes = static_cast<double>(buffer_.bytes());
+  const auto& e = view_.extent;
+  const double pages = static_cast<double>(e[0] * e[1] * e[4]);
+  const double bytes = static_cast<double>(buffer_.bytes()) + pages * 512;
   return options_.bigtiff || bytes > kClassicTiffLimit;
 }
 
@@ -177,15 +187,18 @@ void TiffWriter::set_page_tags(TIFF* tif, bool first_page) const {
     TIFFSetField(tif, TIFFTAG_TILEWIDTH, tile_w_);
     TIFFSetField(tif, TIFFTAG_TILELENGTH, tile_h_);
   } else {
-    const std::size_t row = e[3] * dtype_size(dtype_);
-    const std::size_t rows = std::clamp<std::size_t>(kStripBytes / row, 1, e[2]);
-    TIFFSetField(tif, TIFFTAG_ROWSPERSTRIP, static_cast<std::uint32_t>(rows));
+    TIFFSetField(tif, TIFFTAG_ROWSPERSTRIP, rows_per_strip());
   }
   if (first_page) {
     // ImageJ and OME both read their metadata from the first IFD only.
     TIFFSetField(tif, TIFFTAG_IMAGEDESCRIPTION, description().c_str());
     TIFFSetField(tif, TIFFTAG_SOFTWARE, (std::string("bioforest ") + version()).c_str());
   }
+}
+
+std::uint32_t TiffWriter::rows_per_strip() const {
+  const std::size_t row = view_.extent[3] * dtype_size(dtype_);
+  return static_cast<std::uint32_t>(std::clamp<std::size_t>(kStripBytes / row, 1, view_.extent[2]));
 }
 
 void TiffWriter::write_strips(TiffHandle& h, std::size_t t, std::size_t z, std::size_t c) {
@@ -248,15 +261,10 @@ void TiffWriter::write_page(TiffHandle& h, std::size_t t, std::size_t z, std::si
                                       " (disk full?)");
 }
 
-void TiffWriter::commit() {
-  if (out_.committed()) return;
-  const std::string& temp = out_.temp_path();
-  FdGuard fd(::open(temp.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0666));
-  if (fd.get() < 0)
-    throw_output(path_, std::string("cannot create the temporary file: ") + std::strerror(errno));
-  // libtiff closes its descriptor without reporting errors; a duplicate lets us fsync and
-  // close the file ourselves and see deferred write errors (full disk, quota, NFS).
-  const int lib_fd = ::dup(fd.get());
+// libtiff closes its descriptor without reporting errors; it gets a duplicate, so that commit()
+// can fsync and close the file itself and see deferred write errors (full disk, quota, NFS).
+void TiffWriter::write_with_libtiff(int fd) {
+  const int lib_fd = ::dup(fd);
   if (lib_fd < 0) throw_output(path_, std::string("dup failed: ") + std::strerror(errno));
   TiffHandle h = TiffHandle::open_write(lib_fd, path_, want_bigtiff());
   const auto& e = view_.extent;
@@ -265,6 +273,42 @@ void TiffWriter::commit() {
       for (std::size_t c = 0; c < e[4]; ++c)
         write_page(h, t, z, c);
   h.close();
+}
+
+// Uncompressed strips: the layout ImageJ reads (all pixel data contiguous, IFDs after it).
+void TiffWriter::write_contiguous(int fd) {
+  const auto& e = view_.extent;
+  ContiguousTiffSpec spec;
+  spec.width = static_cast<std::uint32_t>(e[3]);
+  spec.height = static_cast<std::uint32_t>(e[2]);
+  spec.pages = e[0] * e[1] * e[4];
+  spec.bits = static_cast<std::uint16_t>(8 * dtype_size(dtype_));
+  spec.sample_format = sample_format(dtype_);
+  spec.rows_per_strip = rows_per_strip();
+  spec.bigtiff = want_bigtiff();
+  spec.description = description();
+  spec.software = std::string("bioforest ") + version();
+  spec.name = path_;
+  write_contiguous_tiff(fd, spec, [&](std::size_t page, std::byte* dst) {
+    // Pages run in ImageJ's XYCZT order: c fastest, then z, then t.
+    const std::size_t c = page % e[4], z = page / e[4] % e[1], t = page / (e[4] * e[1]);
+    buffer_.visit([&](const auto& a) {
+      using T = typename std::decay_t<decltype(a)>::value_type;
+      gather(a.data(), view_, t, z, c, 0, e[2], 0, e[3], reinterpret_cast<T*>(dst), e[3]);
+    });
+  });
+}
+
+void TiffWriter::commit() {
+  if (out_.committed()) return;
+  const std::string& temp = out_.temp_path();
+  FdGuard fd(::open(temp.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0666));
+  if (fd.get() < 0)
+    throw_output(path_, std::string("cannot create the temporary file: ") + std::strerror(errno));
+  if (compression_ == COMPRESSION_NONE && tile_w_ == 0)
+    write_contiguous(fd.get());
+  else
+    write_with_libtiff(fd.get());
   if (::fsync(fd.get()) != 0)
     throw_output(path_, std::string("cannot write the file: ") + std::strerror(errno));
   if (::close(fd.release()) != 0)
