@@ -1,0 +1,296 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// Highway static/dynamic dispatch: this file is compiled once per SIMD target.
+#include "simd.hpp"
+
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "features/simd.cpp"
+#include <hwy/foreach_target.h>  // IWYU pragma: keep
+
+#include <hwy/contrib/math/math-inl.h>
+#include <hwy/highway.h>
+
+HWY_BEFORE_NAMESPACE();
+namespace bioforest::features::HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+// The same templates run on full vectors and on one-lane vectors for the tail, so every
+// element sees identical arithmetic.
+template <class D, class Body>
+HWY_INLINE void ForEachSpan(std::size_t n, const Body& body) {
+  const D d;
+  const std::size_t N = hn::Lanes(d);
+  std::size_t i = 0;
+  for (; i + N <= n; i += N) body(d, i);
+  const hn::CappedTag<hn::TFromD<D>, 1> d1;
+  for (; i < n; ++i) body(d1, i);
+}
+
+template <int R, bool kOdd, class D>
+HWY_INLINE void ConvFixed(D d, const float* HWY_RESTRICT p, std::ptrdiff_t step,
+                          float* HWY_RESTRICT out, std::size_t i, const float* taps) {
+  auto acc = kOdd ? hn::Zero(d) : hn::Mul(hn::Set(d, taps[0]), hn::LoadU(d, p + i));
+  for (int m = 1; m <= R; ++m) {
+    const auto a = hn::LoadU(d, p + i + m * step);
+    const auto b = hn::LoadU(d, p + i - m * step);
+    acc = hn::MulAdd(hn::Set(d, taps[m]), kOdd ? hn::Sub(a, b) : hn::Add(a, b), acc);
+  }
+  hn::StoreU(acc, d, out + i);
+}
+
+template <bool kOdd, class D>
+HWY_INLINE void ConvAny(D d, const float* HWY_RESTRICT p, std::ptrdiff_t step,
+                        float* HWY_RESTRICT out, std::size_t i, const float* taps, int r) {
+  auto acc = kOdd ? hn::Zero(d) : hn::Mul(hn::Set(d, taps[0]), hn::LoadU(d, p + i));
+  for (int m = 1; m <= r; ++m) {
+    const auto a = hn::LoadU(d, p + i + m * step);
+    const auto b = hn::LoadU(d, p + i - m * step);
+    acc = hn::MulAdd(hn::Set(d, taps[m]), kOdd ? hn::Sub(a, b) : hn::Add(a, b), acc);
+  }
+  hn::StoreU(acc, d, out + i);
+}
+
+template <bool kOdd>
+void ConvDispatchRadius(const float* p, std::ptrdiff_t step, float* out, std::size_t n,
+                        const float* taps, int r) {
+  using D = hn::ScalableTag<float>;
+  // Small radii (every feature filter of the ilastik scheme) get unrolled tap loops.
+  switch (r) {
+#define BIOFOREST_CONV_CASE(R)                                                         \
+  case R:                                                                              \
+    ForEachSpan<D>(n, [&](auto d, std::size_t i) { ConvFixed<R, kOdd>(d, p, step, out, i, taps); }); \
+    return;
+    BIOFOREST_CONV_CASE(1)
+    BIOFOREST_CONV_CASE(2)
+    BIOFOREST_CONV_CASE(3)
+    BIOFOREST_CONV_CASE(4)
+#undef BIOFOREST_CONV_CASE
+    default:
+      ForEachSpan<D>(n, [&](auto d, std::size_t i) { ConvAny<kOdd>(d, p, step, out, i, taps, r); });
+  }
+}
+
+void ConvLine(const float* center, std::ptrdiff_t step, float* out, std::size_t n,
+              const float* taps, int radius, bool odd) {
+  if (odd)
+    ConvDispatchRadius<true>(center, step, out, n, taps, radius);
+  else
+    ConvDispatchRadius<false>(center, step, out, n, taps, radius);
+}
+
+template <bool kOdd>
+void ConvF64(const float* p, std::ptrdiff_t step, float* out, std::size_t n, const double* taps,
+             int r) {
+  ForEachSpan<hn::ScalableTag<double>>(n, [&](auto dd, std::size_t i) {
+    const hn::Rebind<float, decltype(dd)> df;
+    auto ld = [&](const float* q) { return hn::PromoteTo(dd, hn::LoadU(df, q)); };
+    auto acc = kOdd ? hn::Zero(dd) : hn::Mul(hn::Set(dd, taps[0]), ld(p + i));
+    for (int m = 1; m <= r; ++m) {
+      const auto a = ld(p + i + m * step);
+      const auto b = ld(p + i - m * step);
+      acc = hn::MulAdd(hn::Set(dd, taps[m]), kOdd ? hn::Sub(a, b) : hn::Add(a, b), acc);
+    }
+    hn::StoreU(hn::DemoteTo(df, acc), df, out + i);
+  });
+}
+
+void ConvLineF64(const float* center, std::ptrdiff_t step, float* out, std::size_t n,
+                 const double* taps, int radius, bool odd) {
+  if (odd)
+    ConvF64<true>(center, step, out, n, taps, radius);
+  else
+    ConvF64<false>(center, step, out, n, taps, radius);
+}
+
+using DF = hn::ScalableTag<float>;
+
+void Copy(const float* a, float* out, std::size_t n) {
+  ForEachSpan<DF>(n, [&](auto d, std::size_t i) { hn::StoreU(hn::LoadU(d, a + i), d, out + i); });
+}
+
+void Add2(const float* a, const float* b, float* out, std::size_t n) {
+  ForEachSpan<DF>(n, [&](auto d, std::size_t i) {
+    hn::StoreU(hn::Add(hn::LoadU(d, a + i), hn::LoadU(d, b + i)), d, out + i);
+  });
+}
+
+void Add3(const float* a, const float* b, const float* c, float* out, std::size_t n) {
+  ForEachSpan<DF>(n, [&](auto d, std::size_t i) {
+    hn::StoreU(hn::Add(hn::Add(hn::LoadU(d, a + i), hn::LoadU(d, b + i)), hn::LoadU(d, c + i)),
+               d, out + i);
+  });
+}
+
+void Sub(const float* a, const float* b, float* out, std::size_t n) {
+  ForEachSpan<DF>(n, [&](auto d, std::size_t i) {
+    hn::StoreU(hn::Sub(hn::LoadU(d, a + i), hn::LoadU(d, b + i)), d, out + i);
+  });
+}
+
+void Magnitude2(const float* a, const float* b, float* out, std::size_t n) {
+  ForEachSpan<DF>(n, [&](auto d, std::size_t i) {
+    const auto x = hn::LoadU(d, a + i), y = hn::LoadU(d, b + i);
+    hn::StoreU(hn::Sqrt(hn::Add(hn::Mul(x, x), hn::Mul(y, y))), d, out + i);
+  });
+}
+
+void Magnitude3(const float* a, const float* b, const float* c, float* out, std::size_t n) {
+  ForEachSpan<DF>(n, [&](auto d, std::size_t i) {
+    const auto x = hn::LoadU(d, a + i), y = hn::LoadU(d, b + i), z = hn::LoadU(d, c + i);
+    hn::StoreU(hn::Sqrt(hn::Add(hn::Add(hn::Mul(x, x), hn::Mul(y, y)), hn::Mul(z, z))), d,
+               out + i);
+  });
+}
+
+void Products2(const float* a, const float* b, float* aa, float* ab, float* bb, std::size_t n) {
+  ForEachSpan<DF>(n, [&](auto d, std::size_t i) {
+    const auto x = hn::LoadU(d, a + i), y = hn::LoadU(d, b + i);
+    hn::StoreU(hn::Mul(x, x), d, aa + i);
+    hn::StoreU(hn::Mul(x, y), d, ab + i);
+    hn::StoreU(hn::Mul(y, y), d, bb + i);
+  });
+}
+
+void Products3(const float* a, const float* b, const float* c, float* aa, float* ab, float* ac,
+               float* bb, float* bc, float* cc, std::size_t n) {
+  ForEachSpan<DF>(n, [&](auto d, std::size_t i) {
+    const auto x = hn::LoadU(d, a + i), y = hn::LoadU(d, b + i), z = hn::LoadU(d, c + i);
+    hn::StoreU(hn::Mul(x, x), d, aa + i);
+    hn::StoreU(hn::Mul(x, y), d, ab + i);
+    hn::StoreU(hn::Mul(x, z), d, ac + i);
+    hn::StoreU(hn::Mul(y, y), d, bb + i);
+    hn::StoreU(hn::Mul(y, z), d, bc + i);
+    hn::StoreU(hn::Mul(z, z), d, cc + i);
+  });
+}
+
+using DD = hn::ScalableTag<double>;
+
+void Eig2(const float* a00, const float* a01, const float* a11, float* e0, float* e1,
+          std::size_t n) {
+  // vigra's symmetric2x2Eigenvalues with T = float: a00 -/+ a11 are float operations, the
+  // rest is double.
+  ForEachSpan<DD>(n, [&](auto dd, std::size_t i) {
+    const hn::Rebind<float, decltype(dd)> df;
+    const auto fa = hn::LoadU(df, a00 + i), fb = hn::LoadU(df, a01 + i), fc = hn::LoadU(df, a11 + i);
+    const auto diff = hn::PromoteTo(dd, hn::Sub(fa, fc));
+    const auto tr = hn::PromoteTo(dd, hn::Add(fa, fc));
+    const auto b = hn::PromoteTo(dd, fb);
+    const auto b2 = hn::Mul(hn::Set(dd, 2.0), b);
+    const auto dsc = hn::Sqrt(hn::Add(hn::Mul(diff, diff), hn::Mul(b2, b2)));
+    const auto half = hn::Set(dd, 0.5);
+    hn::StoreU(hn::DemoteTo(df, hn::Mul(half, hn::Add(tr, dsc))), df, e0 + i);
+    hn::StoreU(hn::DemoteTo(df, hn::Mul(half, hn::Sub(tr, dsc))), df, e1 + i);
+  });
+}
+
+void Eig3(const float* p00, const float* p01, const float* p02, const float* p11,
+          const float* p12, const float* p22, float* e0, float* e1, float* e2, std::size_t n) {
+  ForEachSpan<DD>(n, [&](auto dd, std::size_t i) {
+    const hn::Rebind<float, decltype(dd)> df;
+    // vigra's symmetric3x3Eigenvalues formula, evaluated entirely in double (reference §1.6;
+    // vigra itself forms the two- and three-factor products in float, which near degenerate
+    // tensors costs it up to ~1e-4 relative accuracy).
+    auto ld = [&](const float* p) { return hn::PromoteTo(dd, hn::LoadU(df, p + i)); };
+    const auto a00 = ld(p00), a01 = ld(p01), a02 = ld(p02), a11 = ld(p11), a12 = ld(p12),
+               a22 = ld(p22);
+    const auto two = hn::Set(dd, 2.0), inv3 = hn::Set(dd, 1.0 / 3.0), zero = hn::Zero(dd);
+    const auto c0 = hn::Sub(
+        hn::Sub(hn::Sub(hn::Add(hn::Mul(hn::Mul(a00, a11), a22),
+                                hn::Mul(hn::Mul(hn::Mul(two, a01), a02), a12)),
+                        hn::Mul(hn::Mul(a00, a12), a12)),
+                hn::Mul(hn::Mul(a11, a02), a02)),
+        hn::Mul(hn::Mul(a22, a01), a01));
+    const auto c1 = hn::Sub(
+        hn::Add(hn::Sub(hn::Add(hn::Sub(hn::Mul(a00, a11), hn::Mul(a01, a01)), hn::Mul(a00, a22)),
+                        hn::Mul(a02, a02)),
+                hn::Mul(a11, a22)),
+        hn::Mul(a12, a12));
+    const auto c2 = hn::Add(hn::Add(a00, a11), a22);
+    const auto c2d3 = hn::Mul(c2, inv3);
+    const auto ad3 = hn::Min(hn::Mul(hn::Sub(c1, hn::Mul(c2, c2d3)), inv3), zero);
+    const auto mbd2 = hn::Mul(
+        hn::Set(dd, 0.5), hn::Add(c0, hn::Mul(c2d3, hn::Sub(hn::Mul(hn::Mul(two, c2d3), c2d3), c1))));
+    const auto q = hn::Min(hn::Add(hn::Mul(mbd2, mbd2), hn::Mul(hn::Mul(ad3, ad3), ad3)), zero);
+    const auto mag = hn::Sqrt(hn::Neg(ad3));
+    // atan2(sqrt(-q), mbd2) == acos(mbd2 / sqrt(mbd2^2 - q)) because sqrt(-q) >= 0;
+    // Highway has acos but no atan2. atan2(0, 0) == 0 == acos(1).
+    const auto rho = hn::Sqrt(hn::Sub(hn::Mul(mbd2, mbd2), q));
+    const auto pos = hn::Gt(rho, zero);
+    const auto ratio = hn::IfThenElse(pos, hn::Div(mbd2, hn::IfThenElse(pos, rho, hn::Set(dd, 1.0))),
+                                      hn::Set(dd, 1.0));
+    const auto clamped = hn::Min(hn::Max(ratio, hn::Set(dd, -1.0)), hn::Set(dd, 1.0));
+    const auto angle = hn::Mul(hn::Acos(dd, clamped), inv3);
+    const auto cs = hn::Cos(dd, angle), sn = hn::Sin(dd, angle);
+    const auto r3sn = hn::Mul(hn::Set(dd, 1.7320508075688772), sn);
+    const auto r0 = hn::Add(c2d3, hn::Mul(hn::Mul(two, mag), cs));
+    const auto r1 = hn::Sub(c2d3, hn::Mul(mag, hn::Add(cs, r3sn)));
+    const auto r2 = hn::Sub(c2d3, hn::Mul(mag, hn::Sub(cs, r3sn)));
+    const auto hi = hn::Max(r0, r1), lo = hn::Min(r0, r1);
+    const auto t = hn::Min(hi, r2);
+    hn::StoreU(hn::DemoteTo(df, hn::Max(hi, r2)), df, e0 + i);
+    hn::StoreU(hn::DemoteTo(df, hn::Max(t, lo)), df, e1 + i);
+    hn::StoreU(hn::DemoteTo(df, hn::Min(t, lo)), df, e2 + i);
+  });
+}
+
+}  // namespace bioforest::features::HWY_NAMESPACE
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+namespace bioforest::features::simd {
+
+HWY_EXPORT(ConvLine);
+HWY_EXPORT(ConvLineF64);
+HWY_EXPORT(Copy);
+HWY_EXPORT(Add2);
+HWY_EXPORT(Add3);
+HWY_EXPORT(Sub);
+HWY_EXPORT(Magnitude2);
+HWY_EXPORT(Magnitude3);
+HWY_EXPORT(Products2);
+HWY_EXPORT(Products3);
+HWY_EXPORT(Eig2);
+HWY_EXPORT(Eig3);
+
+void conv_line(const float* center, std::ptrdiff_t step, float* out, std::size_t n,
+               const float* taps, int radius, bool odd) {
+  HWY_DYNAMIC_DISPATCH(ConvLine)(center, step, out, n, taps, radius, odd);
+}
+void conv_line_f64(const float* center, std::ptrdiff_t step, float* out, std::size_t n,
+                   const double* taps, int radius, bool odd) {
+  HWY_DYNAMIC_DISPATCH(ConvLineF64)(center, step, out, n, taps, radius, odd);
+}
+void copy(const float* a, float* out, std::size_t n) { HWY_DYNAMIC_DISPATCH(Copy)(a, out, n); }
+void add2(const float* a, const float* b, float* out, std::size_t n) {
+  HWY_DYNAMIC_DISPATCH(Add2)(a, b, out, n);
+}
+void add3(const float* a, const float* b, const float* c, float* out, std::size_t n) {
+  HWY_DYNAMIC_DISPATCH(Add3)(a, b, c, out, n);
+}
+void sub(const float* a, const float* b, float* out, std::size_t n) {
+  HWY_DYNAMIC_DISPATCH(Sub)(a, b, out, n);
+}
+void magnitude2(const float* a, const float* b, float* out, std::size_t n) {
+  HWY_DYNAMIC_DISPATCH(Magnitude2)(a, b, out, n);
+}
+void magnitude3(const float* a, const float* b, const float* c, float* out, std::size_t n) {
+  HWY_DYNAMIC_DISPATCH(Magnitude3)(a, b, c, out, n);
+}
+void products2(const float* a, const float* b, float* aa, float* ab, float* bb, std::size_t n) {
+  HWY_DYNAMIC_DISPATCH(Products2)(a, b, aa, ab, bb, n);
+}
+void products3(const float* a, const float* b, const float* c, float* aa, float* ab, float* ac,
+               float* bb, float* bc, float* cc, std::size_t n) {
+  HWY_DYNAMIC_DISPATCH(Products3)(a, b, c, aa, ab, ac, bb, bc, cc, n);
+}
+void eig2(const float* a00, const float* a01, const float* a11, float* e0, float* e1,
+          std::size_t n) {
+  HWY_DYNAMIC_DISPATCH(Eig2)(a00, a01, a11, e0, e1, n);
+}
+void eig3(const float* a00, const float* a01, const float* a02, const float* a11,
+          const float* a12, const float* a22, float* e0, float* e1, float* e2, std::size_t n) {
+  HWY_DYNAMIC_DISPATCH(Eig3)(a00, a01, a02, a11, a12, a22, e0, e1, e2, n);
+}
+
+}  // namespace bioforest::features::simd
+#endif

@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: BSD-3-Clause
+#pragma once
+// (private) The hot loops of the feature filters, compiled for every SIMD target Highway
+// supports and dispatched at run time (no -march=native). Every element goes through the
+// same instruction sequence whether it sits in a full vector or in the tail, so results do
+// not depend on where a row starts: blockwise == whole-image, any thread count.
+
+#include <cstddef>
+
+namespace bioforest::features::simd {
+
+/// out[i] = c[0]*p[i] + sum_{m=1..r} c[m] * (p[i + m*step] +/- p[i - m*step]), i < n:
+/// one separable pass of a symmetric (odd=false) or antisymmetric (odd=true) kernel,
+/// along x (step 1) or along y/z (step = row/plane stride). `center` points at the input
+/// element aligned with out[0].
+void conv_line(const float* center, std::ptrdiff_t step, float* out, std::size_t n,
+               const float* taps, int radius, bool odd);
+
+/// As conv_line, with double taps and double accumulation (one rounding to float).
+void conv_line_f64(const float* center, std::ptrdiff_t step, float* out, std::size_t n,
+                   const double* taps, int radius, bool odd);
+
+void copy(const float* a, float* out, std::size_t n);
+void add2(const float* a, const float* b, float* out, std::size_t n);
+void add3(const float* a, const float* b, const float* c, float* out, std::size_t n);
+void sub(const float* a, const float* b, float* out, std::size_t n);  ///< a - b
+void magnitude2(const float* a, const float* b, float* out, std::size_t n);
+void magnitude3(const float* a, const float* b, const float* c, float* out, std::size_t n);
+/// Outer products of a gradient: (a*a, a*b, b*b).
+void products2(const float* a, const float* b, float* aa, float* ab, float* bb, std::size_t n);
+/// (a*a, a*b, a*c, b*b, b*c, c*c).
+void products3(const float* a, const float* b, const float* c, float* aa, float* ab, float* ac,
+               float* bb, float* bc, float* cc, std::size_t n);
+/// Eigenvalues of [[a00 a01] [a01 a11]], descending, computed in double (as vigra).
+void eig2(const float* a00, const float* a01, const float* a11, float* e0, float* e1,
+          std::size_t n);
+/// Eigenvalues of a symmetric 3x3 matrix, descending, closed form in double (as vigra's
+/// symmetric3x3Eigenvalues; reference §1.6 explains why double).
+void eig3(const float* a00, const float* a01, const float* a02, const float* a11,
+          const float* a12, const float* a22, float* e0, float* e1, float* e2, std::size_t n);
+
+}  // namespace bioforest::features::simd
