@@ -91,18 +91,35 @@ bool is_reduced_resolution(TIFF* tif) {
   return TIFFGetField(tif, TIFFTAG_SUBFILETYPE, &subfile) && (subfile & FILETYPE_REDUCEDIMAGE);
 }
 
+// Every top-level IFD, found in one walk of the IFD chain, so that a page is reached by its
+// offset (TIFFSetSubDirectory) instead of walking the chain again from the start.
+struct PageIndex {
+  std::vector<toff_t> offsets;
+  std::vector<bool> like_first;  // full resolution and the same format as page 0
+};
+
+PageIndex walk_pages(TiffHandle& h, const PageFormat& first) {
+  TIFF* tif = h.get();
+  PageIndex p;
+  do {
+    p.offsets.push_back(TIFFCurrentDirOffset(tif));
+    p.like_first.push_back(p.offsets.size() == 1 ||
+                           (!is_reduced_resolution(tif) && read_page_format(tif) == first));
+  } while (TIFFReadDirectory(tif));
+  if (h.has_error())
+    h.fail(ErrorCategory::input, "cannot read the list of pages (truncated or corrupt file?)");
+  return p;
+}
+
 // Plain TIFF: every full-resolution page shaped like the first is a z slice. Thumbnails and
 // pyramid levels stored as top-level IFDs are skipped.
-StackLayout plain_layout(TiffHandle& h, const PageFormat& first, std::size_t n_dirs) {
+StackLayout plain_layout(const TiffHandle& h, const PageIndex& pages) {
   StackLayout l;
-  for (std::size_t i = 0; i < n_dirs; ++i) {
-    if (!TIFFSetDirectory(h.get(), static_cast<tdir_t>(i)))
-      h.fail(ErrorCategory::input, "cannot read page " + std::to_string(i));
-    if (i > 0 && (is_reduced_resolution(h.get()) || !(read_page_format(h.get()) == first))) {
+  for (std::size_t i = 0; i < pages.offsets.size(); ++i) {
+    if (pages.like_first[i])
+      l.plane_ifd.push_back(i);
+    else
       logger().debug("{}: page {} differs from the first page; skipped", h.name(), i);
-      continue;
-    }
-    l.plane_ifd.push_back(i);
   }
   l.z = l.plane_ifd.size();
   if (l.z > 1)
@@ -176,9 +193,10 @@ void copy_chunk(const std::byte* src, const Chunk& c, const Window& w, std::size
 class TiffReader final : public ImageReader {
  public:
   TiffReader(std::string file, ImageInfo info, TiffHandle h, PageFormat format, StackLayout layout,
-             Extents extents)
+             Extents extents, PageIndex pages)
       : ImageReader(std::move(file), std::move(info)),
         tif_(std::move(h)),
+        offsets_(std::move(pages.offsets)),
         format_(format),
         layout_(std::move(layout)),
         ext_(extents),
@@ -193,7 +211,10 @@ class TiffReader final : public ImageReader {
   void read_window(const Window& w);
   void read_chunk(bool tiled, std::uint32_t index, std::size_t used_bytes);
 
+  // Not thread-safe: libtiff keeps one current page per TIFF*; use one reader per thread.
   TiffHandle tif_;
+  std::vector<toff_t> offsets_;                         // IFD offset of every page
+  std::size_t current_ = static_cast<std::size_t>(-1);  // page libtiff has loaded
   PageFormat format_;
   StackLayout layout_;
   Extents ext_;
@@ -203,9 +224,11 @@ class TiffReader final : public ImageReader {
 
 void TiffReader::select_page(std::size_t ifd) {
   TIFF* tif = tif_.get();
-  if (TIFFCurrentDirectory(tif) != ifd || tif_.has_error()) {
-    if (!TIFFSetDirectory(tif, static_cast<tdir_t>(ifd)))
+  if (current_ != ifd || tif_.has_error()) {
+    current_ = static_cast<std::size_t>(-1);
+    if (!TIFFSetSubDirectory(tif, offsets_[ifd]) || tif_.has_error())
       tif_.fail(ErrorCategory::input, "cannot read page " + std::to_string(ifd));
+    current_ = ifd;
   }
   const PageFormat f = read_page_format(tif);
   if (!(f == format_))
@@ -321,14 +344,6 @@ Image TiffReader::read_region(const Roi& roi) {
   return out;
 }
 
-std::size_t count_pages(TiffHandle& h) {
-  const std::size_t n = TIFFNumberOfDirectories(h.get());
-  if (h.has_error() || n == 0)
-    h.fail(ErrorCategory::input, "cannot read the list of pages (truncated or corrupt file?)");
-  if (!TIFFSetDirectory(h.get(), 0)) h.fail(ErrorCategory::input, "cannot read the first page");
-  return n;
-}
-
 void check_page_format(const TiffHandle& h, const PageFormat& f) {
   if (f.width == 0 || f.height == 0) throw_input(h.name(), "the first page has no pixels");
   if (!dtype_for(f))
@@ -342,9 +357,9 @@ void check_page_format(const TiffHandle& h, const PageFormat& f) {
 }
 
 // Which metadata describes the stack, and the stack it describes.
-StackLayout stack_layout(TiffHandle& h, const PageFormat& first, std::size_t n_dirs,
-                         bool& from_metadata) {
-  const std::string description = description_of(h.get());
+StackLayout stack_layout(TiffHandle& h, const std::string& description, const PageFormat& first,
+                         const PageIndex& pages, bool& from_metadata) {
+  const std::size_t n_dirs = pages.offsets.size();
   from_metadata = true;
   StackLayout l;
   if (is_ome_description(description)) {
@@ -353,7 +368,7 @@ StackLayout stack_layout(TiffHandle& h, const PageFormat& first, std::size_t n_d
     l = parse_imagej_description(description);
   } else {
     from_metadata = false;
-    return plain_layout(h, first, n_dirs);
+    return plain_layout(h, pages);
   }
   for (std::size_t ifd : l.plane_ifd)
     if (ifd >= n_dirs)
@@ -382,13 +397,15 @@ Shape chunk_shape(const Axes& axes, const Extents& e, bool tiled, bool planar, s
 
 std::unique_ptr<ImageReader> open_tiff(const std::string& file) {
   TiffHandle h = TiffHandle::open_read(file);
-  const std::size_t n_dirs = count_pages(h);
   const PageFormat first = read_page_format(h.get());
   check_page_format(h, first);
+  const std::string description = description_of(h.get());
+  PageIndex pages = walk_pages(h, first);
 
   bool from_metadata = false;
-  StackLayout layout = stack_layout(h, first, n_dirs, from_metadata);
-  if (!TIFFSetDirectory(h.get(), static_cast<tdir_t>(layout.plane_ifd.at(0))))
+  StackLayout layout = stack_layout(h, description, first, pages, from_metadata);
+  if (layout.plane_ifd.empty()) throw_input(file, "metadata describes no planes");
+  if (!TIFFSetSubDirectory(h.get(), pages.offsets[layout.plane_ifd[0]]) || h.has_error())
     h.fail(ErrorCategory::input, "cannot read the first page");
 
   const Extents e{layout.t, layout.z, first.height, first.width, layout.c * first.samples};
@@ -413,7 +430,7 @@ std::unique_ptr<ImageReader> open_tiff(const std::string& file) {
   if (first.photometric == PHOTOMETRIC_PALETTE)
     logger().debug("{}: palette TIFF; reading the palette indices", file);
   return std::make_unique<TiffReader>(file, std::move(info), std::move(h), first, std::move(layout),
-                                      e);
+                                      e, std::move(pages));
 }
 
 }  // namespace bioforest::io::detail

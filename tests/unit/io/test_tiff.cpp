@@ -532,3 +532,53 @@ TEST_CASE("TIFF real files match tifffile/PIL", "[io][tiff]") {
     CHECK(test::sum_of(io::read_image(p3)) == 135065576.0);
   }
 }
+
+TEST_CASE("TIFF with JPEG compression (YCbCr) reads as RGB", "[io][tiff]") {
+  if (!TIFFIsCODECConfigured(COMPRESSION_JPEG)) {
+    WARN("skipped: this libtiff has no JPEG codec");
+    return;
+  }
+  TempDir dir;
+  const std::string path = dir.file("jpeg.tif");
+  const std::uint32_t w = 48, h = 40;
+  // A smooth image, so JPEG's loss stays small.
+  Image rgb(DType::uint8, {h, w, 3}, Axes("yxc"));
+  auto& a = rgb.array<std::uint8_t>();
+  for (std::size_t y = 0; y < h; ++y)
+    for (std::size_t x = 0; x < w; ++x) {
+      a(y, x, 0) = static_cast<std::uint8_t>(40 + 3 * x);
+      a(y, x, 1) = static_cast<std::uint8_t>(60 + 2 * y);
+      a(y, x, 2) = static_cast<std::uint8_t>(100 + x + y);
+    }
+  {
+    TIFF* tif = TIFFOpen(path.c_str(), "w");
+    REQUIRE(tif);
+    TIFFSetField(tif, TIFFTAG_IMAGEWIDTH, w);
+    TIFFSetField(tif, TIFFTAG_IMAGELENGTH, h);
+    TIFFSetField(tif, TIFFTAG_BITSPERSAMPLE, 8);
+    TIFFSetField(tif, TIFFTAG_SAMPLESPERPIXEL, 3);
+    TIFFSetField(tif, TIFFTAG_PLANARCONFIG, PLANARCONFIG_CONTIG);
+    TIFFSetField(tif, TIFFTAG_COMPRESSION, COMPRESSION_JPEG);
+    TIFFSetField(tif, TIFFTAG_PHOTOMETRIC, PHOTOMETRIC_YCBCR);
+    TIFFSetField(tif, TIFFTAG_JPEGCOLORMODE, JPEGCOLORMODE_RGB);  // libtiff converts
+    TIFFSetField(tif, TIFFTAG_JPEGQUALITY, 95);
+    TIFFSetField(tif, TIFFTAG_ROWSPERSTRIP, 16);
+    for (std::uint32_t s = 0; s * 16 < h; ++s) {
+      const std::uint32_t rows = std::min<std::uint32_t>(16, h - s * 16);
+      REQUIRE(TIFFWriteEncodedStrip(tif, s, rgb.data<std::uint8_t>() + s * 16 * w * 3,
+                                    rows * w * 3) >= 0);
+    }
+    TIFFClose(tif);
+  }
+  auto r = io::open_image(path);
+  CHECK(r->info().axes.str() == "yxc");
+  CHECK(r->info().shape == Shape{h, w, 3});
+  CHECK(r->info().compression == "jpeg");
+  const Image back = r->read();
+  const auto& b = back.array<std::uint8_t>();
+  int worst = 0;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    worst = std::max(worst, std::abs(int(a.data()[i]) - int(b.data()[i])));
+  CHECK(worst <= 12);
+  check_rois(*r);
+}
