@@ -17,7 +17,8 @@ struct ProgressState {
   std::string stage;
   int last_decile = -1;
   int last_percent = -1;
-  std::chrono::steady_clock::time_point last_line = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point stage_start = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point last_line = stage_start;
   bool terminal = stderr_is_terminal();
 };
 
@@ -35,14 +36,22 @@ void draw_bar(ProgressState& s, std::string_view stage, std::uint64_t done, std:
   std::fflush(stderr);
 }
 
+// Log files get a line per 10 % (at most one per 5 s, or one per 30 s of silence), and
+// nothing for stages that finish within a few seconds: short runs stay quiet.
 void write_line(ProgressState& s, std::string_view stage, std::uint64_t done,
                 std::uint64_t total) {
   const auto now = std::chrono::steady_clock::now();
+  if (stage != s.stage) {
+    s.stage = stage;
+    s.stage_start = s.last_line = now;
+    s.last_decile = 0;
+    return;
+  }
   const int decile = total ? int(10.0 * double(done) / double(total)) : 10;
-  const bool new_stage = stage != s.stage;
-  const bool due = now - s.last_line > std::chrono::seconds(30);
-  if (!new_stage && decile == s.last_decile && !due) return;
-  s.stage = stage;
+  const bool quiet_start = now - s.stage_start < std::chrono::seconds(3);
+  const bool spaced = now - s.last_line > std::chrono::seconds(5);
+  const bool silent = now - s.last_line > std::chrono::seconds(30);
+  if (quiet_start || !((decile != s.last_decile && spaced) || silent)) return;
   s.last_decile = decile;
   s.last_line = now;
   logger().info("{}: {}/{} ({}%)", stage, done, total,

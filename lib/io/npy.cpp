@@ -52,7 +52,8 @@ NpyHeader parse_header(const std::string& file, std::ifstream& in) {
   if (!std::regex_search(dict, m, std::regex(R"('shape'\s*:\s*\(([^)]*)\))")))
     throw_input(file, "no shape in .npy header");
   const std::string dims = m[1];
-  for (std::sregex_iterator it(dims.begin(), dims.end(), std::regex(R"(\d+)")), end; it != end; ++it)
+  const std::regex number(R"(\d+)");
+  for (std::sregex_iterator it(dims.begin(), dims.end(), number), end; it != end; ++it)
     h.shape.push_back(std::stoul(it->str()));
   return h;
 }
@@ -113,13 +114,12 @@ class NpyReader final : public ImageReader {
  protected:
   Image read_region(const Roi& roi) override {
     std::ifstream in(path_, std::ios::binary);
-    Image out(info_.dtype, roi.shape(), info_.axes);
     // Fortran order is rare: read the whole array into C order, then crop.
     const Shape disk_shape = h_.fortran ? Shape(h_.shape.rbegin(), h_.shape.rend()) : h_.shape;
     const Roi disk_roi = h_.fortran ? Roi::whole(disk_shape) : roi;
     const std::size_t row = disk_roi.shape().empty() ? 1 : disk_roi.shape().back();
     std::vector<unsigned char> buf(row * h_.item);
-    Image disk(info_.dtype, disk_roi.shape(), info_.axes.size() ? info_.axes : Axes());
+    Image disk(info_.dtype, disk_roi.shape(), info_.axes);
     disk.visit([&](auto& a) {
       using T = typename std::decay_t<decltype(a)>::value_type;
       T* dst = a.data();

@@ -124,8 +124,9 @@ std::vector<bool> plan_exports(const ExportOptions& o, const std::vector<std::st
 
 DType export_dtype(const ExportOptions& o, DType natural) { return o.dtype ? *o.dtype : natural; }
 
-Image export_values(const Image& block, const ExportOptions& o, std::optional<io::Range> natural) {
-  const DType target = export_dtype(o, block.dtype());
+Image export_values(const Image& block, const ExportOptions& o, DType natural_dtype,
+                    std::optional<io::Range> natural) {
+  const DType target = export_dtype(o, natural_dtype);
   if (target == block.dtype() && !o.pipeline_drange) return block;
   io::DtypeMapping m;
   m.dtype = target;

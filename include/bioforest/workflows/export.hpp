@@ -64,7 +64,9 @@ std::vector<bool> plan_exports(const ExportOptions& options,
 /// in `natural` (e.g. [0, 1] for probabilities) are renormalised onto the full dtype range,
 /// instead of ilastik's plain cast that turns probabilities into 0/1. Pass no `natural`
 /// range for values without one (features): they are then only cast (rounded, clamped).
-Image export_values(const Image& block, const ExportOptions& options,
+/// `natural_dtype` is the result's own dtype (float32, or uint8 for segmentations), used
+/// when no --export-dtype is given.
+Image export_values(const Image& block, const ExportOptions& options, DType natural_dtype,
                     std::optional<io::Range> natural);
 
 /// The dtype an export of a result with dtype `natural` will have.

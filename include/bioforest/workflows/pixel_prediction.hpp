@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: BSD-3-Clause
+#pragma once
+/// \file
+/// Applying a pixel classifier to images of any size, block by block within the memory
+/// budget, and exporting ilastik's results: Probabilities, Simple Segmentation, Uncertainty,
+/// Features, Labels.
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "bioforest/core/batch.hpp"
+#include "bioforest/core/run_context.hpp"
+#include "bioforest/workflows/canonical_image.hpp"
+#include "bioforest/workflows/export.hpp"
+#include "bioforest/workflows/pixel_model.hpp"
+
+namespace bioforest::workflows {
+
+/// ilastik's export sources for pixel classification, in its menu order.
+const std::vector<std::string>& pixel_export_sources();
+/// Matches a user's spelling case-insensitively ("simple segmentation", "Simple_Segmentation",
+/// "simple-segmentation"); Error{usage} listing the valid names.
+std::string match_pixel_export_source(const std::string& text);
+
+/// The results of one block, handed to a sink: planar float32 data over `core`
+/// (n channels * core.size()).
+struct PixelBlock {
+  std::size_t t = 0;
+  Roi core;                          ///< spatial region of the image
+  const float* features = nullptr;   ///< n_features planes, or null if not requested
+  std::size_t n_features = 0;
+  const float* probabilities = nullptr;  ///< one plane per class of the model (label k = plane k-1)
+  std::size_t n_classes = 0;
+  const std::uint32_t* mask = nullptr;   ///< core.size() values (0 = masked out), or null
+};
+
+/// Runs `model` over time points [t0, t1) and the spatial region `region` of `raw`, block
+/// by block (blocks sized for ctx.ram_bytes), calling `sink` once per block. Pixels where
+/// `mask` is 0 get probability 0. Error{input} if the image does not fit the model
+/// (channels, dimensionality, scales too large).
+void classify_blocks(const PixelModel& model, const CanonicalImage& raw, const CanonicalImage* mask,
+                     std::size_t t0, std::size_t t1, const Roi& region, bool want_features,
+                     const std::function<void(const PixelBlock&)>& sink, const RunContext& ctx);
+
+struct PixelPredictRequest {
+  std::vector<std::string> inputs;
+  io::ReadOptions read;
+  /// One mask per input, or one for all, or none (ilastik's Prediction Mask role).
+  std::vector<std::string> masks;
+  ExportOptions exports;
+};
+
+struct PixelPredictResult {
+  std::vector<std::string> outputs;    ///< files written
+  std::vector<std::string> skipped;    ///< inputs skipped by --skip-existing
+  std::vector<BatchFailure> failures;  ///< inputs that failed (the others went on)
+};
+
+/// Predicts every input with one loaded model. Output paths are checked before any work
+/// (Error{usage}); a failing input is recorded and the batch goes on.
+PixelPredictResult predict_pixels(const PixelModel& model, const PixelPredictRequest& request,
+                                  const RunContext& ctx);
+
+}  // namespace bioforest::workflows

@@ -1,0 +1,211 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// pxclassify: pixel classification from scribbles (train, predict, info, import-ilp,
+// suggest-features). Every algorithm lives in the library (workflows/pixel_*.hpp).
+#include <iostream>
+
+#include "bioforest/cli/inputs.hpp"
+#include "bioforest/cli/tool.hpp"
+#include "bioforest/core/error.hpp"
+#include "bioforest/core/log.hpp"
+#include "bioforest/io/atomic_output.hpp"
+#include "bioforest/workflows/pixel_import.hpp"
+#include "bioforest/workflows/pixel_prediction.hpp"
+#include "bioforest/workflows/pixel_training.hpp"
+#include "bioforest/workflows/suggest_features.hpp"
+
+using namespace bioforest;
+
+namespace {
+
+struct PredictFlags {
+  std::string model;
+  std::vector<std::string> inputs, raw_data, masks, sources;
+  std::string format, filename_format, output, internal_path, dtype, drange, pipeline_drange,
+      cutout, output_axes, compression;
+  bool skip_existing = false, headless = false, readonly = false;
+  cli::InputOptions input;
+};
+
+void add_predict_options(CLI::App& sub, PredictFlags& f) {
+  sub.add_option("--model,--project", f.model,
+                 "Trained model (.h5 from 'pxclassify train') or an ilastik project (.ilp)")
+      ->required();
+  sub.add_option("inputs", f.inputs, "Images to classify (img.tif, vol.h5/data, \"slices/*.png\")");
+  sub.add_option("--raw-data,--raw_data", f.raw_data, "Images to classify (ilastik's spelling)");
+  const char* g = "Export";
+  sub.add_option("--export-source,--export_source", f.sources,
+                 "Probabilities, Simple Segmentation, Uncertainty, Features or Labels; repeat "
+                 "for several results from one run [default: Probabilities]")
+      ->group(g);
+  sub.add_option("-o,--output", f.output, "Output file (one input, one export source)")->group(g);
+  sub.add_option("--output-filename-format,--output_filename_format", f.filename_format,
+                 "Output path pattern with {dataset_dir}, {nickname}, {result_type}, {result} "
+                 "[default: {dataset_dir}/{nickname}_{result_type}]")
+      ->group(g);
+  sub.add_option("--output-format,--output_format", f.format,
+                 "hdf5, compressed hdf5, tiff, multipage tiff, tiff sequence, png, png sequence "
+                 "[default: from -o, else hdf5]")
+      ->group(g);
+  sub.add_option("--output-internal-path,--output_internal_path", f.internal_path,
+                 "HDF5 dataset [default: exported_data]")
+      ->group(g);
+  sub.add_option("--export-dtype,--export_dtype", f.dtype,
+                 "uint8, uint16, uint32, int8, int16, int32, float32, float64 [default: the "
+                 "result's own: float32, uint8 for segmentations]. Probabilities exported as "
+                 "integers are renormalised 0..1 -> the dtype's full range (ilastik casts them "
+                 "to 0/1 unless given a range)")
+      ->group(g);
+  sub.add_option("--export-drange,--export_drange", f.drange,
+                 "Target range LOW,HIGH for integer exports")
+      ->group(g);
+  sub.add_option("--pipeline-result-drange,--pipeline_result_drange", f.pipeline_drange,
+                 "Value range LOW,HIGH of the result, mapped onto --export-drange")
+      ->group(g);
+  sub.add_option("--cutout-subregion,--cutout_subregion,--roi", f.cutout,
+                 "Only this region, in the input's axis order: \"[(start,...),(stop,...)]\"")
+      ->group(g);
+  sub.add_option("--output-axis-order,--output_axis_order", f.output_axes,
+                 "Axis order of the outputs [default: (t)(z)yxc]")
+      ->group(g);
+  sub.add_option("--compression", f.compression, "HDF5: gzip, gzip:N, none; TIFF: none, lzw, "
+                                                  "deflate, packbits")
+      ->group(g);
+  sub.add_option("--prediction-mask,--prediction_mask", f.masks,
+                 "Mask image(s): one for all inputs or one per input; 0 = not predicted");
+  sub.add_flag("--skip-existing", f.skip_existing,
+               "Skip inputs whose outputs all exist (resumable job arrays)");
+  sub.add_flag("--headless", f.headless, "Accepted for ilastik scripts; bioforest is always headless")
+      ->group("");
+  sub.add_flag("--readonly", f.readonly, "Accepted for ilastik scripts; models are never modified")
+      ->group("");
+  cli::add_input_options(sub, f.input);
+}
+
+workflows::PixelPredictRequest predict_request(const PredictFlags& f, bool overwrite) {
+  workflows::PixelPredictRequest r;
+  r.inputs = f.inputs;
+  r.inputs.insert(r.inputs.end(), f.raw_data.begin(), f.raw_data.end());
+  if (r.inputs.empty()) throw_usage("no input images given");
+  r.read = f.input.read_options();
+  r.masks = f.masks;
+  auto& e = r.exports;
+  for (const auto& s : f.sources) e.sources.push_back(workflows::match_pixel_export_source(s));
+  if (e.sources.empty()) e.sources.push_back("Probabilities");
+  e.format = f.format;
+  if (!f.filename_format.empty()) e.filename_format = f.filename_format;
+  e.output = f.output;
+  if (!f.internal_path.empty()) e.internal_path = f.internal_path;
+  if (!f.dtype.empty()) e.dtype = parse_dtype(f.dtype);
+  if (!f.drange.empty()) e.export_drange = io::parse_range(f.drange);
+  if (!f.pipeline_drange.empty()) e.pipeline_drange = io::parse_range(f.pipeline_drange);
+  e.cutout = f.cutout;
+  if (!f.output_axes.empty()) e.output_axes = Axes(f.output_axes);
+  e.compression = f.compression;
+  e.overwrite = overwrite;
+  e.skip_existing = f.skip_existing;
+  return r;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  cli::Tool tool("pxclassify",
+                 "Pixel classification from a few scribbles: train a random forest on "
+                 "ilastik's pixel features, predict probability maps and segmentations of "
+                 "any size, run ilastik projects headless.");
+  auto& app = tool.app();
+  app.require_subcommand(1);
+
+  std::string spec, model_out;
+  auto* train = app.add_subcommand("train", "Train a classifier from a project spec (JSON)");
+  train->add_option("spec", spec, "Project spec (schemas/pixel_classification.schema.json)")
+      ->required();
+  train->add_option("-o,--output", model_out, "Model file to write (.h5)")->required();
+
+  PredictFlags pf;
+  auto* predict = app.add_subcommand("predict", "Classify images with a trained model or .ilp");
+  add_predict_options(*predict, pf);
+
+  std::string info_model;
+  auto* info = app.add_subcommand("info", "Print what a model (or .ilp project) holds");
+  info->add_option("model", info_model, "Model file or ilastik project")->required();
+
+  std::string ilp, ilp_out;
+  bool retrain = false;
+  auto* import = app.add_subcommand("import-ilp", "Turn an ilastik Pixel Classification project "
+                                                  "into a bioforest model");
+  import->add_option("project", ilp, "ilastik project (.ilp)")->required();
+  import->add_option("-o,--output", ilp_out, "Model file to write (.h5)")->required();
+  import->add_flag("--retrain", retrain,
+                   "Train bioforest's forest on the project's labels instead of importing "
+                   "ilastik's trained forest");
+
+  std::string suggest_spec;
+  std::size_t suggest_max = 7;
+  auto* suggest = app.add_subcommand(
+      "suggest-features", "Rank feature subsets by out-of-bag accuracy against compute cost");
+  suggest->add_option("spec", suggest_spec, "Project spec whose labels to use")->required();
+  suggest->add_option("--max-features", suggest_max,
+                      "Largest subset (families x scales) to consider [default: 7]");
+
+  for (auto* sub : {train, predict, info, import, suggest}) sub->fallthrough();
+  tool.add_example("pxclassify train nuclei.json -o nuclei.model.h5",
+                   "train on the scribbles named in a spec");
+  tool.add_example("pxclassify predict --model nuclei.model.h5 --export-source \"Simple "
+                   "Segmentation\" images/*.tif",
+                   "segment a folder; writes images/<name>_Simple Segmentation.h5");
+  tool.add_example("pxclassify predict --project=MyProject.ilp --export_source=Probabilities "
+                   "--output_format=hdf5 raw.h5/data",
+                   "an ilastik headless command line, unchanged but for the executable");
+
+  return tool.run(argc, argv, [&]() -> int {
+    const RunContext& ctx = tool.context();
+    if (*train) {
+      io::check_output_path(model_out, tool.standard().overwrite);
+      const auto s = workflows::load_pixel_spec(spec);
+      const auto model = workflows::train_pixel_classifier(s, ctx);
+      workflows::save_pixel_model(model, model_out, tool.standard().overwrite);
+      for (std::size_t k = 0; k < model.classes.size(); ++k)
+        logger().info("class {} '{}': {} labelled pixels", k + 1, model.classes[k].name,
+                      model.label_counts[k]);
+      if (!model.forest.oob().empty())
+        logger().info("out-of-bag error: {:.4f}", model.forest.oob().error);
+      logger().info("wrote {}", model_out);
+      tool.summary()["model"] = model_out;
+      tool.summary()["classifier"] = workflows::pixel_model_json(model);
+      return 0;
+    }
+    if (*predict) {
+      const auto request = predict_request(pf, tool.standard().overwrite);
+      const auto model = workflows::load_pixel_model(pf.model);
+      const auto r = workflows::predict_pixels(model, request, ctx);
+      for (const auto& o : r.outputs) logger().info("wrote {}", o);
+      for (const auto& s : r.skipped) logger().info("skipped {} (outputs exist)", s);
+      tool.summary()["outputs"] = r.outputs;
+      tool.summary()["skipped"] = r.skipped;
+      return cli::finish_batch(tool, r.failures, request.inputs.size());
+    }
+    if (*info) {
+      const auto model = workflows::load_pixel_model(info_model);
+      std::cout << workflows::describe_pixel_model(model);
+      tool.summary()["classifier"] = workflows::pixel_model_json(model);
+      return 0;
+    }
+    if (*import) {
+      io::check_output_path(ilp_out, tool.standard().overwrite);
+      const auto model = retrain ? workflows::retrain_ilp_pixel_model(ilp, ctx)
+                                 : workflows::import_ilp_pixel_model(ilp);
+      workflows::save_pixel_model(model, ilp_out, tool.standard().overwrite);
+      logger().info("wrote {} ({} classes, {} features, {} trees)", ilp_out, model.classes.size(),
+                    model.feature_names.size(), model.forest.n_trees());
+      tool.summary()["model"] = ilp_out;
+      tool.summary()["classifier"] = workflows::pixel_model_json(model);
+      return 0;
+    }
+    const auto s = workflows::load_pixel_spec(suggest_spec);
+    const auto ranking = workflows::suggest_features(s, suggest_max, ctx);
+    std::cout << workflows::format_feature_suggestions(ranking);
+    tool.summary()["suggestions"] = workflows::feature_suggestions_json(ranking);
+    return 0;
+  });
+}
