@@ -37,8 +37,10 @@ struct JpegDecodeJob {
   const char* path;
   bool header_only;
   std::size_t y0, y1, x0, x1;
-  unsigned char* dst;  // region rows, packed
-  unsigned char* row;  // one decoded row
+  unsigned char* dst;                         // region rows, packed
+  unsigned char* row;                         // one decoded row
+  std::uint32_t expect_width, expect_height;  // the header open_jpeg saw; buffers fit it
+  int expect_channels;
   // out
   std::uint32_t width, height;
   int channels;
@@ -109,6 +111,13 @@ bool decode_jpeg(JpegDecodeJob* job) {
   job->width = cinfo.output_width;
   job->height = cinfo.output_height;
   job->channels = cinfo.output_components;
+  if (!job->header_only && (job->width != job->expect_width || job->height != job->expect_height ||
+                            job->channels != job->expect_channels)) {
+    std::snprintf(job->message, kMessageSize, "the file changed since it was opened");
+    jpeg_destroy_decompress(&cinfo);
+    std::fclose(fp);
+    return false;
+  }
   if (!job->header_only) {
     jpeg_start_decompress(&cinfo);
     const std::size_t px = static_cast<std::size_t>(job->channels);
@@ -156,6 +165,9 @@ class JpegReader final : public ImageReader {
     job.x1 = roi.stop[1];
     job.dst = static_cast<unsigned char*>(out.raw_data());
     job.row = row.data();
+    job.expect_width = static_cast<std::uint32_t>(info_.shape[1]);
+    job.expect_height = static_cast<std::uint32_t>(info_.shape[0]);
+    job.expect_channels = static_cast<int>(channels);
     if (!decode_jpeg(&job)) throw_input(path_, std::string("corrupt JPEG: ") + job.message);
     if (info_.shape.size() == 3 && full[2] != roi.shape()[2]) {
       Roi c = Roi::whole(full);

@@ -41,10 +41,12 @@ struct PngDecodeJob {
   // in
   const char* path;
   bool header_only;
-  std::size_t y0, y1, x0, x1;  // region to copy
-  unsigned char* dst;          // region rows, packed
-  unsigned char* row;          // one decoded row (non-interlaced images)
-  unsigned char** rows;        // every row of the image (interlaced images)
+  std::size_t y0, y1, x0, x1;                 // region to copy
+  unsigned char* dst;                         // region rows, packed
+  unsigned char* row;                         // one decoded row (non-interlaced images)
+  unsigned char** rows;                       // every row of the image (interlaced images)
+  std::uint32_t expect_width, expect_height;  // the header open_png saw; buffers fit it
+  int expect_channels, expect_bit_depth;
   // out
   std::uint32_t width, height;
   int channels, bit_depth;
@@ -114,6 +116,15 @@ bool decode_png(PngDecodeJob* job) {
   job->height = png_get_image_height(png, info);
   job->channels = png_get_channels(png, info);
   job->bit_depth = png_get_bit_depth(png, info);
+  const bool same_header = job->width == job->expect_width && job->height == job->expect_height &&
+                           job->channels == job->expect_channels &&
+                           job->bit_depth == job->expect_bit_depth;
+  if (!job->header_only && !same_header) {
+    std::snprintf(job->message, kMessageSize, "the file changed since it was opened");
+    png_destroy_read_struct(&png, &info, nullptr);
+    std::fclose(fp);
+    return false;
+  }
   if (!job->header_only) {
     if (job->interlaced) {
       // Interlaced rows only exist after every pass: decode the whole image.
@@ -199,9 +210,11 @@ class PngReader final : public ImageReader {
     job.dst = static_cast<unsigned char*>(all_channels ? out.raw_data() : rows.raw_data());
     job.row = row.data();
     job.rows = row_ptrs.data();
+    job.expect_width = static_cast<std::uint32_t>(width);
+    job.expect_height = static_cast<std::uint32_t>(height);
+    job.expect_channels = static_cast<int>(info_.shape.size() == 3 ? info_.shape[2] : 1);
+    job.expect_bit_depth = info_.dtype == DType::uint16 ? 16 : 8;
     if (!decode_png(&job)) throw_input(path_, std::string("corrupt PNG: ") + job.message);
-    if (job.width != width || job.height != height)
-      throw_input(path_, "the file changed while it was being read");
     if (!all_channels) {
       Roi c = Roi::whole(rows.shape());
       c.start[2] = roi.start[2];
