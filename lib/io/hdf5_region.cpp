@@ -2,13 +2,13 @@
 #include "hdf5_region.hpp"
 
 #include <omp.h>
-#include <zlib.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cstring>
 #include <optional>
 
+#include "deflate_codec.hpp"
 #include "hdf5_detail.hpp"
 
 namespace bioforest::h5::detail {
@@ -209,53 +209,39 @@ std::string chunk_str(const Shape& off) {
 
 // --- reading ----------------------------------------------------------------------------------
 
-// One chunk's bytes (decompressed), or false if the chunk was never written.
-bool load_chunk(hid_t dset, const DirectChunks& dc, const Shape& off,
-                std::vector<unsigned char>& packed, std::vector<unsigned char>& raw,
-                const Where& where) {
+// Chunks move in batches: the calling thread does all HDF5 calls (reading or writing the
+// stored bytes of a batch is a few pread/pwrite calls), then the threads (de)compress the
+// batch with no locks at all. Waiting on each other chunk by chunk (omp ordered or a critical
+// around every HDF5 call) collapses on oversubscribed nodes, where a spinning thread starves
+// the one it waits for.
+constexpr std::size_t kBatchBytes = std::size_t(128) << 20;
+
+std::size_t batch_size(const DirectChunks& dc) {
+  const std::size_t by_memory = std::max<std::size_t>(1, kBatchBytes / dc.chunk_bytes());
+  return std::min<std::size_t>(by_memory, std::size_t(64) * std::size_t(omp_get_max_threads()));
+}
+
+// A chunk's stored bytes as read from the file; empty `packed` when never written.
+struct StoredChunk {
+  std::vector<unsigned char> packed;
+  std::uint32_t filter_mask = 0;
+};
+
+void read_stored(hid_t dset, const Shape& off, StoredChunk& c, const Where& where) {
   const auto hoff = hsizes(off);
-  std::uint32_t mask = 0;
-  bool present = true;
-  std::string failure;
-#pragma omp critical(bioforest_hdf5)
-  {
-    unsigned fmask = 0;
-    haddr_t addr = HADDR_UNDEF;
-    hsize_t nbytes = 0;
-    if (H5Dget_chunk_info_by_coord(dset, hoff.data(), &fmask, &addr, &nbytes) < 0) {
-      failure = "cannot locate chunk " + chunk_str(off) + ": " + last_error();
-    } else if (addr == HADDR_UNDEF || nbytes == 0) {
-      present = false;
-    } else {
-      packed.resize(nbytes);
-      if (H5Dread_chunk(dset, H5P_DEFAULT, hoff.data(), &mask, packed.data()) < 0)
-        failure = "cannot read chunk " + chunk_str(off) + ": " + last_error();
-    }
-  }
-  if (!failure.empty()) throw Error(ErrorCategory::input, failure, where.file, where.dataset);
-  if (!present) return false;
-  raw.resize(dc.chunk_bytes());
-  if (dc.deflate && !(mask & 1u)) {
-    uLongf len = uLongf(raw.size());
-    const int z = uncompress(raw.data(), &len, packed.data(), uLong(packed.size()));
-    if (z != Z_OK || len != raw.size())
-      throw Error(
-          ErrorCategory::input,
-          "corrupt gzip chunk " + chunk_str(off) + " (zlib: " + (zError(z) ? zError(z) : "?") + ")",
-          where.file, where.dataset);
-  } else {
-    if (packed.size() != raw.size())
-      throw Error(ErrorCategory::input,
-                  "chunk " + chunk_str(off) + " has " + std::to_string(packed.size()) +
-                      " bytes, expected " + std::to_string(raw.size()),
-                  where.file, where.dataset);
-    raw.swap(packed);
-  }
-  return true;
+  unsigned fmask = 0;
+  haddr_t addr = HADDR_UNDEF;
+  hsize_t nbytes = 0;
+  c.packed.clear();
+  check(H5Dget_chunk_info_by_coord(dset, hoff.data(), &fmask, &addr, &nbytes), ErrorCategory::input,
+        where.file, where.dataset, "cannot locate chunk " + chunk_str(off));
+  if (addr == HADDR_UNDEF || nbytes == 0) return;  // never written: the fill value
+  c.packed.resize(nbytes);
+  check(H5Dread_chunk(dset, H5P_DEFAULT, hoff.data(), &c.filter_mask, c.packed.data()),
+        ErrorCategory::input, where.file, where.dataset, "cannot read chunk " + chunk_str(off));
 }
 
 void fill_chunk(const DirectChunks& dc, std::vector<unsigned char>& raw) {
-  raw.resize(dc.chunk_bytes());
   if (std::all_of(dc.fill.begin(), dc.fill.end(), [](unsigned char b) { return b == 0; })) {
     std::memset(raw.data(), 0, raw.size());
     return;
@@ -264,32 +250,60 @@ void fill_chunk(const DirectChunks& dc, std::vector<unsigned char>& raw) {
     std::memcpy(raw.data() + i, dc.fill.data(), dc.elem);
 }
 
+// A chunk's elements (decompressed, or the fill value when never written) into `raw`.
+void unpack_chunk(const DirectChunks& dc, const Shape& off, StoredChunk& c,
+                  std::vector<unsigned char>& raw, io::detail::DeflateCodec& codec,
+                  const Where& where) {
+  raw.resize(dc.chunk_bytes());
+  if (c.packed.empty()) {
+    fill_chunk(dc, raw);
+  } else if (dc.deflate && !(c.filter_mask & 1u)) {
+    if (!codec.decompress(c.packed.data(), c.packed.size(), raw.data(), raw.size()))
+      throw Error(ErrorCategory::input, "corrupt gzip chunk at " + chunk_str(off), where.file,
+                  where.dataset);
+  } else {
+    if (c.packed.size() != raw.size())
+      throw Error(ErrorCategory::input,
+                  "chunk " + chunk_str(off) + " has " + std::to_string(c.packed.size()) +
+                      " bytes, expected " + std::to_string(raw.size()),
+                  where.file, where.dataset);
+    raw.swap(c.packed);
+  }
+}
+
 void read_direct(hid_t dset, const DirectChunks& dc, const Roi& roi, void* out,
                  const Where& where) {
   const auto chunks = chunks_in(dc, roi);
   const Shape roi_shape = roi.shape();
   auto* dst = static_cast<unsigned char*>(out);
-  FirstError err;
-  const long n = long(chunks.size());
+  const std::size_t batch = batch_size(dc);
+  std::vector<StoredChunk> stored(std::min(batch, chunks.size()));
+  for (std::size_t first = 0; first < chunks.size(); first += batch) {
+    const std::size_t n = std::min(batch, chunks.size() - first);
+    for (std::size_t i = 0; i < n; ++i)
+      read_stored(dset, chunks[first + i], stored[i], where);
+    FirstError err;
 #pragma omp parallel if (n > 1)
-  {
-    std::vector<unsigned char> packed, raw;
+    {
+      std::vector<unsigned char> raw;
+      io::detail::DeflateCodec codec(dc.level);
 #pragma omp for schedule(dynamic, 1)
-    for (long i = 0; i < n; ++i) {
-      if (err.failed) continue;
-      try {
-        const Shape& off = chunks[i];
-        if (!load_chunk(dset, dc, off, packed, raw, where)) fill_chunk(dc, raw);
-        const Overlap o = overlap(dc, off, roi);
-        copy_box(raw.data(), dc.chunk, o.in_chunk, dst, roi_shape, o.in_roi, o.box, dc.elem);
-      } catch (Error& e) {
-        err.set(std::move(e));
-      } catch (std::exception& e) {
-        err.set(Error(ErrorCategory::input, e.what(), where.file, where.dataset));
+      for (long i = 0; i < long(n); ++i) {
+        if (err.failed) continue;
+        try {
+          const Shape& off = chunks[first + std::size_t(i)];
+          unpack_chunk(dc, off, stored[std::size_t(i)], raw, codec, where);
+          const Overlap o = overlap(dc, off, roi);
+          copy_box(raw.data(), dc.chunk, o.in_chunk, dst, roi_shape, o.in_roi, o.box, dc.elem);
+        } catch (Error& e) {
+          err.set(std::move(e));
+        } catch (std::exception& e) {
+          err.set(Error(ErrorCategory::input, e.what(), where.file, where.dataset));
+        }
       }
     }
+    err.rethrow();
   }
-  err.rethrow();
 }
 
 // One H5Dread of the hyperslab straight into the caller's buffer.
@@ -324,48 +338,59 @@ void gather_chunk(const DirectChunks& dc, const Roi& roi, const unsigned char* i
   copy_box(in, roi.shape(), o.in_roi, raw.data(), dc.chunk, o.in_chunk, o.box, dc.elem);
 }
 
+// Gathers (and compresses) one chunk into `out`.
+void pack_chunk(const DirectChunks& dc, const Roi& roi, const unsigned char* in, const Shape& off,
+                std::vector<unsigned char>& raw, std::vector<unsigned char>& out,
+                io::detail::DeflateCodec& codec, const Where& where) {
+  gather_chunk(dc, roi, in, off, raw);
+  if (!dc.deflate) {
+    out.swap(raw);
+    return;
+  }
+  out.resize(codec.bound(raw.size()));
+  const std::size_t len = codec.compress(raw.data(), raw.size(), out.data(), out.size());
+  if (len == 0)
+    throw Error(ErrorCategory::output, "cannot compress chunk " + chunk_str(off), where.file,
+                where.dataset);
+  out.resize(len);
+}
+
 void write_direct(hid_t dset, const DirectChunks& dc, const Roi& roi, const void* in,
                   const Where& where) {
   const auto chunks = chunks_in(dc, roi);
   const auto* src = static_cast<const unsigned char*>(in);
-  FirstError err;
-  const long n = long(chunks.size());
-  // Chunks are compressed in parallel but written in grid order (ordered), so the file's
-  // bytes do not depend on the thread count.
+  const std::size_t batch = batch_size(dc);
+  std::vector<std::vector<unsigned char>> packed(std::min(batch, chunks.size()));
+  for (std::size_t first = 0; first < chunks.size(); first += batch) {
+    const std::size_t n = std::min(batch, chunks.size() - first);
+    FirstError err;
 #pragma omp parallel if (n > 1)
-  {
-    std::vector<unsigned char> raw, packed;
-#pragma omp for ordered schedule(static, 1)
-    for (long i = 0; i < n; ++i) {
-      const Shape& off = chunks[i];
-      const unsigned char* data = nullptr;
-      std::size_t size = 0;
-      if (!err.failed) {
-        gather_chunk(dc, roi, src, off, raw);
-        data = raw.data();
-        size = raw.size();
-        if (dc.deflate) {
-          uLongf len = compressBound(uLong(raw.size()));
-          packed.resize(len);
-          const int z = compress2(packed.data(), &len, raw.data(), uLong(raw.size()), dc.level);
-          if (z != Z_OK)
-            err.set(Error(ErrorCategory::output, "zlib cannot compress a chunk", where.file,
-                          where.dataset));
-          data = packed.data();
-          size = len;
+    {
+      std::vector<unsigned char> raw;
+      io::detail::DeflateCodec codec(dc.level);
+#pragma omp for schedule(dynamic, 1)
+      for (long i = 0; i < long(n); ++i) {
+        if (err.failed) continue;
+        try {
+          pack_chunk(dc, roi, src, chunks[first + std::size_t(i)], raw, packed[std::size_t(i)],
+                     codec, where);
+        } catch (Error& e) {
+          err.set(std::move(e));
+        } catch (std::exception& e) {
+          err.set(Error(ErrorCategory::output, e.what(), where.file, where.dataset));
         }
       }
-#pragma omp ordered
-      if (!err.failed) {
-        const auto hoff = hsizes(off);
-        if (H5Dwrite_chunk(dset, H5P_DEFAULT, 0, hoff.data(), size, data) < 0)
-          err.set(Error(ErrorCategory::output,
-                        "cannot write chunk " + chunk_str(off) + ": " + last_error(), where.file,
-                        where.dataset));
-      }
+    }
+    err.rethrow();
+    // In grid order, so the file's bytes do not depend on the thread count.
+    for (std::size_t i = 0; i < n; ++i) {
+      const Shape& off = chunks[first + i];
+      const auto hoff = hsizes(off);
+      check(H5Dwrite_chunk(dset, H5P_DEFAULT, 0, hoff.data(), packed[i].size(), packed[i].data()),
+            ErrorCategory::output, where.file, where.dataset,
+            "cannot write chunk " + chunk_str(off));
     }
   }
-  err.rethrow();
 }
 
 void write_hyperslab(hid_t dset, DType dtype, const Roi& roi, const void* in, const Where& where) {
