@@ -146,6 +146,21 @@ std::vector<SegFile> seg_files(const std::string& seg_dir) {
   return out;
 }
 
+// Where the missing mask of frame t should be, with the digit count the folder uses (the
+// challenge's 3, or 4 for long sequences).
+std::string expected_mask_path(const std::string& res_dir,
+                               const std::map<std::int64_t, std::string>& res_files,
+                               std::int64_t t) {
+  std::size_t width = t > 999 ? 4 : 3;
+  if (!res_files.empty()) {
+    const auto name = fs::path(res_files.begin()->second).stem().string();  // "mask0001"
+    width = name.size() - 4;
+  }
+  std::string digits = std::to_string(t);
+  if (digits.size() < width) digits.insert(0, width - digits.size(), '0');
+  return (fs::path(res_dir) / ("mask" + digits + ".tif")).string();
+}
+
 LabelImage empty_like(const LabelImage& img) {
   LabelImage out;
   out.shape = img.shape;
@@ -321,7 +336,7 @@ CtcScores evaluate_ctc(const std::string& res_dir, const std::string& gt_dir,
     if (res_file != res_files.end()) {
       res = read_labels(res_file->second);
     } else if (!options.allow_missing_frames) {
-      throw_input((fs::path(res_dir) / ("mask" + std::to_string(t) + ".tif")).string(),
+      throw_input(expected_mask_path(res_dir, res_files, t),
                   "result frame " + std::to_string(t) +
                       " is missing (the ground truth has it; --allow-missing-frames scores it "
                       "as empty)");
