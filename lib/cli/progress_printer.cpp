@@ -30,16 +30,14 @@ void draw_bar(ProgressState& s, std::string_view stage, std::uint64_t done, std:
   constexpr int width = 30;
   const int filled = percent * width / 100;
   std::fprintf(stderr, "\r%-24.24s [%s%s] %3d%%", std::string(stage).c_str(),
-               std::string(filled, '#').c_str(), std::string(width - filled, '.').c_str(),
-               percent);
+               std::string(filled, '#').c_str(), std::string(width - filled, '.').c_str(), percent);
   if (done >= total) std::fputc('\n', stderr);
   std::fflush(stderr);
 }
 
 // Log files get a line per 10 % (at most one per 5 s, or one per 30 s of silence), and
 // nothing for stages that finish within a few seconds: short runs stay quiet.
-void write_line(ProgressState& s, std::string_view stage, std::uint64_t done,
-                std::uint64_t total) {
+void write_line(ProgressState& s, std::string_view stage, std::uint64_t done, std::uint64_t total) {
   const auto now = std::chrono::steady_clock::now();
   if (stage != s.stage) {
     s.stage = stage;

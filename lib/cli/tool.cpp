@@ -27,20 +27,24 @@ namespace {
 
 std::string version_text(const std::string& tool) {
   std::string s = tool + " (bioforest) " + version() + "\n" + build_info();
-  s += std::string("libraries: ") + H5_VERS_INFO + "; " + "libtiff " + std::to_string(TIFFLIB_MAJOR_VERSION) + "." + std::to_string(TIFFLIB_MINOR_VERSION) + "." + std::to_string(TIFFLIB_MICRO_VERSION) +
-       "; libpng " + PNG_LIBPNG_VER_STRING + "; spdlog " + std::to_string(SPDLOG_VER_MAJOR) + "." +
-       std::to_string(SPDLOG_VER_MINOR) + "." + std::to_string(SPDLOG_VER_PATCH) +
-       "; nlohmann-json " + std::to_string(NLOHMANN_JSON_VERSION_MAJOR) + "." +
+  s += std::string("libraries: ") + H5_VERS_INFO + "; " + "libtiff " +
+       std::to_string(TIFFLIB_MAJOR_VERSION) + "." + std::to_string(TIFFLIB_MINOR_VERSION) + "." +
+       std::to_string(TIFFLIB_MICRO_VERSION) + "; libpng " + PNG_LIBPNG_VER_STRING + "; spdlog " +
+       std::to_string(SPDLOG_VER_MAJOR) + "." + std::to_string(SPDLOG_VER_MINOR) + "." +
+       std::to_string(SPDLOG_VER_PATCH) + "; nlohmann-json " +
+       std::to_string(NLOHMANN_JSON_VERSION_MAJOR) + "." +
        std::to_string(NLOHMANN_JSON_VERSION_MINOR) + "; CLI11 " + CLI11_VERSION;
   return s;
 }
 
 int exit_code_for(ErrorCategory category) {
   switch (category) {
-    case ErrorCategory::usage: return kUsage;
+    case ErrorCategory::usage:
+      return kUsage;
     case ErrorCategory::cancelled:
       return cancel_flag().load() == SIGTERM ? kTerminated : kInterrupted;
-    default: return kFailure;
+    default:
+      return kFailure;
   }
 }
 
@@ -85,8 +89,9 @@ void add_standard_options(CLI::App& app, StandardOptions& o, const std::string& 
   app.add_option("--summary-json", o.summary_json,
                  "Write a machine-readable summary of the run to this file")
       ->group(group);
-  app.set_version_flag("--version", [tool] { return version_text(tool); },
-                       "Print the version and build details, then exit");
+  app.set_version_flag(
+      "--version", [tool] { return version_text(tool); },
+      "Print the version and build details, then exit");
   app.set_help_flag("-h,--help", "Print this help, then exit");
 }
 
@@ -97,7 +102,8 @@ Tool::Tool(std::string name, std::string description)
   app_.footer([this] {
     if (examples_.empty()) return std::string();
     std::string s = "Examples:\n";
-    for (const auto& e : examples_) s += e;
+    for (const auto& e : examples_)
+      s += e;
     return s;
   });
 }
@@ -129,7 +135,8 @@ std::string quoted_command_line(int argc, char** argv) {
       s += a;
     } else {
       s += '\'';
-      for (char c : a) s += c == '\'' ? std::string("'\\''") : std::string(1, c);
+      for (char c : a)
+        s += c == '\'' ? std::string("'\\''") : std::string(1, c);
       s += '\'';
     }
   }
@@ -205,7 +212,8 @@ void Tool::finish_summary(int code, double seconds) {
   j["threads"] = std_.threads;
   j["wall_seconds"] = seconds;
   j["peak_rss_mb"] = double(peak_rss_bytes()) / (1 << 20);
-  for (auto it = summary_.begin(); it != summary_.end(); ++it) j[it.key()] = it.value();
+  for (auto it = summary_.begin(); it != summary_.end(); ++it)
+    j[it.key()] = it.value();
   io::AtomicOutput out(std_.summary_json, true);
   {
     std::ofstream f(out.temp_path());

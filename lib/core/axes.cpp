@@ -36,18 +36,25 @@ Axes Axes::canonical() const {
 std::vector<std::size_t> Axes::permutation_to(const Axes& target) const {
   if (target.size() != size()) throw_internal("axes '" + keys_ + "' vs '" + target.str() + "'");
   std::vector<std::size_t> perm;
-  for (char k : target.str()) perm.push_back(index(k));
+  for (char k : target.str())
+    perm.push_back(index(k));
   return perm;
 }
 
 Axes guess_axes(const Shape& shape) {
   switch (shape.size()) {
-    case 1: return Axes("x");
-    case 2: return Axes("yx");
-    case 3: return Axes(shape[2] <= 4 ? "yxc" : "zyx");
-    case 4: return Axes("zyxc");
-    case 5: return Axes("tzyxc");
-    default: throw_usage("cannot guess axes for a " + std::to_string(shape.size()) + "-D image");
+    case 1:
+      return Axes("x");
+    case 2:
+      return Axes("yx");
+    case 3:
+      return Axes(shape[2] <= 4 ? "yxc" : "zyx");
+    case 4:
+      return Axes("zyxc");
+    case 5:
+      return Axes("tzyxc");
+    default:
+      throw_usage("cannot guess axes for a " + std::to_string(shape.size()) + "-D image");
   }
 }
 

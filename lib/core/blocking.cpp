@@ -42,7 +42,8 @@ Shape block_shape_for_budget(const Shape& shape, const Shape& halo, double bytes
   Shape block = shape;
   auto cost = [&](const Shape& b) {
     double n = bytes_per_element;
-    for (std::size_t i = 0; i < rank; ++i) n *= double(std::min(shape[i], b[i] + 2 * halo[i]));
+    for (std::size_t i = 0; i < rank; ++i)
+      n *= double(std::min(shape[i], b[i] + 2 * halo[i]));
     return n;
   };
   auto splittable = [&](std::size_t i) {

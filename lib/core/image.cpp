@@ -51,7 +51,8 @@ BIOFOREST_INSTANTIATE(double)
 #undef BIOFOREST_INSTANTIATE
 
 DType Image::dtype() const {
-  return visit([](const auto& a) { return dtype_of<typename std::decay_t<decltype(a)>::value_type>(); });
+  return visit(
+      [](const auto& a) { return dtype_of<typename std::decay_t<decltype(a)>::value_type>(); });
 }
 
 Shape Image::shape() const {
@@ -62,7 +63,9 @@ std::size_t Image::size() const {
   return visit([](const auto& a) { return a.size(); });
 }
 
-std::size_t Image::bytes() const { return size() * dtype_size(dtype()); }
+std::size_t Image::bytes() const {
+  return size() * dtype_size(dtype());
+}
 
 std::size_t Image::extent(char key) const {
   return axes_.has(key) ? shape()[axes_.index(key)] : 1;
@@ -89,7 +92,8 @@ Image Image::astype(DType dtype) const {
       const auto* s = src.data();
       T* d = out.data();
       const std::size_t n = src.size();
-      for (std::size_t i = 0; i < n; ++i) d[i] = static_cast<T>(s[i]);
+      for (std::size_t i = 0; i < n; ++i)
+        d[i] = static_cast<T>(s[i]);
       return Image(std::move(out), axes_);
     });
   });
@@ -128,13 +132,15 @@ Image Image::transposed(const Axes& target) const {
   }
   const auto perm = ext_axes.permutation_to(target);
   Shape out_shape(target.size());
-  for (std::size_t i = 0; i < perm.size(); ++i) out_shape[i] = ext_shape[perm[i]];
+  for (std::size_t i = 0; i < perm.size(); ++i)
+    out_shape[i] = ext_shape[perm[i]];
   // Source strides in extended layout.
   Shape ext_strides(ext_shape.size(), 1);
   for (std::size_t i = ext_shape.size() - 1; i > 0; --i)
     ext_strides[i - 1] = ext_strides[i] * ext_shape[i];
   Shape gather(perm.size());
-  for (std::size_t i = 0; i < perm.size(); ++i) gather[i] = ext_strides[perm[i]];
+  for (std::size_t i = 0; i < perm.size(); ++i)
+    gather[i] = ext_strides[perm[i]];
   return visit([&](const auto& src) {
     using T = typename std::decay_t<decltype(src)>::value_type;
     Array<T> out = Array<T>::from_shape(out_shape);
@@ -146,8 +152,10 @@ Image Image::transposed(const Axes& target) const {
     const std::size_t inner = out_shape[r - 1], inner_stride = gather[r - 1];
     for (std::size_t o = 0; o < n; o += inner) {
       std::size_t base = 0;
-      for (std::size_t i = 0; i + 1 < r; ++i) base += idx[i] * gather[i];
-      for (std::size_t x = 0; x < inner; ++x) d[o + x] = s[base + x * inner_stride];
+      for (std::size_t i = 0; i + 1 < r; ++i)
+        base += idx[i] * gather[i];
+      for (std::size_t x = 0; x < inner; ++x)
+        d[o + x] = s[base + x * inner_stride];
       for (std::size_t dim = r - 1; dim-- > 0;) {
         if (++idx[dim] < out_shape[dim]) break;
         idx[dim] = 0;
@@ -177,8 +185,8 @@ Image Image::crop(const Roi& roi) const {
 void Image::paste(const Image& src, const Shape& offset) {
   if (src.dtype() != dtype() || src.rank() != rank())
     throw_internal("paste of a " + std::string(dtype_name(src.dtype())) + " " +
-                   shape_str(src.shape()) + " block into a " +
-                   std::string(dtype_name(dtype())) + " " + shape_str(shape()) + " image");
+                   shape_str(src.shape()) + " block into a " + std::string(dtype_name(dtype())) +
+                   " " + shape_str(shape()) + " image");
   const Shape sh = shape();
   const Roi dst = Roi::whole(src.shape()).shifted(offset);
   if (!Roi::whole(sh).contains(dst))

@@ -3,9 +3,9 @@
 
 #include <unistd.h>
 
+#include <spdlog/sinks/ansicolor_sink.h>
 #include <cstdlib>
 #include <cstring>
-#include <spdlog/sinks/ansicolor_sink.h>
 
 #include "bioforest/core/error.hpp"
 
@@ -30,9 +30,13 @@ std::shared_ptr<spdlog::logger>& logger_slot() {
 
 }  // namespace
 
-spdlog::logger& logger() { return *logger_slot(); }
+spdlog::logger& logger() {
+  return *logger_slot();
+}
 
-bool stderr_is_terminal() { return isatty(STDERR_FILENO) == 1; }
+bool stderr_is_terminal() {
+  return isatty(STDERR_FILENO) == 1;
+}
 
 bool stderr_wants_colour() {
   const char* no_color = std::getenv("NO_COLOR");

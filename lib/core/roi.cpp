@@ -10,21 +10,27 @@
 
 namespace bioforest {
 
-Roi Roi::whole(const Shape& shape) { return Roi{Shape(shape.size(), 0), shape}; }
+Roi Roi::whole(const Shape& shape) {
+  return Roi{Shape(shape.size(), 0), shape};
+}
 
 Shape Roi::shape() const {
   Shape s(rank());
-  for (std::size_t i = 0; i < rank(); ++i) s[i] = stop[i] > start[i] ? stop[i] - start[i] : 0;
+  for (std::size_t i = 0; i < rank(); ++i)
+    s[i] = stop[i] > start[i] ? stop[i] - start[i] : 0;
   return s;
 }
 
 std::size_t Roi::size() const {
   std::size_t n = 1;
-  for (std::size_t e : shape()) n *= e;
+  for (std::size_t e : shape())
+    n *= e;
   return n;
 }
 
-bool Roi::empty() const { return size() == 0; }
+bool Roi::empty() const {
+  return size() == 0;
+}
 
 bool Roi::contains(const Roi& inner) const {
   if (inner.rank() != rank()) return false;
@@ -77,7 +83,8 @@ Roi Roi::shifted(const Shape& offset) const {
 std::string Roi::str() const {
   auto tuple = [](const Shape& s) {
     std::string t = "(";
-    for (std::size_t i = 0; i < s.size(); ++i) t += (i ? "," : "") + std::to_string(s[i]);
+    for (std::size_t i = 0; i < s.size(); ++i)
+      t += (i ? "," : "") + std::to_string(s[i]);
     return t + ")";
   };
   return "[" + tuple(start) + "," + tuple(stop) + ")";
@@ -92,7 +99,8 @@ std::vector<std::optional<long long>> parse_tuple(const std::string& s, std::siz
     throw_usage("cannot parse region '" + text + "': expected [(start,...),(stop,...)]");
   };
   auto skip = [&] {
-    while (pos < s.size() && std::isspace(static_cast<unsigned char>(s[pos]))) ++pos;
+    while (pos < s.size() && std::isspace(static_cast<unsigned char>(s[pos])))
+      ++pos;
   };
   skip();
   if (pos >= s.size() || s[pos] != '(') fail();
@@ -117,7 +125,8 @@ std::vector<std::optional<long long>> parse_tuple(const std::string& s, std::siz
       pos += used;
     }
     skip();
-    if (pos < s.size() && s[pos] == ',') ++pos;
+    if (pos < s.size() && s[pos] == ',')
+      ++pos;
     else if (pos < s.size() && s[pos] == ')') {
       ++pos;
       break;
@@ -132,7 +141,8 @@ std::vector<std::optional<long long>> parse_tuple(const std::string& s, std::siz
 Roi parse_roi(const std::string& text, const Shape& shape) {
   std::size_t pos = 0;
   std::string s = text;
-  while (pos < s.size() && std::isspace(static_cast<unsigned char>(s[pos]))) ++pos;
+  while (pos < s.size() && std::isspace(static_cast<unsigned char>(s[pos])))
+    ++pos;
   if (pos < s.size() && s[pos] == '[') ++pos;
   auto start = parse_tuple(s, pos, text);
   while (pos < s.size() && (s[pos] == ',' || std::isspace(static_cast<unsigned char>(s[pos]))))

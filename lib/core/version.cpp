@@ -16,7 +16,9 @@
 
 namespace bioforest {
 
-const char* version() { return BIOFOREST_VERSION; }
+const char* version() {
+  return BIOFOREST_VERSION;
+}
 
 std::string build_info() {
   std::string s;
@@ -28,7 +30,8 @@ std::string build_info() {
   s += "openmp: off\n";
 #endif
   s += "simd targets (runtime dispatch):";
-  for (auto t : hwy::SupportedAndGeneratedTargets()) s += std::string(" ") + hwy::TargetName(t);
+  for (auto t : hwy::SupportedAndGeneratedTargets())
+    s += std::string(" ") + hwy::TargetName(t);
   s += "\n";
   return s;
 }

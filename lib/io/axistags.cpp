@@ -10,9 +10,12 @@ namespace bioforest::io {
 namespace {
 int type_flags(char key) {
   switch (key) {
-    case 'c': return 1;  // Channels
-    case 't': return 8;  // Time
-    default: return 2;   // Space
+    case 'c':
+      return 1;  // Channels
+    case 't':
+      return 8;  // Time
+    default:
+      return 2;  // Space
   }
 }
 }  // namespace

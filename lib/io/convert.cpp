@@ -51,8 +51,10 @@ Out saturate(double v) {
 
 Image convert_dtype(const Image& image, const DtypeMapping& m) {
   Range out_range{0.0, 1.0};
-  if (m.output) out_range = *m.output;
-  else if (!dtype_is_float(m.dtype)) out_range = {dtype_min(m.dtype), dtype_max(m.dtype)};
+  if (m.output)
+    out_range = *m.output;
+  else if (!dtype_is_float(m.dtype))
+    out_range = {dtype_min(m.dtype), dtype_max(m.dtype)};
   if (m.output && !m.input)
     throw_usage("an output range (--export-drange) needs the input range (--drange) too");
   double scale = 1.0, shift = 0.0;  // out = x * scale + shift
@@ -71,9 +73,11 @@ Image convert_dtype(const Image& image, const DtypeMapping& m) {
       Out* d = out.data();
       const std::size_t n = src.size();
       if (mapping) {
-        for (std::size_t i = 0; i < n; ++i) d[i] = saturate<Out>(double(s[i]) * scale + shift);
+        for (std::size_t i = 0; i < n; ++i)
+          d[i] = saturate<Out>(double(s[i]) * scale + shift);
       } else {
-        for (std::size_t i = 0; i < n; ++i) d[i] = saturate<Out>(double(s[i]));
+        for (std::size_t i = 0; i < n; ++i)
+          d[i] = saturate<Out>(double(s[i]));
       }
       return Image(std::move(out), image.axes());
     });
@@ -118,8 +122,8 @@ ConvertResult convert_image(ImageReader& in, const std::string& output,
   const ImageInfo& info = in.info();
   const Roi region = options.cutout ? *options.cutout : Roi::whole(info.shape);
   if (!Roi::whole(info.shape).contains(region))
-    throw_usage("cutout " + region.str() + " is outside the image (shape " +
-                shape_str(info.shape) + ")");
+    throw_usage("cutout " + region.str() + " is outside the image (shape " + shape_str(info.shape) +
+                ")");
   const Axes out_axes = options.output_axes ? *options.output_axes : info.axes;
   const Shape out_shape = output_shape(region.shape(), info.axes, out_axes);
   const DType out_dtype = options.dtype ? options.dtype->dtype : info.dtype;

@@ -21,7 +21,8 @@ std::string lower(std::string s) {
 }
 
 bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 bool is_hdf5_name(const std::string& name) {
@@ -37,8 +38,10 @@ bool natural_less(const std::string& a, const std::string& b) {
   while (i < a.size() && j < b.size()) {
     if (std::isdigit((unsigned char)a[i]) && std::isdigit((unsigned char)b[j])) {
       std::size_t i2 = i, j2 = j;
-      while (i2 < a.size() && std::isdigit((unsigned char)a[i2])) ++i2;
-      while (j2 < b.size() && std::isdigit((unsigned char)b[j2])) ++j2;
+      while (i2 < a.size() && std::isdigit((unsigned char)a[i2]))
+        ++i2;
+      while (j2 < b.size() && std::isdigit((unsigned char)b[j2]))
+        ++j2;
       std::string na = a.substr(i, i2 - i), nb = b.substr(j, j2 - j);
       na.erase(0, std::min(na.find_first_not_of('0'), na.size() - 1));
       nb.erase(0, std::min(nb.find_first_not_of('0'), nb.size() - 1));
@@ -97,12 +100,18 @@ FileFormat format_from_extension(const std::string& file) {
 
 const char* format_name(FileFormat f) {
   switch (f) {
-    case FileFormat::tiff: return "tiff";
-    case FileFormat::hdf5: return "hdf5";
-    case FileFormat::png: return "png";
-    case FileFormat::jpeg: return "jpeg";
-    case FileFormat::npy: return "npy";
-    case FileFormat::unknown: break;
+    case FileFormat::tiff:
+      return "tiff";
+    case FileFormat::hdf5:
+      return "hdf5";
+    case FileFormat::png:
+      return "png";
+    case FileFormat::jpeg:
+      return "jpeg";
+    case FileFormat::npy:
+      return "npy";
+    case FileFormat::unknown:
+      break;
   }
   return "unknown";
 }
@@ -112,7 +121,8 @@ std::vector<std::string> expand_glob(const std::string& pattern) {
   const int rc = ::glob(pattern.c_str(), 0, nullptr, &g);
   std::vector<std::string> files;
   if (rc == 0)
-    for (std::size_t i = 0; i < g.gl_pathc; ++i) files.emplace_back(g.gl_pathv[i]);
+    for (std::size_t i = 0; i < g.gl_pathc; ++i)
+      files.emplace_back(g.gl_pathv[i]);
   globfree(&g);
   if (files.empty()) throw_input(pattern, "no files match this pattern");
   std::sort(files.begin(), files.end(), natural_less);

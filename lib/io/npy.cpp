@@ -15,9 +15,9 @@ namespace {
 
 struct NpyHeader {
   Shape shape;
-  char kind = 'u';        // 'u', 'i', 'f', 'b'
-  std::size_t item = 1;   // bytes per element on disk
-  bool swap = false;      // big-endian on disk
+  char kind = 'u';       // 'u', 'i', 'f', 'b'
+  std::size_t item = 1;  // bytes per element on disk
+  bool swap = false;     // big-endian on disk
   bool fortran = false;
   std::size_t data_offset = 0;
 };
@@ -62,7 +62,8 @@ NpyHeader parse_header(const std::string& file, std::ifstream& in) {
 // (with a range check when read) because label images often arrive as int64.
 DType memory_dtype(const std::string& file, const NpyHeader& h) {
   switch (h.kind) {
-    case 'b': return DType::uint8;
+    case 'b':
+      return DType::uint8;
     case 'u':
       if (h.item == 1) return DType::uint8;
       if (h.item == 2) return DType::uint16;
@@ -127,7 +128,8 @@ class NpyReader final : public ImageReader {
         in.seekg(std::streamoff(h_.data_offset + off * h_.item));
         in.read(reinterpret_cast<char*>(buf.data()), std::streamsize(buf.size()));
         if (!in) throw_input(path_, "truncated .npy data");
-        for (std::size_t i = 0; i < row; ++i) dst[i] = load_element<T>(&buf[i * h_.item], h_, path_);
+        for (std::size_t i = 0; i < row; ++i)
+          dst[i] = load_element<T>(&buf[i * h_.item], h_, path_);
         dst += row;
       });
     });
@@ -152,7 +154,8 @@ std::unique_ptr<ImageReader> open_npy(const std::string& file) {
     throw_input(file, "a .npy image needs 1 to 5 dimensions, this one has " +
                           std::to_string(h.shape.size()));
   std::size_t n = 1;
-  for (auto e : h.shape) n *= e;
+  for (auto e : h.shape)
+    n *= e;
   in.seekg(0, std::ios::end);
   if (std::size_t(in.tellg()) < h.data_offset + n * h.item)
     throw_input(file, "truncated .npy data (" + shape_str(h.shape) + " needs " +

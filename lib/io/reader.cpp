@@ -48,12 +48,18 @@ std::unique_ptr<ImageReader> open_single(const ImagePath& p) {
   if (!p.dataset.empty() && f != FileFormat::hdf5)
     throw_input(p.file, "an internal path (" + p.dataset + ") is only valid for HDF5 files");
   switch (f) {
-    case FileFormat::tiff: return detail::open_tiff(p.file);
-    case FileFormat::hdf5: return detail::open_hdf5(p.file, p.dataset);
-    case FileFormat::png: return detail::open_png(p.file);
-    case FileFormat::jpeg: return detail::open_jpeg(p.file);
-    case FileFormat::npy: return detail::open_npy(p.file);
-    case FileFormat::unknown: break;
+    case FileFormat::tiff:
+      return detail::open_tiff(p.file);
+    case FileFormat::hdf5:
+      return detail::open_hdf5(p.file, p.dataset);
+    case FileFormat::png:
+      return detail::open_png(p.file);
+    case FileFormat::jpeg:
+      return detail::open_jpeg(p.file);
+    case FileFormat::npy:
+      return detail::open_npy(p.file);
+    case FileFormat::unknown:
+      break;
   }
   throw_input(p.file, "unsupported file format (expected TIFF, HDF5, PNG, JPEG or .npy)");
 }
@@ -77,11 +83,10 @@ class SequenceReader final : public ImageReader {
       auto r = open_single(parse_image_path(files_[i]));
       const auto& fi = r->info();
       if (fi.shape != file_shape() || fi.dtype != info_.dtype)
-        throw_input(files_[i], "shape " + shape_str(fi.shape) + " " +
-                                   std::string(dtype_name(fi.dtype)) +
-                                   " differs from the first file of the sequence (" +
-                                   shape_str(file_shape()) + " " +
-                                   std::string(dtype_name(info_.dtype)) + ")");
+        throw_input(files_[i],
+                    "shape " + shape_str(fi.shape) + " " + std::string(dtype_name(fi.dtype)) +
+                        " differs from the first file of the sequence (" + shape_str(file_shape()) +
+                        " " + std::string(dtype_name(info_.dtype)) + ")");
       Image plane = r->read(sub);
       Shape s = plane.shape();
       s.insert(s.begin() + stack_axis_, 1);
@@ -111,11 +116,11 @@ std::unique_ptr<ImageReader> open_sequence(const ImagePath& p, char stack_along)
   auto first = open_single(parse_image_path(files[0]));
   ImageInfo info = first->info();
   if (info.axes.has(stack_along))
-    throw_input(files[0], "files already have a '" + std::string(1, stack_along) +
-                              "' axis (axes " + info.axes.str() + "); cannot stack along it");
+    throw_input(files[0], "files already have a '" + std::string(1, stack_along) + "' axis (axes " +
+                              info.axes.str() + "); cannot stack along it");
   if (info.axes.has('z') || info.axes.has('t'))
-    throw_input(files[0], "a sequence must be made of 2-D files (this one has axes " +
-                              info.axes.str() + ")");
+    throw_input(files[0],
+                "a sequence must be made of 2-D files (this one has axes " + info.axes.str() + ")");
   // Insert the stack axis in canonical position: z/t before yx, c last.
   std::string keys = info.axes.str();
   std::size_t pos = stack_along == 'c' ? keys.size() : 0;
@@ -131,8 +136,8 @@ std::unique_ptr<ImageReader> open_sequence(const ImagePath& p, char stack_along)
 
 std::unique_ptr<ImageReader> open_image(const std::string& path, const ReadOptions& options) {
   const ImagePath p = parse_image_path(path);
-  auto reader = p.is_glob && !fs::exists(p.file) ? open_sequence(p, options.stack_along)
-                                                  : open_single(p);
+  auto reader =
+      p.is_glob && !fs::exists(p.file) ? open_sequence(p, options.stack_along) : open_single(p);
   if (options.axes) {
     check_axes_fit(*options.axes, reader->info_.shape, path);
     reader->info_.axes = *options.axes;

@@ -79,18 +79,21 @@ class SequenceWriter final : public ImageWriter {
       writers.push_back(std::move(w));
     }
     // Rename only once every plane was written, so a failure leaves no partial sequence.
-    for (auto& w : writers) w->commit();
+    for (auto& w : writers)
+      w->commit();
   }
 
  private:
   std::size_t leading_axes() const {
     std::size_t lead = 0;
-    while (lead < axes_.size() && (axes_[lead] == 't' || axes_[lead] == 'z')) ++lead;
+    while (lead < axes_.size() && (axes_[lead] == 't' || axes_[lead] == 'z'))
+      ++lead;
     return lead;
   }
   std::size_t n_planes() const {
     std::size_t n = 1;
-    for (std::size_t d = 0; d < leading_axes(); ++d) n *= shape_[d];
+    for (std::size_t d = 0; d < leading_axes(); ++d)
+      n *= shape_[d];
     return n;
   }
   WriteOptions options_;
@@ -104,18 +107,23 @@ std::string resolve_output_format(const std::string& path, const WriteOptions& o
   const std::string f = lower(options.format);
   if (f.empty()) {
     switch (format_from_extension(parse_image_path(path).file)) {
-      case FileFormat::tiff: return is_ome_name(path) ? "ome-tiff" : "tiff";
-      case FileFormat::hdf5: return "hdf5";
-      case FileFormat::png: return "png";
+      case FileFormat::tiff:
+        return is_ome_name(path) ? "ome-tiff" : "tiff";
+      case FileFormat::hdf5:
+        return "hdf5";
+      case FileFormat::png:
+        return "png";
       case FileFormat::npy:
         throw_usage(".npy is read only; write .h5, .tif or .png", path);
       case FileFormat::jpeg:
         throw_usage("JPEG is lossy and not offered for outputs; use .tif, .h5 or .png", path);
-      case FileFormat::unknown: break;
+      case FileFormat::unknown:
+        break;
     }
-    throw_usage("cannot tell the output format from the extension (use .h5, .tif or .png, or "
-                "--output-format)",
-                path);
+    throw_usage(
+        "cannot tell the output format from the extension (use .h5, .tif or .png, or "
+        "--output-format)",
+        path);
   }
   if (f == "hdf5" || f == "h5" || f == "compressed hdf5") return "hdf5";
   if (f == "tiff" || f == "tif" || f == "multipage tiff") return "tiff";

@@ -20,8 +20,8 @@ CanonicalImage::CanonicalImage(std::unique_ptr<io::ImageReader> reader)
 void CanonicalImage::init() {
   const auto& info = reader_->info();
   if (!info.axes.has('y') || !info.axes.has('x'))
-    throw_input(path_, "needs y and x axes, has '" + info.axes.str() +
-                          "' (set them with --input-axes)");
+    throw_input(path_,
+                "needs y and x axes, has '" + info.axes.str() + "' (set them with --input-axes)");
   auto extent = [&](char k) { return info.axes.has(k) ? info.shape[info.axes.index(k)] : 1; };
   t_ = extent('t');
   c_ = extent('c');
@@ -51,13 +51,20 @@ Roi CanonicalImage::file_roi(std::size_t t, const Roi& spatial) const {
   const std::size_t off = is_3d() ? 0 : 1;  // spatial ROI index of axis z,y,x
   for (std::size_t i = 0; i < info.axes.size(); ++i) {
     switch (info.axes[i]) {
-      case 't': r.start[i] = t, r.stop[i] = t + 1; break;
+      case 't':
+        r.start[i] = t, r.stop[i] = t + 1;
+        break;
       case 'z':
         if (is_3d()) r.start[i] = spatial.start[0], r.stop[i] = spatial.stop[0];
         break;
-      case 'y': r.start[i] = spatial.start[1 - off], r.stop[i] = spatial.stop[1 - off]; break;
-      case 'x': r.start[i] = spatial.start[2 - off], r.stop[i] = spatial.stop[2 - off]; break;
-      default: break;  // c: all channels
+      case 'y':
+        r.start[i] = spatial.start[1 - off], r.stop[i] = spatial.stop[1 - off];
+        break;
+      case 'x':
+        r.start[i] = spatial.start[2 - off], r.stop[i] = spatial.stop[2 - off];
+        break;
+      default:
+        break;  // c: all channels
     }
   }
   return r;
@@ -69,15 +76,16 @@ void CanonicalImage::read_float(std::size_t t, const Roi& roi, std::vector<float
   out.resize(img.size());
   img.visit([&](const auto& a) {
     const auto* s = a.data();
-    for (std::size_t i = 0; i < a.size(); ++i) out[i] = static_cast<float>(s[i]);
+    for (std::size_t i = 0; i < a.size(); ++i)
+      out[i] = static_cast<float>(s[i]);
   });
 }
 
 void CanonicalImage::read_labels(std::size_t t, const Roi& roi,
                                  std::vector<std::uint32_t>& out) const {
   if (c_ != 1)
-    throw_input(path_, "a label or mask image must have one channel, this one has " +
-                           std::to_string(c_));
+    throw_input(path_,
+                "a label or mask image must have one channel, this one has " + std::to_string(c_));
   Image img = reader_->read(file_roi(t, roi));
   out.resize(img.size());
   img.visit([&](const auto& a) {
@@ -91,8 +99,7 @@ void CanonicalImage::read_labels(std::size_t t, const Roi& roi,
   });
 }
 
-void CanonicalImage::split_roi(const Roi& r, std::size_t& t0, std::size_t& t1,
-                               Roi& spatial) const {
+void CanonicalImage::split_roi(const Roi& r, std::size_t& t0, std::size_t& t1, Roi& spatial) const {
   const auto& info = reader_->info();
   t0 = 0;
   t1 = t_;
@@ -100,17 +107,24 @@ void CanonicalImage::split_roi(const Roi& r, std::size_t& t0, std::size_t& t1,
   const std::size_t off = is_3d() ? 0 : 1;
   for (std::size_t i = 0; i < info.axes.size(); ++i) {
     switch (info.axes[i]) {
-      case 't': t0 = r.start[i], t1 = r.stop[i]; break;
+      case 't':
+        t0 = r.start[i], t1 = r.stop[i];
+        break;
       case 'z':
         if (is_3d()) spatial.start[0] = r.start[i], spatial.stop[0] = r.stop[i];
         break;
-      case 'y': spatial.start[1 - off] = r.start[i], spatial.stop[1 - off] = r.stop[i]; break;
-      case 'x': spatial.start[2 - off] = r.start[i], spatial.stop[2 - off] = r.stop[i]; break;
+      case 'y':
+        spatial.start[1 - off] = r.start[i], spatial.stop[1 - off] = r.stop[i];
+        break;
+      case 'x':
+        spatial.start[2 - off] = r.start[i], spatial.stop[2 - off] = r.stop[i];
+        break;
       case 'c':
         if (r.start[i] != 0 || r.stop[i] != c_)
           throw_usage("the region must include every channel (0.." + std::to_string(c_) + ")");
         break;
-      default: break;
+      default:
+        break;
     }
   }
 }

@@ -96,8 +96,9 @@ std::string export_path(const ExportOptions& o, const std::string& input,
 std::vector<bool> plan_exports(const ExportOptions& o, const std::vector<std::string>& inputs) {
   if (o.sources.empty()) throw_usage("no export source given");
   if (!o.output.empty() && (inputs.size() != 1 || o.sources.size() != 1))
-    throw_usage("-o/--output names one file: use it with one input and one export source, or "
-                "use --output-filename-format with {nickname} and {result_type}");
+    throw_usage(
+        "-o/--output names one file: use it with one input and one export source, or "
+        "use --output-filename-format with {nickname} and {result_type}");
   export_format(o);  // validates --output-format
   std::set<std::string> seen;
   std::vector<bool> skip(inputs.size(), false);
@@ -122,7 +123,9 @@ std::vector<bool> plan_exports(const ExportOptions& o, const std::vector<std::st
   return skip;
 }
 
-DType export_dtype(const ExportOptions& o, DType natural) { return o.dtype ? *o.dtype : natural; }
+DType export_dtype(const ExportOptions& o, DType natural) {
+  return o.dtype ? *o.dtype : natural;
+}
 
 Image export_values(const Image& block, const ExportOptions& o, DType natural_dtype,
                     std::optional<io::Range> natural) {

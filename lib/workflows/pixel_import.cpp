@@ -59,20 +59,23 @@ std::vector<IlpLane> read_ilp_lanes(const std::string& ilp, const std::string& s
     char lane_name[32];
     std::snprintf(lane_name, sizeof lane_name, "lane%04zu", i);
     const std::string info = std::string("Input Data/infos/") + lane_name + "/Raw Data";
-    if (!f.exists(info)) throw_input(ilp, "labels for " + std::string(lane_name) + " but no raw data", info);
+    if (!f.exists(info))
+      throw_input(ilp, "labels for " + std::string(lane_name) + " but no raw data", info);
     IlpLane lane;
     lane.raw_path = lane_raw_path(f, info, ilp);
-    const std::string tags = f.is_dataset(info + "/axistags") ? f.read_string(info + "/axistags")
-                                                              : std::string();
+    const std::string tags =
+        f.is_dataset(info + "/axistags") ? f.read_string(info + "/axistags") : std::string();
     Shape lane_shape;
     if (f.exists(info + "/shape")) {
-      for (auto v : f.read<std::int64_t>(info + "/shape")) lane_shape.push_back(std::size_t(v));
+      for (auto v : f.read<std::int64_t>(info + "/shape"))
+        lane_shape.push_back(std::size_t(v));
     }
     // Label blocks are stored in the lane's axis order, which always ends in c.
     Axes axes = tags.empty() ? guess_axes(lane_shape) : io::parse_axistags(tags);
     lane.raw_axes = axes;
     if (lane_shape.size() != axes.size())
-      throw_input(ilp, "lane shape " + shape_str(lane_shape) + " does not fit axes " + axes.str(), info);
+      throw_input(ilp, "lane shape " + shape_str(lane_shape) + " does not fit axes " + axes.str(),
+                  info);
     Image labels(DType::uint8, lane_shape, axes);
     for (const auto& b : blocks) {
       const std::string ds = lg + "/" + b;
@@ -107,7 +110,8 @@ PixelModel retrain_ilp_pixel_model(const std::string& ilp, const RunContext& ctx
     io::ReadOptions o;
     o.axes = lane.raw_axes;
     p.raw = std::make_shared<CanonicalImage>(lane.raw_path, o);
-    p.labels = std::make_shared<CanonicalImage>(io::memory_image(std::move(lane.labels), ilp + " labels"));
+    p.labels =
+        std::make_shared<CanonicalImage>(io::memory_image(std::move(lane.labels), ilp + " labels"));
     pairs.push_back(std::move(p));
   }
   const TrainingSet set = gather_training_pairs(pairs, spec.features, spec.classes.size(), ctx);

@@ -19,7 +19,8 @@ constexpr const char* kModelKind = "pixel_classification";
 
 std::vector<std::string> class_names(const std::vector<PixelClass>& classes) {
   std::vector<std::string> n;
-  for (const auto& c : classes) n.push_back(c.name);
+  for (const auto& c : classes)
+    n.push_back(c.name);
   return n;
 }
 
@@ -42,7 +43,8 @@ void save_pixel_model(const PixelModel& m, const std::string& path, bool overwri
     f.write_string("/feature_scheme", std::string(features::scheme_name(m.features.scheme)));
     f.write_strings("/classes/names", class_names(m.classes));
     std::vector<std::uint8_t> colors;
-    for (const auto& c : m.classes) colors.insert(colors.end(), c.color.begin(), c.color.end());
+    for (const auto& c : m.classes)
+      colors.insert(colors.end(), c.color.begin(), c.color.end());
     f.write("/classes/colors", colors, {m.classes.size(), 3});
     f.write("/input_channels", std::vector<std::int32_t>{std::int32_t(m.input_channels)});
     f.write("/spatial_rank", std::vector<std::int32_t>{m.spatial_rank});
@@ -60,7 +62,8 @@ namespace {
 PixelModel load_bioforest_model(const h5::File& f) {
   const auto version = f.read_numeric_attribute("/", "format_version");
   if (version.empty() || version[0] > kModelFormat)
-    throw_input(f.path(), "model format " + (version.empty() ? "?" : std::to_string(int(version[0]))) +
+    throw_input(f.path(), "model format " +
+                              (version.empty() ? "?" : std::to_string(int(version[0]))) +
                               " is newer than this bioforest understands (" +
                               std::to_string(kModelFormat) + ")");
   PixelModel m;
@@ -104,13 +107,15 @@ PixelModel ilp_pixel_settings(const std::string& ilp, const std::string& stage) 
   Shape shape;
   const auto matrix = f.read<std::uint8_t>(fs + "/SelectionMatrix", &shape);
   if (shape.size() != 2 || shape[0] != sel.families.size() || shape[1] != sel.scales.size())
-    throw_input(ilp, "SelectionMatrix has shape " + shape_str(shape) + " for " +
-                         std::to_string(sel.families.size()) + " features and " +
-                         std::to_string(sel.scales.size()) + " scales",
+    throw_input(ilp,
+                "SelectionMatrix has shape " + shape_str(shape) + " for " +
+                    std::to_string(sel.families.size()) + " features and " +
+                    std::to_string(sel.scales.size()) + " scales",
                 fs + "/SelectionMatrix");
   sel.matrix.assign(shape[0], std::vector<bool>(shape[1]));
   for (std::size_t r = 0; r < shape[0]; ++r)
-    for (std::size_t c = 0; c < shape[1]; ++c) sel.matrix[r][c] = matrix[r * shape[1] + c] != 0;
+    for (std::size_t c = 0; c < shape[1]; ++c)
+      sel.matrix[r][c] = matrix[r * shape[1] + c] != 0;
   if (f.exists(fs + "/ComputeIn2d")) {
     const auto in2d = f.read<std::uint8_t>(fs + "/ComputeIn2d");
     sel.compute_in_2d.assign(in2d.begin(), in2d.end());
@@ -136,11 +141,13 @@ PixelModel import_ilp_pixel_model(const std::string& ilp, const std::string& sta
   h5::File f = h5::File::open_read(ilp);
   const std::string forests = "PixelClassification" + stage + "/ClassifierForests";
   if (!f.exists(forests) || f.list(forests).empty())
-    throw_input(ilp, "the project holds no trained classifier (train it in ilastik, or use "
-                     "pxclassify import-ilp --retrain)",
+    throw_input(ilp,
+                "the project holds no trained classifier (train it in ilastik, or use "
+                "pxclassify import-ilp --retrain)",
                 forests);
   m.forest = learn::import_vigra_forests(f, forests);
-  if (f.exists(forests + "/feature_names")) m.feature_names = f.read_strings(forests + "/feature_names");
+  if (f.exists(forests + "/feature_names"))
+    m.feature_names = f.read_strings(forests + "/feature_names");
 
   // Input channels and dimensionality: the combination whose channel names are the ones
   // ilastik stored (falls back to the forest's feature count).
@@ -194,7 +201,8 @@ std::string describe_pixel_model(const PixelModel& m) {
     << (m.spatial_rank == 3 ? "3-D volumes" : "2-D images") << "\n";
   s << "feature scheme:  " << features::scheme_name(m.features.scheme) << "\n";
   s << "features:        " << m.feature_names.size() << "\n";
-  for (const auto& n : m.feature_names) s << "  " << n << "\n";
+  for (const auto& n : m.feature_names)
+    s << "  " << n << "\n";
   s << "forest:          " << m.forest.n_trees() << " trees, " << m.forest.n_features()
     << " features\n";
   if (!m.forest.oob().empty()) s << "out-of-bag error: " << m.forest.oob().error << "\n";
@@ -208,8 +216,8 @@ nlohmann::ordered_json pixel_model_json(const PixelModel& m) {
   j["spec_file"] = m.spec_file;
   auto classes = nlohmann::ordered_json::array();
   for (std::size_t i = 0; i < m.classes.size(); ++i) {
-    nlohmann::ordered_json c{{"label", i + 1}, {"name", m.classes[i].name},
-                             {"color", m.classes[i].color}};
+    nlohmann::ordered_json c{
+        {"label", i + 1}, {"name", m.classes[i].name}, {"color", m.classes[i].color}};
     if (i < m.label_counts.size()) c["labelled_pixels"] = m.label_counts[i];
     classes.push_back(c);
   }

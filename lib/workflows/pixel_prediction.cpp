@@ -47,7 +47,8 @@ Shape prediction_block_shape(const Shape& region, const Shape& halo, std::size_t
                              std::size_t budget) {
   Shape capped = region;
   const std::size_t cap = region.size() == 3 ? 160 : 1024;
-  for (auto& e : capped) e = std::min(e, cap);
+  for (auto& e : capped)
+    e = std::min(e, cap);
   Shape b = block_shape_for_budget(capped, halo, double(per_pixel_bytes), budget);
   return b;
 }
@@ -101,8 +102,8 @@ void classify_blocks(const PixelModel& model, const CanonicalImage& raw, const C
       fc.compute(data.data(), block_shape, core.relative_to(outer.start),
                  features::BlockBorders::of(outer, raw.spatial_shape()), feats.data(), ws);
       forest_out.resize(classes.size() * n);
-      model.forest.predict_proba_planar(learn::FeatureView::planar(feats.data(), n, fc.n_channels()),
-                                        forest_out.data(), ctx);
+      model.forest.predict_proba_planar(
+          learn::FeatureView::planar(feats.data(), n, fc.n_channels()), forest_out.data(), ctx);
       // Forest columns are the trained labels; classes never labelled stay 0 (ilastik).
       probs.assign(K * n, 0.0f);
       for (std::size_t c = 0; c < classes.size(); ++c) {
@@ -156,7 +157,8 @@ class SourceWriter {
     out_axes_ = options.output_axes ? *options.output_axes : result_axes_;
     io::WriteOptions w = export_write_options(options);
     if (source_ == "Probabilities" && !options.dtype) w.drange = io::Range{0.0, 1.0};
-    if (!channel_names.empty()) w.attributes["channel_names"] = nlohmann::json(channel_names).dump();
+    if (!channel_names.empty())
+      w.attributes["channel_names"] = nlohmann::json(channel_names).dump();
     w.attributes["export_source"] = source_;
     writer_ = io::create_image(path, transposed_shape(shape), export_dtype(options, natural),
                                out_axes_, w);
@@ -173,7 +175,8 @@ class SourceWriter {
     const std::size_t n = core.size();
     float* d = a.data();
     for (std::size_t i = 0; i < n; ++i)
-      for (std::size_t c = 0; c < channels_; ++c) d[i * channels_ + c] = planar[c * n + i];
+      for (std::size_t c = 0; c < channels_; ++c)
+        d[i * channels_ + c] = planar[c * n + i];
     Image block =
         export_values(Image(std::move(a), result_axes_), options_, natural_, natural_range_);
     Shape offset;
@@ -262,7 +265,8 @@ void predict_one(const PixelModel& model, const std::string& input, const std::s
     if (source == "Probabilities") {
       channels = K;
       range = io::Range{0.0, 1.0};
-      for (const auto& c : model.classes) names.push_back(c.name);
+      for (const auto& c : model.classes)
+        names.push_back(c.name);
     } else if (source == "Simple Segmentation" || source == "Labels") {
       natural = DType::uint8;
     } else if (source == "Uncertainty") {
@@ -274,13 +278,12 @@ void predict_one(const PixelModel& model, const std::string& input, const std::s
     }
     if (source == "Labels") {
       if (labels_path.empty())
-        logger().warn("{} is not a training image of the model: its Labels export is empty",
-                      input);
+        logger().warn("{} is not a training image of the model: its Labels export is empty", input);
       else
         labels = std::make_unique<CanonicalImage>(labels_path, io::ReadOptions{});
     }
-    writers.push_back(std::make_unique<SourceWriter>(source, raw, t0, t1, region, channels,
-                                                     natural, range, req.exports, path, names));
+    writers.push_back(std::make_unique<SourceWriter>(source, raw, t0, t1, region, channels, natural,
+                                                     range, req.exports, path, names));
   }
 
   std::vector<float> scratch;
@@ -315,7 +318,8 @@ void predict_one(const PixelModel& model, const std::string& input, const std::s
             scratch.assign(n, 0.0f);
             if (labels) {
               labels->read_labels(b.t, b.core, label_values);
-              for (std::size_t i = 0; i < n; ++i) scratch[i] = float(label_values[i]);
+              for (std::size_t i = 0; i < n; ++i)
+                scratch[i] = float(label_values[i]);
             }
             writers[w]->write(b.t, b.core, scratch.data());
           }
@@ -343,8 +347,9 @@ PixelPredictResult predict_pixels(const PixelModel& model, const PixelPredictReq
       result.skipped.push_back(input);
       continue;
     }
-    const std::string mask =
-        req.masks.empty() ? "" : req.masks.size() == 1 ? req.masks[0] : req.masks[i];
+    const std::string mask = req.masks.empty()       ? ""
+                             : req.masks.size() == 1 ? req.masks[0]
+                                                     : req.masks[i];
     auto failure = try_input(input, [&] {
       with_context("predicting " + input,
                    [&] { predict_one(model, input, mask, req, ctx, result.outputs); });

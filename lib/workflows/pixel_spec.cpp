@@ -11,13 +11,13 @@ namespace bioforest::workflows {
 std::array<std::uint8_t, 3> default_class_color(std::size_t index) {
   // ilastik's first label colours (PixelClassification/LabelColors of a new project).
   static const std::array<std::array<std::uint8_t, 3>, 8> colors{{{255, 0, 0},
-                                                                   {0, 255, 0},
-                                                                   {255, 255, 0},
-                                                                   {0, 0, 255},
-                                                                   {255, 0, 255},
-                                                                   {0, 255, 255},
-                                                                   {255, 105, 180},
-                                                                   {102, 205, 170}}};
+                                                                  {0, 255, 0},
+                                                                  {255, 255, 0},
+                                                                  {0, 0, 255},
+                                                                  {255, 0, 255},
+                                                                  {0, 255, 255},
+                                                                  {255, 105, 180},
+                                                                  {102, 205, 170}}};
   return colors[index % colors.size()];
 }
 
@@ -49,11 +49,11 @@ learn::ForestOptions parse_forest(const nlohmann::json& f, std::size_t n_classes
     } else {
       o.class_weights = w.get<std::vector<double>>();
       if (o.class_weights.size() != n_classes)
-        throw Error(ErrorCategory::usage,
-                    "invalid spec: /forest/class_weights: " +
-                        std::to_string(o.class_weights.size()) + " weights for " +
-                        std::to_string(n_classes) + " classes",
-                    file);
+        throw Error(
+            ErrorCategory::usage,
+            "invalid spec: /forest/class_weights: " + std::to_string(o.class_weights.size()) +
+                " weights for " + std::to_string(n_classes) + " classes",
+            file);
     }
   }
   return o;

@@ -16,7 +16,9 @@ namespace {
 
 // ilastik scans labels in blocks of about 40^3 voxels (256^2 in 2-D); features are then
 // requested only for the bounding box of each block's labels.
-Shape label_block_shape(int rank) { return rank == 3 ? Shape{64, 64, 64} : Shape{256, 256}; }
+Shape label_block_shape(int rank) {
+  return rank == 3 ? Shape{64, 64, 64} : Shape{256, 256};
+}
 
 // The bounding box (block-local) of the nonzero entries of a label block.
 bool label_bbox(const std::vector<std::uint32_t>& labels, const Shape& shape, Roi& bbox) {
@@ -53,7 +55,8 @@ void append_rows(const std::vector<std::uint32_t>& labels, const std::vector<flo
     if (l > n_classes)
       throw_input(label_file, "label value " + std::to_string(l) + " but the spec names only " +
                                   std::to_string(n_classes) + " classes");
-    for (std::size_t f = 0; f < n_features; ++f) set.x.push_back(planar[f * npix + p]);
+    for (std::size_t f = 0; f < n_features; ++f)
+      set.x.push_back(planar[f * npix + p]);
     set.y.push_back(std::int32_t(l));
     ++set.label_counts[l - 1];
   }
@@ -143,9 +146,10 @@ std::vector<TrainingPair> open_training_pairs(const PixelClassificationSpec& spe
 }
 
 TrainingSet gather_training_set(const PixelClassificationSpec& spec, const RunContext& ctx) {
-  TrainingSet set = gather_training_pairs(with_context("opening the training images of " + spec.file,
-                                                       [&] { return open_training_pairs(spec); }),
-                                          spec.features, spec.classes.size(), ctx);
+  TrainingSet set =
+      gather_training_pairs(with_context("opening the training images of " + spec.file,
+                                         [&] { return open_training_pairs(spec); }),
+                            spec.features, spec.classes.size(), ctx);
   if (set.y.empty())
     throw Error(ErrorCategory::usage,
                 "no labelled pixels in any label image (0 = unlabelled, 1.." +
@@ -171,11 +175,12 @@ PixelModel train_on_set(const TrainingSet& set, const PixelClassificationSpec& s
   digest.update(set.y.data(), set.y.size() * sizeof(std::int32_t));
   m.training_digest = digest.hex();
   std::vector<std::int32_t> classes(spec.classes.size());
-  for (std::size_t k = 0; k < classes.size(); ++k) classes[k] = std::int32_t(k + 1);
+  for (std::size_t k = 0; k < classes.size(); ++k)
+    classes[k] = std::int32_t(k + 1);
   ctx.progress("training the forest", 0, 1);
   m.forest = learn::ClassificationForest::train(
-      learn::FeatureView::sample_major(set.x.data(), set.n_samples(), set.n_features),
-      set.y, spec.forest, ctx, classes);
+      learn::FeatureView::sample_major(set.x.data(), set.n_samples(), set.n_features), set.y,
+      spec.forest, ctx, classes);
   m.forest.set_feature_names(m.feature_names);
   ctx.progress("training the forest", 1, 1);
   return m;

@@ -85,7 +85,8 @@ std::vector<Violation> check_against_schema(const nlohmann::json& doc,
     // valijson reports a failed allOf/anyOf parent after its children; keep the specific
     // ones and drop exact repeats.
     bool repeat = false;
-    for (const auto& o : out) repeat |= o.pointer == v.pointer && o.reason == v.reason;
+    for (const auto& o : out)
+      repeat |= o.pointer == v.pointer && o.reason == v.reason;
     if (!repeat) out.push_back(std::move(v));
   }
   return out;

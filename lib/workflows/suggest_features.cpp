@@ -51,13 +51,17 @@ double measure_cost(const features::FeatureSelection& sel, std::size_t channels,
   const features::FeatureComputer fc(sel, channels, rank);
   const Shape halo = fc.halo();
   Shape block;
-  for (std::size_t d = 0; d < core.size(); ++d) block.push_back(core[d] + 2 * halo[d]);
+  for (std::size_t d = 0; d < core.size(); ++d)
+    block.push_back(core[d] + 2 * halo[d]);
   Roi inner{halo, Shape(core.size())};
-  for (std::size_t d = 0; d < core.size(); ++d) inner.stop[d] = halo[d] + core[d];
+  for (std::size_t d = 0; d < core.size(); ++d)
+    inner.stop[d] = halo[d] + core[d];
   std::size_t n = channels;
-  for (auto e : block) n *= e;
+  for (auto e : block)
+    n *= e;
   std::vector<float> data(n);
-  for (std::size_t i = 0; i < n; ++i) data[i] = float((i * 2654435761u) % 251);
+  for (std::size_t i = 0; i < n; ++i)
+    data[i] = float((i * 2654435761u) % 251);
   block.push_back(channels);
   std::vector<float> out(fc.n_channels() * inner.size());
   features::FeatureComputer::Workspace ws(1);
@@ -76,7 +80,8 @@ double oob_accuracy(const TrainingSet& set, const std::vector<std::size_t>& colu
   const std::size_t n = set.n_samples(), f = columns.size();
   x.resize(n * f);
   for (std::size_t i = 0; i < n; ++i)
-    for (std::size_t j = 0; j < f; ++j) x[i * f + j] = set.x[i * set.n_features + columns[j]];
+    for (std::size_t j = 0; j < f; ++j)
+      x[i * f + j] = set.x[i * set.n_features + columns[j]];
   learn::ForestOptions o;
   o.n_trees = 32;  // enough for a stable out-of-bag estimate, fast enough to try every cell
   o.seed = 7;
@@ -107,7 +112,8 @@ std::vector<FeatureSuggestion> suggest_features(const PixelClassificationSpec& s
       const auto names = features::feature_channel_names(one, set.input_channels, in_3d);
       Cell cell{r, c, {}, names.front(), measure_cost(one, set.input_channels, set.spatial_rank)};
       if (auto pos = cell.name.find(" ["); pos != std::string::npos) cell.name.resize(pos);
-      for (std::size_t k = 0; k < names.size(); ++k) cell.columns.push_back(offset + k);
+      for (std::size_t k = 0; k < names.size(); ++k)
+        cell.columns.push_back(offset + k);
       offset += names.size();
       cells.push_back(std::move(cell));
     }
@@ -129,8 +135,8 @@ std::vector<FeatureSuggestion> suggest_features(const PixelClassificationSpec& s
       cols.insert(cols.end(), cells[i].columns.begin(), cells[i].columns.end());
       const double acc = oob_accuracy(set, cols, ctx, scratch);
       // Ties go to the cheaper cell.
-      if (acc > best + 1e-12 ||
-          (std::abs(acc - best) <= 1e-12 && cells[i].cost_ms_per_mpx < cells[best_cell].cost_ms_per_mpx)) {
+      if (acc > best + 1e-12 || (std::abs(acc - best) <= 1e-12 &&
+                                 cells[i].cost_ms_per_mpx < cells[best_cell].cost_ms_per_mpx)) {
         best = acc;
         best_cell = i;
       }

@@ -13,7 +13,7 @@
 namespace bioforest::cli {
 
 struct InputOptions {
-  std::string axes;              ///< --input-axes, e.g. "zyx", "tyx", "yxc"
+  std::string axes;               ///< --input-axes, e.g. "zyx", "tyx", "yxc"
   std::string stack_along = "z";  ///< --stack-along for quoted globs
   /// Validated io::ReadOptions; throws Error{usage} for bad axes letters.
   io::ReadOptions read_options() const;

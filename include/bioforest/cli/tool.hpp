@@ -21,17 +21,17 @@ namespace bioforest::cli {
 /// Exit codes (DESIGN.md, Conventions).
 enum ExitCode : int {
   kSuccess = 0,
-  kFailure = 1,       ///< runtime failure: unreadable input, write error
-  kUsage = 2,         ///< usage or spec error, before any output
-  kPartial = 3,       ///< batch: some inputs failed, the others were processed
-  kInterrupted = 130, ///< SIGINT
-  kTerminated = 143,  ///< SIGTERM
+  kFailure = 1,        ///< runtime failure: unreadable input, write error
+  kUsage = 2,          ///< usage or spec error, before any output
+  kPartial = 3,        ///< batch: some inputs failed, the others were processed
+  kInterrupted = 130,  ///< SIGINT
+  kTerminated = 143,   ///< SIGTERM
 };
 
 /// Same name, same meaning, in every tool.
 struct StandardOptions {
-  int threads = 0;           ///< --threads; 0 until parsed (then >= 1)
-  std::size_t ram_mb = 0;    ///< --ram-mb
+  int threads = 0;         ///< --threads; 0 until parsed (then >= 1)
+  std::size_t ram_mb = 0;  ///< --ram-mb
   std::string log_level = "info";
   bool quiet = false;        ///< -q: warnings and errors only, no progress
   bool overwrite = false;    ///< --overwrite

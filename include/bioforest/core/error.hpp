@@ -69,7 +69,7 @@ decltype(auto) with_context(const std::string& what, F&& f) {
 }  // namespace bioforest
 
 /// A precondition that stays on in release builds; throws Error{internal} with the message.
-#define BIOFOREST_CHECK(cond, msg)                                                         \
-  do {                                                                                     \
-    if (!(cond)) ::bioforest::throw_internal(std::string(msg) + " [" #cond "]");          \
+#define BIOFOREST_CHECK(cond, msg)                                               \
+  do {                                                                           \
+    if (!(cond)) ::bioforest::throw_internal(std::string(msg) + " [" #cond "]"); \
   } while (0)

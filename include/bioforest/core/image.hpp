@@ -101,11 +101,13 @@ void for_each_row(const Shape& shape, const Roi& roi, F&& f) {
   const std::size_t rank = shape.size();
   if (rank == 0 || roi.empty()) return;
   Shape strides(rank, 1);
-  for (std::size_t i = rank - 1; i > 0; --i) strides[i - 1] = strides[i] * shape[i];
+  for (std::size_t i = rank - 1; i > 0; --i)
+    strides[i - 1] = strides[i] * shape[i];
   Shape idx(roi.start);
   while (true) {
     std::size_t off = 0;
-    for (std::size_t i = 0; i < rank; ++i) off += idx[i] * strides[i];
+    for (std::size_t i = 0; i < rank; ++i)
+      off += idx[i] * strides[i];
     f(off);
     if (rank == 1) return;
     std::size_t d = rank - 1;

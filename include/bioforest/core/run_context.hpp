@@ -14,14 +14,14 @@ namespace bioforest {
 
 /// Called with a stage name and work done out of total. May be called from any thread the
 /// library runs on; implementations must be thread-safe.
-using ProgressFn = std::function<void(std::string_view stage, std::uint64_t done,
-                                      std::uint64_t total)>;
+using ProgressFn =
+    std::function<void(std::string_view stage, std::uint64_t done, std::uint64_t total)>;
 
 struct RunContext {
-  int threads = 1;                       ///< worker threads for OpenMP regions
+  int threads = 1;                                  ///< worker threads for OpenMP regions
   std::size_t ram_bytes = std::size_t(2048) << 20;  ///< memory budget for block buffers
-  ProgressFn on_progress;                ///< may be empty
-  const std::atomic<int>* cancel = nullptr;  ///< non-zero = cancelled (the signal number)
+  ProgressFn on_progress;                           ///< may be empty
+  const std::atomic<int>* cancel = nullptr;         ///< non-zero = cancelled (the signal number)
 
   /// Reports progress, then throws Error{cancelled} if a cancel was requested.
   /// Must not be called inside an OpenMP parallel region (exceptions cannot leave it):

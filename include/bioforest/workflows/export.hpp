@@ -29,11 +29,11 @@ struct ExportOptions {
   /// -o: an explicit output path (one input and one source only).
   std::string output;
   std::string internal_path = "exported_data";  ///< HDF5 dataset
-  std::optional<DType> dtype;                    ///< --export-dtype
-  std::optional<io::Range> pipeline_drange;      ///< --pipeline-result-drange
-  std::optional<io::Range> export_drange;        ///< --export-drange
-  std::string cutout;                            ///< --cutout-subregion text (input axes)
-  std::optional<Axes> output_axes;               ///< --output-axis-order
+  std::optional<DType> dtype;                   ///< --export-dtype
+  std::optional<io::Range> pipeline_drange;     ///< --pipeline-result-drange
+  std::optional<io::Range> export_drange;       ///< --export-drange
+  std::string cutout;                           ///< --cutout-subregion text (input axes)
+  std::optional<Axes> output_axes;              ///< --output-axis-order
   std::string compression;
   bool overwrite = false;
   bool skip_existing = false;  ///< inputs whose outputs all exist are skipped (job arrays)

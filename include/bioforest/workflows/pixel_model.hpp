@@ -14,17 +14,17 @@
 namespace bioforest::workflows {
 
 struct PixelModel {
-  std::vector<PixelClass> classes;    ///< probability channel k = class k+1
+  std::vector<PixelClass> classes;  ///< probability channel k = class k+1
   features::FeatureSelection features;
-  std::size_t input_channels = 1;     ///< raw channels the model expects
-  int spatial_rank = 2;               ///< 2: images (yx), 3: volumes (zyx)
+  std::size_t input_channels = 1;  ///< raw channels the model expects
+  int spatial_rank = 2;            ///< 2: images (yx), 3: volumes (zyx)
   learn::ClassificationForest forest;
   std::vector<std::string> feature_names;
-  std::string spec_json;              ///< the training spec as written ("" for imports)
+  std::string spec_json;  ///< the training spec as written ("" for imports)
   std::string spec_file;
-  std::string training_digest;        ///< SHA-256 of the training matrix and labels
+  std::string training_digest;              ///< SHA-256 of the training matrix and labels
   std::vector<std::uint64_t> label_counts;  ///< labelled pixels per class
-  std::string source = "bioforest";   ///< or "ilastik <version>" for imported projects
+  std::string source = "bioforest";         ///< or "ilastik <version>" for imported projects
 };
 
 /// Writes the model atomically (temporary file, rename). Error{usage} if it exists and

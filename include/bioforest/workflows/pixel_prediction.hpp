@@ -27,12 +27,12 @@ std::string match_pixel_export_source(const std::string& text);
 /// (n channels * core.size()).
 struct PixelBlock {
   std::size_t t = 0;
-  Roi core;                          ///< spatial region of the image
-  const float* features = nullptr;   ///< n_features planes, or null if not requested
+  Roi core;                         ///< spatial region of the image
+  const float* features = nullptr;  ///< n_features planes, or null if not requested
   std::size_t n_features = 0;
   const float* probabilities = nullptr;  ///< one plane per class of the model (label k = plane k-1)
   std::size_t n_classes = 0;
-  const std::uint32_t* mask = nullptr;   ///< core.size() values (0 = masked out), or null
+  const std::uint32_t* mask = nullptr;  ///< core.size() values (0 = masked out), or null
 };
 
 /// Runs `model` over time points [t0, t1) and the spatial region `region` of `raw`, block

@@ -18,10 +18,10 @@ namespace bioforest::workflows {
 
 struct FeatureSuggestion {
   features::FeatureSelection selection;  ///< the subset after this step
-  std::string added;                     ///< the cell added at this step ("Gaussian Smoothing (σ=1.0)")
+  std::string added;  ///< the cell added at this step ("Gaussian Smoothing (σ=1.0)")
   std::size_t n_channels = 0;
-  double oob_accuracy = 0;               ///< out-of-bag accuracy on the labelled pixels
-  double cost_ms_per_mpx = 0;            ///< measured time to compute the subset, ms per megapixel
+  double oob_accuracy = 0;     ///< out-of-bag accuracy on the labelled pixels
+  double cost_ms_per_mpx = 0;  ///< measured time to compute the subset, ms per megapixel
 };
 
 /// Ranks subsets of 1..max_cells cells. Also reports the spec's own selection as a last row
