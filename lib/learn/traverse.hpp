@@ -1,6 +1,15 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #pragma once
 // Private: the batched tree walk, the hot loop of prediction (SIMD with runtime dispatch).
+//
+// A block of samples goes down one tree by partitioning, as in training: the block's
+// sample ids are split at every node into those going left and right (SIMD: one gather of
+// the node's feature for 8-16 samples, one compare with the broadcast threshold, two
+// compress-stores), and each leaf adds its value to the samples that reached it. Every
+// sample visits exactly the nodes of its path; node data are read once per node, not
+// gathered per sample. Measured on AMD Zen 4, where a gathered element costs ~1.3 cycles:
+// a lock-step walk (node and value gathered per sample and step) took ~1.8 ns per node
+// visit, this one about a quarter of that.
 
 #include <cstddef>
 #include <cstdint>
@@ -13,13 +22,25 @@ struct NodeArrays {
   const std::int32_t* child;
 };
 
-/// Walks one tree from `root` for `count` samples at once. Sample j's feature f is
-/// x[offsets[j] + f * feature_stride] (all offsets fit in int32: the caller checks). Writes
-/// the leaf node reached by sample j to out[j]. Lanes step together; a lane at its leaf
-/// stays there (leaves point to themselves), a group ends when no lane moved.
-void traverse(const NodeArrays& nodes, std::int32_t root, const float* x,
-              const std::int32_t* offsets, std::int32_t feature_stride, std::size_t count,
-              std::int32_t* out);
+/// What the block walk reads from the forest.
+struct WalkTree {
+  const std::int32_t* feature_offset;  ///< per node: feature * the view's feature stride
+  const float* threshold;
+  const std::int32_t* child;
+  const std::int32_t* leaf;
+  const float* values;
+  std::size_t width;  ///< values per leaf
+};
+
+/// Extra entries `ids` and `tmp` need beyond n (SIMD overrun).
+constexpr std::size_t kWalkPad = 64;
+
+/// Adds the leaf values of tree `root` to acc[i * width + k] for the n samples of a block
+/// whose sample i starts at x + i * sample_stride; all offsets fit int32 (the caller
+/// checks). ids and tmp are scratch of n + kWalkPad entries.
+void accumulate_tree(const WalkTree& tree, std::int32_t root, const float* x,
+                     std::int32_t sample_stride, std::size_t n, std::int32_t* ids,
+                     std::int32_t* tmp, float* acc);
 
 /// The portable reference walk of one sample (any strides).
 inline std::int32_t walk(const NodeArrays& nodes, std::int32_t node, const float* sample,

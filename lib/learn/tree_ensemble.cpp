@@ -16,9 +16,10 @@ namespace {
 
 using detail::NodeArrays;
 
-// Samples per block: their features (B x F floats) stay in L2 while every tree walks them,
-// and one tree's nodes stay in L1 while it serves the whole block.
-constexpr std::size_t kBlock = 512;
+// Samples per block: their features (B x F floats, 800 KB for 49 features) stay in L2
+// while every tree walks them, one tree's nodes stay in L1 while it serves the whole
+// block, and each node sees enough samples (~B x depth / nodes) to fill SIMD vectors.
+constexpr std::size_t kBlock = 8192;
 
 NodeArrays arrays_of(const TreeEnsemble& t) {
   return {t.feature.data(), t.threshold.data(), t.child.data()};
@@ -42,46 +43,49 @@ void mark_nan_rows(const FeatureView& x, std::size_t n, unsigned char* has_nan) 
 
 /// Per-thread scratch for one block.
 struct BlockScratch {
-  std::vector<std::int32_t> offsets, leaves;
+  std::vector<std::int32_t> ids, tmp, leaves;
   std::vector<float> acc;
   std::vector<unsigned char> has_nan;
   explicit BlockScratch(std::size_t width)
-      : offsets(kBlock), leaves(kBlock), acc(kBlock * width), has_nan(kBlock) {}
+      : ids(kBlock + detail::kWalkPad),
+        tmp(kBlock + detail::kWalkPad),
+        leaves(kBlock),
+        acc(kBlock * width),
+        has_nan(kBlock) {}
 };
+
+/// Per node, feature index times the view's feature stride: computed once per call, so
+/// the walk adds a sample's offset and reads.
+std::vector<std::int32_t> feature_offsets(const TreeEnsemble& t, const FeatureView& x) {
+  std::vector<std::int32_t> off(t.n_nodes());
+  for (std::size_t i = 0; i < t.n_nodes(); ++i)
+    off[i] = std::int32_t(std::ptrdiff_t(t.feature[i]) * x.feature_stride);
+  return off;
+}
 
 /// Sum over trees of the leaf values for samples of `xb` (at most kBlock), into s.acc
 /// (row-major, width values per sample), in tree order.
-void accumulate_block(const TreeEnsemble& t, const FeatureView& xb, bool simd, BlockScratch& s) {
+void accumulate_block(const TreeEnsemble& t, const FeatureView& xb,
+                      const std::vector<std::int32_t>* offsets, BlockScratch& s) {
   const std::size_t n = xb.n_samples, w = t.value_width;
   std::fill(s.acc.begin(), s.acc.begin() + n * w, 0.0f);
-  for (std::size_t i = 0; i < n; ++i)
-    s.offsets[i] = std::int32_t(std::ptrdiff_t(i) * xb.sample_stride);
+  if (offsets) {
+    const detail::WalkTree wt{offsets->data(), t.threshold.data(), t.child.data(),
+                              t.leaf.data(),   t.values.data(),    w};
+    for (std::size_t tree = 0; tree < t.n_trees(); ++tree)
+      detail::accumulate_tree(wt, t.tree_root[tree], xb.data, std::int32_t(xb.sample_stride), n,
+                              s.ids.data(), s.tmp.data(), s.acc.data());
+    return;
+  }
   const NodeArrays nodes = arrays_of(t);
-  const float* values = t.values.data();
   for (std::size_t tree = 0; tree < t.n_trees(); ++tree) {
-    const std::int32_t root = t.tree_root[tree];
-    if (simd) {
-      detail::traverse(nodes, root, xb.data, s.offsets.data(), std::int32_t(xb.feature_stride), n,
-                       s.leaves.data());
-    } else {
-      for (std::size_t i = 0; i < n; ++i)
-        s.leaves[i] = detail::walk(nodes, root, xb.data + std::ptrdiff_t(i) * xb.sample_stride,
-                                   xb.feature_stride);
-    }
-    const std::int32_t* leaf = t.leaf.data();
-    if (w == 2) {  // the common two-class case, unrolled
-      for (std::size_t i = 0; i < n; ++i) {
-        const float* v = values + std::size_t(leaf[s.leaves[i]]) * 2;
-        s.acc[2 * i] += v[0];
-        s.acc[2 * i + 1] += v[1];
-      }
-    } else {
-      for (std::size_t i = 0; i < n; ++i) {
-        const float* v = values + std::size_t(leaf[s.leaves[i]]) * w;
-        float* a = s.acc.data() + i * w;
-        for (std::size_t k = 0; k < w; ++k)
-          a[k] += v[k];
-      }
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::int32_t leaf =
+          detail::walk(nodes, t.tree_root[tree], xb.data + std::ptrdiff_t(i) * xb.sample_stride,
+                       xb.feature_stride);
+      const float* v = t.values.data() + std::size_t(t.leaf[leaf]) * w;
+      for (std::size_t k = 0; k < w; ++k)
+        s.acc[i * w + k] += v[k];
     }
   }
 }
@@ -96,6 +100,8 @@ void predict_blocks(const TreeEnsemble& t, const FeatureView& x, const RunContex
   const std::size_t n = x.n_samples;
   if (n == 0) return;
   const bool simd = offsets_fit_int32(x, kBlock);
+  const std::vector<std::int32_t> offsets =
+      simd ? feature_offsets(t, x) : std::vector<std::int32_t>{};
   const std::size_t n_blocks = (n + kBlock - 1) / kBlock;
   const float n_trees_f = float(t.n_trees());
   const int threads = std::max(1, std::min<int>(ctx.threads, int(n_blocks)));
@@ -107,7 +113,7 @@ void predict_blocks(const TreeEnsemble& t, const FeatureView& x, const RunContex
       if (ctx.cancelled()) continue;
       const std::size_t begin = b * kBlock, count = std::min(kBlock, n - begin);
       const FeatureView xb = x.rows(begin, count);
-      accumulate_block(t, xb, simd, s);
+      accumulate_block(t, xb, simd ? &offsets : nullptr, s);
       mark_nan_rows(xb, count, s.has_nan.data());
       for (std::size_t i = 0; i < count; ++i) {
         float* a = s.acc.data() + i * t.value_width;
