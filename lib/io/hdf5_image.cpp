@@ -196,12 +196,14 @@ class Hdf5Writer final : public ImageWriter {
     if (offset.size() != bs.size() || !Roi::whole(shape_).contains(roi))
       throw_internal("HDF5 writer: block " + roi.str() + " outside image " + shape_str(shape_));
     auto l = lock();
-    h5::detail::write_region(dset_.get(), dtype_, roi, block.raw_data(), {path_, dataset_});
+    chunks_->write(roi, block.raw_data());
   }
 
   void commit() override {
     {
       auto l = lock();
+      chunks_->flush();
+      chunks_.reset();
       check(dset_.close(), ErrorCategory::output, path_, dataset_, "cannot finish dataset");
     }
     file_.close();
@@ -223,6 +225,7 @@ class Hdf5Writer final : public ImageWriter {
     dset_ = checked(H5Dcreate2(file_.id(), dataset_.c_str(), h5::detail::native_type(dtype_),
                                space.get(), lcpl.get(), dcpl.get(), dapl.get()),
                     H5Dclose, ErrorCategory::output, path_, dataset_, "cannot create dataset");
+    chunks_ = std::make_unique<h5::detail::ChunkWriter>(dset_.get(), dtype_, path_, dataset_);
   }
 
   void write_attributes(const WriteOptions& options) {
@@ -248,6 +251,7 @@ class Hdf5Writer final : public ImageWriter {
   std::string dataset_;
   h5::File file_;
   Handle dset_;
+  std::unique_ptr<h5::detail::ChunkWriter> chunks_;  // partial chunks wait here until complete
 };
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstring>
+#include <map>
 #include <optional>
 
 #include "deflate_codec.hpp"
@@ -175,14 +176,6 @@ Overlap overlap(const DirectChunks& dc, const Shape& off, const Roi& roi) {
   return o;
 }
 
-bool aligned(const DirectChunks& dc, const Roi& roi) {
-  for (std::size_t d = 0; d < dc.shape.size(); ++d) {
-    if (roi.start[d] % dc.chunk[d] != 0) return false;
-    if (roi.stop[d] % dc.chunk[d] != 0 && roi.stop[d] != dc.shape[d]) return false;
-  }
-  return true;
-}
-
 std::vector<hsize_t> hsizes(const Shape& s) {
   return std::vector<hsize_t>(s.begin(), s.end());
 }
@@ -242,6 +235,7 @@ void read_stored(hid_t dset, const Shape& off, StoredChunk& c, const Where& wher
 }
 
 void fill_chunk(const DirectChunks& dc, std::vector<unsigned char>& raw) {
+  raw.resize(dc.chunk_bytes());
   if (std::all_of(dc.fill.begin(), dc.fill.end(), [](unsigned char b) { return b == 0; })) {
     std::memset(raw.data(), 0, raw.size());
     return;
@@ -328,8 +322,9 @@ void read_hyperslab(hid_t dset, DType dtype, const Roi& roi, void* out, const Wh
 
 // --- writing ----------------------------------------------------------------------------------
 
-// Gathers chunk `off` from the block `in` (which covers `roi`, chunk-aligned); edge chunks are
-// padded with zeros up to the full chunk, as HDF5 stores them.
+// Gathers chunk `off` from the block `in` (which covers `roi` and all of the chunk that lies
+// inside the dataset); edge chunks are padded with zeros up to the full chunk, as HDF5 stores
+// them.
 void gather_chunk(const DirectChunks& dc, const Roi& roi, const unsigned char* in, const Shape& off,
                   std::vector<unsigned char>& raw) {
   raw.resize(dc.chunk_bytes());
@@ -338,11 +333,21 @@ void gather_chunk(const DirectChunks& dc, const Roi& roi, const unsigned char* i
   copy_box(in, roi.shape(), o.in_roi, raw.data(), dc.chunk, o.in_chunk, o.box, dc.elem);
 }
 
-// Gathers (and compresses) one chunk into `out`.
-void pack_chunk(const DirectChunks& dc, const Roi& roi, const unsigned char* in, const Shape& off,
+// One chunk to store: its elements come from `chunk` (a whole chunk buffer) when that is not
+// empty, else they are gathered from the block `block` covering `roi`.
+struct ChunkJob {
+  Shape off;
+  std::vector<unsigned char> chunk;
+};
+
+// The elements of a job as a whole chunk, then compressed if the dataset is.
+void pack_chunk(const DirectChunks& dc, const Roi& roi, const unsigned char* block, ChunkJob& job,
                 std::vector<unsigned char>& raw, std::vector<unsigned char>& out,
                 io::detail::DeflateCodec& codec, const Where& where) {
-  gather_chunk(dc, roi, in, off, raw);
+  if (job.chunk.empty())
+    gather_chunk(dc, roi, block, job.off, raw);
+  else
+    raw.swap(job.chunk);
   if (!dc.deflate) {
     out.swap(raw);
     return;
@@ -350,19 +355,20 @@ void pack_chunk(const DirectChunks& dc, const Roi& roi, const unsigned char* in,
   out.resize(codec.bound(raw.size()));
   const std::size_t len = codec.compress(raw.data(), raw.size(), out.data(), out.size());
   if (len == 0)
-    throw Error(ErrorCategory::output, "cannot compress chunk " + chunk_str(off), where.file,
+    throw Error(ErrorCategory::output, "cannot compress chunk " + chunk_str(job.off), where.file,
                 where.dataset);
   out.resize(len);
 }
 
-void write_direct(hid_t dset, const DirectChunks& dc, const Roi& roi, const void* in,
-                  const Where& where) {
-  const auto chunks = chunks_in(dc, roi);
-  const auto* src = static_cast<const unsigned char*>(in);
+// Stores whole chunks: compressed in parallel a batch at a time, written by this thread in
+// the order of `jobs`, so the file's bytes do not depend on the thread count.
+void write_chunks(hid_t dset, const DirectChunks& dc, const Roi& roi, const void* block,
+                  std::vector<ChunkJob>& jobs, const Where& where) {
+  const auto* src = static_cast<const unsigned char*>(block);
   const std::size_t batch = batch_size(dc);
-  std::vector<std::vector<unsigned char>> packed(std::min(batch, chunks.size()));
-  for (std::size_t first = 0; first < chunks.size(); first += batch) {
-    const std::size_t n = std::min(batch, chunks.size() - first);
+  std::vector<std::vector<unsigned char>> packed(std::min(batch, jobs.size()));
+  for (std::size_t first = 0; first < jobs.size(); first += batch) {
+    const std::size_t n = std::min(batch, jobs.size() - first);
     FirstError err;
 #pragma omp parallel if (n > 1)
     {
@@ -372,8 +378,8 @@ void write_direct(hid_t dset, const DirectChunks& dc, const Roi& roi, const void
       for (long i = 0; i < long(n); ++i) {
         if (err.failed) continue;
         try {
-          pack_chunk(dc, roi, src, chunks[first + std::size_t(i)], raw, packed[std::size_t(i)],
-                     codec, where);
+          pack_chunk(dc, roi, src, jobs[first + std::size_t(i)], raw, packed[std::size_t(i)], codec,
+                     where);
         } catch (Error& e) {
           err.set(std::move(e));
         } catch (std::exception& e) {
@@ -382,13 +388,11 @@ void write_direct(hid_t dset, const DirectChunks& dc, const Roi& roi, const void
       }
     }
     err.rethrow();
-    // In grid order, so the file's bytes do not depend on the thread count.
     for (std::size_t i = 0; i < n; ++i) {
-      const Shape& off = chunks[first + i];
-      const auto hoff = hsizes(off);
+      const auto hoff = hsizes(jobs[first + i].off);
       check(H5Dwrite_chunk(dset, H5P_DEFAULT, 0, hoff.data(), packed[i].size(), packed[i].data()),
             ErrorCategory::output, where.file, where.dataset,
-            "cannot write chunk " + chunk_str(off));
+            "cannot write chunk " + chunk_str(jobs[first + i].off));
     }
   }
 }
@@ -420,11 +424,129 @@ void read_region(hid_t dset, DType dtype, const Roi& roi, void* out, const Where
   read_hyperslab(dset, dtype, roi, out, where);
 }
 
-void write_region(hid_t dset, DType dtype, const Roi& roi, const void* in, const Where& where) {
+// --- ChunkWriter ------------------------------------------------------------------------------
+
+namespace {
+// Chunks a block covers only partly: zero-filled buffers that later blocks complete.
+constexpr std::size_t kMaxPendingBytes = std::size_t(1) << 30;
+}  // namespace
+
+struct ChunkWriter::State {
+  hid_t dset;
+  DType dtype;
+  std::string file, dataset;
+  std::optional<DirectChunks> dc;
+  Shape grid;              // chunks per axis
+  std::vector<bool> done;  // by linear chunk index: stored, later writes must merge
+  struct Pending {
+    Shape off;
+    std::vector<unsigned char> raw;
+    std::size_t covered = 0;  // elements written so far
+  };
+  std::map<std::size_t, Pending> pending;  // by linear chunk index (= grid order)
+  std::size_t pending_bytes = 0;
+
+  Where where() const { return {file, dataset}; }
+
+  std::size_t linear(const Shape& off) const {
+    std::size_t lin = 0;
+    for (std::size_t d = 0; d < grid.size(); ++d)
+      lin = lin * grid[d] + off[d] / dc->chunk[d];
+    return lin;
+  }
+  // Elements of the chunk at `off` inside the dataset (edge chunks are partial).
+  std::size_t valid_elements(const Shape& off) const {
+    std::size_t n = 1;
+    for (std::size_t d = 0; d < off.size(); ++d)
+      n *= std::min(dc->chunk[d], dc->shape[d] - off[d]);
+    return n;
+  }
+  void store(std::vector<ChunkJob>& jobs, const Roi& roi, const void* block) {
+    write_chunks(dset, *dc, roi, block, jobs, where());
+    for (const auto& j : jobs)
+      done[linear(j.off)] = true;
+  }
+  // A chunk stored earlier gets more data: HDF5 reads, merges and rewrites it.
+  void merge(const Shape& off, const Roi& roi, const unsigned char* block) {
+    const Overlap o = overlap(*dc, off, roi);
+    std::vector<unsigned char> part(product(o.box) * dc->elem);
+    copy_box(block, roi.shape(), o.in_roi, part.data(), o.box, Shape(o.box.size(), 0), o.box,
+             dc->elem);
+    Roi target{off, off};
+    for (std::size_t d = 0; d < off.size(); ++d) {
+      target.start[d] += o.in_chunk[d];
+      target.stop[d] = target.start[d] + o.box[d];
+    }
+    write_hyperslab(dset, dtype, target, part.data(), where());
+  }
+};
+
+ChunkWriter::ChunkWriter(hid_t dset, DType dtype, std::string file, std::string dataset)
+    : s_(std::make_unique<State>()) {
+  s_->dset = dset;
+  s_->dtype = dtype;
+  s_->file = std::move(file);
+  s_->dataset = std::move(dataset);
+  s_->dc = direct_chunks(dset, dtype);
+  if (!s_->dc) return;
+  std::size_t n = 1;
+  for (std::size_t d = 0; d < s_->dc->shape.size(); ++d) {
+    s_->grid.push_back((s_->dc->shape[d] + s_->dc->chunk[d] - 1) / s_->dc->chunk[d]);
+    n *= s_->grid.back();
+  }
+  s_->done.assign(n, false);
+}
+
+ChunkWriter::~ChunkWriter() = default;
+
+void ChunkWriter::write(const Roi& roi, const void* block) {
+  State& s = *s_;
   if (roi.size() == 0 && roi.rank() > 0) return;
-  auto dc = direct_chunks(dset, dtype);
-  if (dc && aligned(*dc, roi)) return write_direct(dset, *dc, roi, in, where);
-  write_hyperslab(dset, dtype, roi, in, where);
+  if (!s.dc) return write_hyperslab(s.dset, s.dtype, roi, block, s.where());
+  const auto* src = static_cast<const unsigned char*>(block);
+  std::vector<ChunkJob> whole;      // covered by this block alone, gathered from it
+  std::vector<ChunkJob> completed;  // finished by this block in pending buffers
+  for (const Shape& off : chunks_in(*s.dc, roi)) {
+    const std::size_t lin = s.linear(off);
+    if (s.done[lin]) {
+      s.merge(off, roi, src);
+      continue;
+    }
+    const Overlap o = overlap(*s.dc, off, roi);
+    const std::size_t n = product(o.box);
+    auto it = s.pending.find(lin);
+    if (it == s.pending.end() && n == s.valid_elements(off)) {
+      whole.push_back({off, {}});
+      continue;
+    }
+    if (it == s.pending.end()) {
+      it = s.pending.emplace(lin, State::Pending{off, {}, 0}).first;
+      fill_chunk(*s.dc, it->second.raw);
+      s.pending_bytes += it->second.raw.size();
+    }
+    State::Pending& p = it->second;
+    copy_box(src, roi.shape(), o.in_roi, p.raw.data(), s.dc->chunk, o.in_chunk, o.box, s.dc->elem);
+    p.covered += n;
+    if (p.covered >= s.valid_elements(off)) {
+      completed.push_back({off, std::move(p.raw)});
+      s.pending_bytes -= s.dc->chunk_bytes();
+      s.pending.erase(it);
+    }
+  }
+  s.store(whole, roi, block);
+  s.store(completed, roi, block);
+  if (s.pending_bytes > kMaxPendingBytes) flush();
+}
+
+void ChunkWriter::flush() {
+  State& s = *s_;
+  if (!s.dc || s.pending.empty()) return;
+  std::vector<ChunkJob> jobs;
+  for (auto& [lin, p] : s.pending)
+    jobs.push_back({p.off, std::move(p.raw)});
+  s.pending.clear();
+  s.pending_bytes = 0;
+  s.store(jobs, Roi{}, nullptr);
 }
 
 Shape choose_chunks(const Shape& shape, std::size_t elem_size, std::size_t target_bytes,

@@ -8,6 +8,7 @@
 
 #include <hdf5.h>
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -26,8 +27,26 @@ struct Where {
 /// Error{input}.
 void read_region(hid_t dset, DType dtype, const Roi& roi, void* out, const Where& where);
 
-/// Writes `in` (C order of roi.shape()) to `roi` of `dset`. Throws Error{output}.
-void write_region(hid_t dset, DType dtype, const Roi& roi, const void* in, const Where& where);
+/// Writes blocks of any shape, in any order, to `dset`. Chunks a block covers are compressed
+/// and stored at once; chunks it covers only in part wait in memory (zero-filled) until later
+/// blocks complete them or flush() is called, so each chunk is compressed once. A block that
+/// touches a chunk already stored is merged into it by HDF5. Throws Error{output}.
+class ChunkWriter {
+ public:
+  ChunkWriter(hid_t dset, DType dtype, std::string file, std::string dataset);
+  ~ChunkWriter();
+  ChunkWriter(const ChunkWriter&) = delete;
+  ChunkWriter& operator=(const ChunkWriter&) = delete;
+
+  /// Writes `block` (C order of roi.shape()) to `roi`.
+  void write(const Roi& roi, const void* block);
+  /// Stores the chunks still waiting (their unwritten parts stay 0, the fill value).
+  void flush();
+
+ private:
+  struct State;
+  std::unique_ptr<State> s_;
+};
 
 /// A chunk shape of about `target_bytes`: starts from `shape` (clipped to >= 1), sets the axes
 /// flagged in `unit_axes` to 1, then halves the largest remaining axis until small enough.

@@ -413,6 +413,34 @@ TEST_CASE("HDF5 block writes in any order, aligned or not", "[io][hdf5]") {
   }
 }
 
+TEST_CASE("HDF5 blocks over stored chunks merge; unwritten chunks read as 0", "[io][hdf5]") {
+  TempDir tmp;
+  const Image img = pattern_image(DType::uint16, {12, 40, 50}, Axes("zyx"));
+  const Image patch = pattern_image(DType::uint16, {3, 9, 20}, Axes("zyx"), 99);
+  const Shape at{5, 6, 30};
+  for (const std::string comp : {"gzip", "none"}) {
+    INFO(comp);
+    io::WriteOptions o;
+    o.compression = comp;
+    o.chunks = {4, 16, 16};
+    o.overwrite = true;
+    auto w = io::create_image(tmp.file("m.h5"), img.shape(), img.dtype(), img.axes(), o);
+    w->write(img, {0, 0, 0});
+    w->write(patch, at);  // its chunks are stored already: HDF5 merges
+    w->commit();
+    Image want = img;
+    want.paste(patch, at);
+    CHECK(same_pixels(io::read_image(tmp.file("m.h5")), want));
+
+    auto partial = io::create_image(tmp.file("p.h5"), img.shape(), img.dtype(), img.axes(), o);
+    partial->write(patch, at);  // partial chunks only: they wait, and are stored at commit
+    partial->commit();
+    Image zeros(DType::uint16, img.shape(), img.axes());
+    zeros.paste(patch, at);
+    CHECK(same_pixels(io::read_image(tmp.file("p.h5")), zeros));
+  }
+}
+
 TEST_CASE("HDF5 output bytes do not depend on the thread count", "[io][hdf5]") {
   TempDir tmp;
   const Image img = pattern_image(DType::uint8, {9, 70, 90}, Axes("zyx"));
