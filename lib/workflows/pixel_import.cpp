@@ -5,8 +5,10 @@
 #include <regex>
 
 #include "bioforest/core/error.hpp"
+#include "bioforest/core/log.hpp"
 #include "bioforest/io/axistags.hpp"
 #include "bioforest/io/hdf5.hpp"
+#include "bioforest/io/image_path.hpp"
 #include "bioforest/io/memory_image.hpp"
 
 namespace fs = std::filesystem;
@@ -40,8 +42,31 @@ std::string lane_raw_path(const h5::File& f, const std::string& info, const std:
   const auto sep = p.find(':', 2);  // os.pathsep joins several files (stacks)
   if (sep != std::string::npos && p.find('/') != std::string::npos && p[1] != ':')
     p = p.substr(0, sep);
-  if (!fs::path(p).is_absolute()) p = (fs::path(ilp).parent_path() / p).lexically_normal().string();
+  const fs::path dir = fs::path(ilp).parent_path();
+  if (!fs::path(p).is_absolute()) p = (dir / p).lexically_normal().string();
+  // Projects often travel without their original folders: like ilastik's "locate the
+  // file" dialog, fall back to a file of the same name next to the project.
+  const std::string file = io::parse_image_path(p).file;
+  if (!fs::exists(file)) {
+    const fs::path beside = dir / fs::path(file).filename();
+    if (fs::exists(beside)) {
+      logger().warn("{}: raw data {} not found; using {} next to the project", ilp, file,
+                    beside.string());
+      p = beside.string() + p.substr(file.size());
+    }
+  }
   return p;
+}
+
+// ilastik stores every lane's axes with a channel axis ("yxc"), also for single-channel
+// files whose own shape has none: use the stored axes only when they fit.
+std::shared_ptr<CanonicalImage> open_lane_raw(const std::string& path, const Axes& stored) {
+  const std::size_t rank = io::open_image(path)->info().shape.size();
+  io::ReadOptions o;
+  std::string keys = stored.str();
+  if (rank + 1 == keys.size() && keys.back() == 'c') keys.pop_back();
+  if (rank == keys.size()) o.axes = Axes(keys);
+  return std::make_shared<CanonicalImage>(path, o);
 }
 
 }  // namespace
@@ -107,9 +132,8 @@ PixelModel retrain_ilp_pixel_model(const std::string& ilp, const RunContext& ctx
   std::vector<TrainingPair> pairs;
   for (auto& lane : read_ilp_lanes(ilp)) {
     TrainingPair p;
-    io::ReadOptions o;
-    o.axes = lane.raw_axes;
-    p.raw = std::make_shared<CanonicalImage>(lane.raw_path, o);
+    p.raw = with_context("opening the raw data of " + ilp,
+                         [&] { return open_lane_raw(lane.raw_path, lane.raw_axes); });
     p.labels =
         std::make_shared<CanonicalImage>(io::memory_image(std::move(lane.labels), ilp + " labels"));
     pairs.push_back(std::move(p));

@@ -122,7 +122,8 @@ def test_uint8_export_renormalises_probabilities(tmp):
     p = h5(f)[0]
     q = tiff(u)  # ImageJ hyperstack: channels are pages, so tifffile gives (c, y, x)
     assert q.dtype == np.uint8 and q.shape == (2, 512, 512)
-    np.testing.assert_array_equal(np.moveaxis(q, 0, -1), np.rint(p * 255).astype(np.uint8))
+    expect = np.rint(p.astype(np.float64) * 255).astype(np.uint8)
+    np.testing.assert_array_equal(np.moveaxis(q, 0, -1), expect)
 
 
 def test_cutout_and_axis_order(tmp):
