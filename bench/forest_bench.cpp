@@ -61,8 +61,9 @@ int main(int argc, char** argv) try {
   const int repeats = argc > 10 ? std::stoi(argv[10]) : 3;
   const auto tx = read_raw<float>(argv[1], n_train * nf);
   const auto ty = read_raw<std::int32_t>(argv[2], n_train);
-  const auto px = read_raw<float>(argv[4], n_pred * nf);
-  const auto ey = read_raw<std::int32_t>(argv[5], n_pred);
+  // N_PRED = 0: time training only.
+  const auto px = n_pred ? read_raw<float>(argv[4], n_pred * nf) : std::vector<float>{};
+  const auto ey = n_pred ? read_raw<std::int32_t>(argv[5], n_pred) : std::vector<std::int32_t>{};
 
   RunContext ctx;
   ctx.threads = threads;
@@ -80,7 +81,7 @@ int main(int argc, char** argv) try {
   }
   std::vector<float> proba(n_pred * rf.n_classes());
   const auto view = FeatureView::planar(px.data(), n_pred, nf);
-  for (int r = 0; r < repeats; ++r) {
+  for (int r = 0; r < (n_pred ? repeats : 0); ++r) {
     const auto t0 = std::chrono::steady_clock::now();
     const double c0 = cpu_seconds();
     rf.predict_proba_planar(view, proba.data(), ctx);

@@ -119,6 +119,10 @@ TreeBuilder::TreeBuilder(const PreparedData& d) : d_(d), width_(d.n_channels + 2
   cnt_.assign(d.n, 0);
   w_.assign(d.n, 0);
   val_.assign(d.n, 0);
+  chan_.assign(d.n, 0);
+  if (!d.regression)
+    for (std::size_t i = 0; i < d.n; ++i)
+      chan_[i] = std::uint32_t(d.cls[i]);
 }
 
 void TreeBuilder::stats_of(std::size_t begin, std::size_t end, NodeStats& s, bool& pure) const {
@@ -127,7 +131,7 @@ void TreeBuilder::stats_of(std::size_t begin, std::size_t end, NodeStats& s, boo
     const std::uint32_t i = idx_[j];
     s.v[0] += cnt_[i];
     s.v[1] += w_[i];
-    s.v[2 + (d_.regression ? 0 : d_.cls[i])] += val_[i];
+    s.v[2 + chan_[i]] += val_[i];
   }
   if (d_.regression) {
     pure = true;
@@ -144,7 +148,26 @@ void TreeBuilder::stats_of(std::size_t begin, std::size_t end, NodeStats& s, boo
 
 bool TreeBuilder::best_split_on(std::uint32_t f, std::size_t begin, std::size_t end,
                                 const NodeStats& total, const TreeConfig& cfg, Split& best) {
-  const std::size_t n = end - begin, W = width_;
+  // The channel count as a compile-time constant for the common cases (2-4 classes,
+  // regression), so that the per-sample and per-candidate loops unroll.
+  switch (width_) {
+    case 3:
+      return best_split_w<3>(f, begin, end, total, cfg, best);
+    case 4:
+      return best_split_w<4>(f, begin, end, total, cfg, best);
+    case 5:
+      return best_split_w<5>(f, begin, end, total, cfg, best);
+    case 6:
+      return best_split_w<6>(f, begin, end, total, cfg, best);
+    default:
+      return best_split_w<0>(f, begin, end, total, cfg, best);
+  }
+}
+
+template <std::size_t kW>
+bool TreeBuilder::best_split_w(std::uint32_t f, std::size_t begin, std::size_t end,
+                               const NodeStats& total, const TreeConfig& cfg, Split& best) {
+  const std::size_t n = end - begin, W = kW ? kW : width_;
   const std::uint32_t* R = d_.rank.data() + std::size_t(f) * d_.n;
   std::uint32_t rmin = std::numeric_limits<std::uint32_t>::max(), rmax = 0;
   for (std::size_t j = 0; j < n; ++j) {
@@ -159,9 +182,10 @@ bool TreeBuilder::best_split_on(std::uint32_t f, std::size_t begin, std::size_t 
   double left[64 + 2];  // count, weight, channels (n_channels <= 64 is checked at training)
   std::fill(left, left + W, 0.0);
   const double* T = total.v.data();
+  const double min_leaf = cfg.min_samples_leaf;
   auto consider = [&](std::uint32_t r_lo, std::uint32_t r_hi) {
     const double cl = left[0], cr = T[0] - cl;
-    if (cl < cfg.min_samples_leaf || cr < cfg.min_samples_leaf) return;
+    if (cl < min_leaf || cr < min_leaf) return;
     const double wl = left[1], wr = T[1] - wl;
     if (!(wl > 0) || !(wr > 0)) return;
     valid = true;
@@ -174,23 +198,18 @@ bool TreeBuilder::best_split_on(std::uint32_t f, std::size_t begin, std::size_t 
     const double score = sl / wl + sr / wr;
     if (score > best.score) best = {score, f, r_lo, r_hi};
   };
-  auto add_sample = [&](std::uint32_t i) {
-    left[0] += cnt_[i];
-    left[1] += w_[i];
-    left[2 + (d_.regression ? 0 : d_.cls[i])] += val_[i];
-  };
 
   const std::size_t span = std::size_t(rmax - rmin) + 1;
   if (span <= 4 * n + 256) {
     // Few distinct values here: a histogram over ranks, O(n + span), exact (bins are values).
     if (hist_.size() < span * W) hist_.resize(span * W);
-    std::fill(hist_.begin(), hist_.begin() + span * W, 0.0);
+    std::fill(hist_.begin(), hist_.begin() + std::ptrdiff_t(span * W), 0.0);
     for (std::size_t j = 0; j < n; ++j) {
       const std::uint32_t i = idx_[begin + j];
       double* h = hist_.data() + std::size_t(ranks_[j] - rmin) * W;
       h[0] += cnt_[i];
       h[1] += w_[i];
-      h[2 + (d_.regression ? 0 : d_.cls[i])] += val_[i];
+      h[2 + chan_[i]] += val_[i];
     }
     std::int64_t prev = -1;
     for (std::size_t b = 0; b < span; ++b) {
@@ -211,8 +230,12 @@ bool TreeBuilder::best_split_on(std::uint32_t f, std::size_t begin, std::size_t 
     while (j < n) {
       const std::uint64_t r = keys_[j] >> 32;
       if (prev >= 0) consider(rmin + std::uint32_t(prev), rmin + std::uint32_t(r));
-      for (; j < n && (keys_[j] >> 32) == r; ++j)
-        add_sample(std::uint32_t(keys_[j]));
+      for (; j < n && (keys_[j] >> 32) == r; ++j) {
+        const auto i = std::uint32_t(keys_[j]);
+        left[0] += cnt_[i];
+        left[1] += w_[i];
+        left[2 + chan_[i]] += val_[i];
+      }
       prev = std::int64_t(r);
     }
   }

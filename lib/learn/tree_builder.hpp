@@ -57,6 +57,9 @@ class TreeBuilder {
   struct NodeStats;
   bool best_split_on(std::uint32_t f, std::size_t begin, std::size_t end, const NodeStats& total,
                      const TreeConfig& cfg, Split& best);
+  template <std::size_t kW>
+  bool best_split_w(std::uint32_t f, std::size_t begin, std::size_t end, const NodeStats& total,
+                    const TreeConfig& cfg, Split& best);
   void stats_of(std::size_t begin, std::size_t end, NodeStats& s, bool& pure) const;
 
   const PreparedData& d_;
@@ -66,6 +69,7 @@ class TreeBuilder {
   std::vector<std::uint64_t> keys_, keys2_;  // (rank, sample) sort keys
   std::vector<double> hist_;                 // per rank bin: count, weight, channels
   std::vector<double> cnt_, w_, val_;        // per sample: draws, weight, channel value
+  std::vector<std::uint32_t> chan_;          // per sample: its channel (class column, or 0)
   std::vector<std::uint32_t> perm_;          // feature order for sampling without replacement
 };
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // Times FeatureComputer (the planar hot path) on a raw float32 file; prints "name seconds".
-// usage: features_bench RAW.f32 SHAPE(zyx|yx, e.g. 2048x2048) THREADS REPEATS
+// usage: features_bench RAW.f32 SHAPE(zyx|yx, e.g. 2048x2048) THREADS REPEATS [ONLY]
+// (ONLY: time just this family, or "full")
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -32,6 +33,7 @@ int main(int argc, char** argv) {
   bs.push_back(1);
   FeatureComputer::Workspace ws(threads);
   for (const char* f : fams) {
+    if (argc > 5 && std::string(argv[5]) != f) continue;
     FeatureSelection sel = FeatureSelection::full_default();
     if (std::string(f) != "full") {
       sel = FeatureSelection::empty_default();

@@ -1,0 +1,210 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""Driver of scripts/bench/pixel_accuracy.sh (run that; it checks the data and the binaries).
+
+For every set: scribbles from the ground truth of the training image(s) (make_scribbles.py,
+seed 0), the same spec for both pipelines (ilastik's default 49 features, 100 trees), ours =
+`pxclassify train` + `pxclassify predict` of all images in one call, peer =
+pixel_accuracy_peer.py (vigra features with ilastik's recipe + scikit-learn forest); both
+Simple Segmentations scored by `evaluate pixels` against the full ground truth (as classes
+1 = background, 2 = foreground). Then the interactive loop on a 1024 x 1024 EM section.
+"""
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
+import make_scribbles  # noqa: E402
+
+PY = "/usr/bin/python3"
+BIN = os.path.abspath(os.path.join(ROOT, os.environ.get("BIN", "build/tools")))
+DATA = os.path.abspath(os.environ.get("DATA", os.path.join(ROOT, "..", "shared", "data")))
+WORK = os.path.abspath(os.environ.get("WORK", os.path.join(HERE, "work", "pixel_accuracy")))
+THREADS = int(os.environ.get("THREADS", "2"))
+TREES = int(os.environ.get("TREES", "100"))
+SMALL = {"GaussianSmoothing": [0.7, 1.6, 3.5], "HessianOfGaussianEigenvalues": [1.6, 3.5],
+         "GaussianGradientMagnitude": [1.0]}
+
+
+def coelho(line):
+    d = os.path.join(DATA, "nuclei2d_coelho2009", line)
+    imgs = [os.path.join(d, "images", f"dna-{i}.png") for i in range(10)]
+    gts = [os.path.join(d, "labels", f"dna-{i}.png") for i in range(10)]
+    return dict(images=imgs, gts=gts, fg=">0", train=[0], test=list(range(1, 10)))
+
+
+SETS = {
+    "u2os_gnf": lambda: coelho("u2os_gnf"),
+    "nih3t3_ic100": lambda: coelho("nih3t3_ic100"),
+    "dsb2018": lambda: dict(
+        images=[os.path.join(DATA, "stardist_samples", "dsb2018_img2d.tif")],
+        gts=[os.path.join(DATA, "stardist_samples", "dsb2018_mask2d.tif")],
+        fg=">0", train=[0], test=[0]),
+    "isbi2012_em": lambda: dict(
+        images=[os.path.join(DATA, "isbi2012_em", "images", f"slice_{i:02d}.png") for i in range(20)],
+        gts=[os.path.join(DATA, "isbi2012_em", "labels", f"slice_{i:02d}.png") for i in range(20)],
+        fg="==0", train=[0, 1], test=list(range(2, 20))),
+}
+
+
+def stem(path):
+    return os.path.splitext(os.path.basename(path))[0]
+
+
+def run(cmd, **kw):
+    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
+    if r.returncode != 0:
+        sys.exit(f"failed ({r.returncode}): {' '.join(cmd)}\n{r.stderr[-3000:]}")
+    return r
+
+
+def timed(cmd):
+    t = time.perf_counter()
+    r = run(cmd)
+    return time.perf_counter() - t, r
+
+
+def write_png(path, a):
+    from PIL import Image
+    Image.fromarray(a).save(path)
+
+
+def spec_json(path, training, features, trees=TREES):
+    spec = {"classes": [{"name": "background"}, {"name": "foreground"}],
+            "features": {"features": features},
+            "training": [{"image": i, "labels": l} for i, l in training],
+            "forest": {"trees": trees, "seed": 0}}
+    with open(path, "w") as f:
+        json.dump(spec, f, indent=1)
+
+
+def prepare(name, s):
+    """Ground truth as class images (1 = background, 2 = foreground), scribbles, the spec."""
+    w = os.path.join(WORK, name)
+    shutil.rmtree(w, ignore_errors=True)
+    os.makedirs(os.path.join(w, "gt"))
+    for img, g in zip(s["images"], s["gts"]):  # named after the image, as the predictions
+        fg = make_scribbles.foreground(make_scribbles.read(g), s["fg"])
+        write_png(os.path.join(w, "gt", stem(img) + ".png"), (1 + fg).astype(np.uint8))
+    training = []
+    for i in s["train"]:
+        out = os.path.join(w, f"scribbles_{stem(s['images'][i])}.png")
+        run([PY, os.path.join(ROOT, "scripts", "make_scribbles.py"), s["gts"][i], out,
+             "--foreground", s["fg"], "--seed", str(i)])
+        training.append((s["images"][i], out))
+    spec_json(os.path.join(w, "spec.json"), training, "default")
+    return w
+
+
+def score(w, tag, preds):
+    """Mean over the test images of class 2's F1 and of pixel accuracy (evaluate pixels)."""
+    pairs = os.path.join(w, f"pairs_{tag}.txt")
+    with open(pairs, "w") as f:
+        for p in preds:
+            f.write(f"{p} {os.path.join(w, 'gt', stem(p) + '.png')}\n")
+    summary = os.path.join(w, f"eval_{tag}.json")
+    run([os.path.join(BIN, "evaluate"), "pixels", "--pairs", pairs, "--summary-json", summary,
+         "--overwrite", "-q"])
+    per = json.load(open(summary))["pixels"]["per_image"]
+    f1 = [next(c["f1"] for c in im["classes"] if c["label"] == 2) for im in per]
+    acc = [im["accuracy"] for im in per]
+    return float(np.mean(f1)), float(np.mean(acc))
+
+
+def bench_set(name):
+    s = SETS[name]()
+    w = prepare(name, s)
+    spec = os.path.join(w, "spec.json")
+    imgs = s["images"]
+    # ours: train, then predict every image in one call
+    model = os.path.join(w, "model.h5")
+    os.makedirs(os.path.join(w, "ours"), exist_ok=True)
+    t_train, _ = timed([os.path.join(BIN, "pxclassify"), "train", spec, "-o", model,
+                        "--threads", str(THREADS), "--overwrite", "-q"])
+    t_pred, _ = timed([os.path.join(BIN, "pxclassify"), "predict", "--model", model,
+                       "--threads", str(THREADS), "--overwrite", "-q",
+                       "--export-source", "Simple Segmentation",
+                       "--output-filename-format", os.path.join(w, "ours", "{nickname}"), *imgs])
+    ours = [os.path.join(w, "ours", stem(p) + ".h5") for p in imgs]
+    # peer: same spec, same scribbles, same images
+    _, r = timed([PY, os.path.join(HERE, "pixel_accuracy_peer.py"), spec, "--out-dir",
+                  os.path.join(w, "peer"), "--threads", str(THREADS), *imgs])
+    pt = json.loads(r.stdout.strip().splitlines()[-1])
+    peer = [os.path.join(w, "peer", stem(p) + ".tif") for p in imgs]
+    test = s["test"]
+    of1, oacc = score(w, "ours", [ours[i] for i in test])
+    pf1, pacc = score(w, "peer", [peer[i] for i in test])
+    t_ours, t_peer = t_train + t_pred, pt["train_s"] + pt["predict_s"]
+    same = " (train = test: one image)" if s["train"] == s["test"] else ""
+    print(f"# {name}: {len(imgs)} images, scribbles on {[stem(imgs[i]) for i in s['train']]} "
+          f"({pt['label_counts']} labelled px), scored on {len(test)} test image(s){same}; "
+          f"ours train {t_train:.2f} s + predict {t_pred:.2f} s, "
+          f"peer train {pt['train_s']:.2f} s + predict {pt['predict_s']:.2f} s", flush=True)
+    print(f"pixel_accuracy {name}: ours F1 {of1:.4f} acc {oacc:.4f}, peer F1 {pf1:.4f} "
+          f"acc {pacc:.4f}, dF1 (pp) {100 * (of1 - pf1):+.2f}", flush=True)
+    print(f"pixel_time {name}: ours {t_ours:.2f} s, peer {t_peer:.2f} s, "
+          f"ratio {t_peer / t_ours:.1f}", flush=True)
+
+
+def interactive():
+    """A 1024 x 1024 EM section; each run: the scribbles change (one more stroke), then time
+    `pxclassify train` + `pxclassify predict` writing the probabilities. Median of 5."""
+    d = os.path.join(DATA, "drosophila_vnc_sstem", "stack1")
+    raw, mem = os.path.join(d, "raw", "00.tif"), os.path.join(d, "membranes", "00.png")
+    w = os.path.join(WORK, "interactive")
+    shutil.rmtree(w, ignore_errors=True)
+    os.makedirs(w)
+    fg = make_scribbles.foreground(make_scribbles.read(mem), ">0")
+    base = make_scribbles.scribble_plane(fg, np.random.default_rng(0), 6, 80, 2)
+    labels = os.path.join(w, "labels.png")
+    px = os.path.join(BIN, "pxclassify")
+    for feat_name, features in (("default", "default"), ("small", SMALL)):
+        spec = os.path.join(w, f"spec_{feat_name}.json")
+        spec_json(spec, [(raw, labels)], features)
+        model, probs = os.path.join(w, f"model_{feat_name}.h5"), os.path.join(w, "probs.h5")
+        times = []
+        for k in range(6):  # run 0 warms the caches and is not counted
+            extra = make_scribbles.scribble_plane(fg, np.random.default_rng(100 + k), 1, 60, 2)
+            write_png(labels, np.where(base > 0, base, extra).astype(np.uint8))
+            t0 = time.perf_counter()
+            run([px, "train", spec, "-o", model, "--threads", str(THREADS), "--overwrite", "-q"])
+            t1 = time.perf_counter()
+            run([px, "predict", "--model", model, "-o", probs, "--threads", str(THREADS),
+                 "--overwrite", "-q", "--export-source", "Probabilities", raw])
+            t2 = time.perf_counter()
+            if k:
+                times.append((t2 - t0, t1 - t0, t2 - t1))
+        med = statistics.median(t[0] for t in times)
+        n = 49 if features == "default" else 8
+        print(f"# interactive loop, {feat_name} features ({n} channels): train "
+              f"{statistics.median(t[1] for t in times):.3f} s + predict "
+              f"{statistics.median(t[2] for t in times):.3f} s (medians of 5); runs "
+              + " ".join(f"{t[0]:.3f}" for t in times), flush=True)
+        suffix = "" if feat_name == "default" else "_small"
+        print(f"interactive_loop_1024{suffix}: ours {med:.3f} s (target 0.5 s)", flush=True)
+
+
+def main():
+    names = os.environ.get("SETS", " ".join(list(SETS) + ["interactive"])).replace(",", " ").split()
+    print(f"# machine: {os.cpu_count()} CPUs, threads {THREADS}, trees {TREES}; load before: "
+          f"{' '.join(open('/proc/loadavg').read().split()[:3])}", flush=True)
+    for n in names:
+        if n == "interactive":
+            interactive()
+        elif n in SETS:
+            bench_set(n)
+        else:
+            sys.exit(f"unknown set '{n}' (choose from {' '.join(SETS)} interactive)")
+    print(f"# load after: {' '.join(open('/proc/loadavg').read().split()[:3])}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
