@@ -4,7 +4,7 @@
 
 It holds what other tools write and bioforest must read: gzip-chunked and contiguous images,
 an `axistags` attribute, an N5-style `axes` attribute, fixed- and variable-length strings
-(h5py's `bytes` and `str`), a bool dataset, an int64 dataset and an lzf-compressed dataset
+(h5py's `bytes` and `str`), a bool dataset, an int64 dataset, a shuffled gzip dataset and an lzf-compressed dataset
 (lzf is built into h5py but is a plugin for plain HDF5). Run with Debian's python3-h5py:
 
     /usr/bin/python3 scripts/make_test_fixtures_hdf5.py
@@ -35,6 +35,8 @@ def main():
         f.create_dataset("volumes/contiguous", data=vol.astype(np.float32) / 3)  # guessed zyx
         n5 = f.create_dataset("volumes/n5", data=vol[:, :, :3].astype(np.int16))
         n5.attrs["axes"] = json.dumps(["x", "y", "z"])  # N5 lists axes fastest first
+        f.create_dataset("volumes/shuffle", data=vol.astype(np.int32) - 1000, chunks=(2, 3, 4),
+                         compression="gzip", shuffle=True)
         f.create_dataset("volumes/lzf", data=vol, chunks=(2, 3, 4), compression="lzf")
         f.create_dataset("table/int64", data=np.arange(-5, 5, dtype=np.int64) * 10**12)
         f.create_dataset("table/bool", data=np.array([[True, False, True], [False, True, False]]))

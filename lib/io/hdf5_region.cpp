@@ -84,6 +84,8 @@ struct DirectChunks {
   Shape shape, chunk;
   std::size_t elem = 0;
   bool deflate = false;
+  bool shuffle = false;  // h5py's shuffle=True (reading only: our writers never shuffle)
+  unsigned deflate_bit = 0, shuffle_bit = 0;  // their bits in a chunk's filter mask
   int level = 1;
   std::vector<unsigned char> fill;  // one element of the fill value
 
@@ -98,8 +100,8 @@ Shape dataset_shape(hid_t dset) {
   return Shape(dims.begin(), dims.end());
 }
 
-// Nullopt when the dataset is contiguous, filtered by anything but deflate, or stored in a
-// byte order or type that differs from the native `dtype`.
+// Nullopt when the dataset is contiguous, filtered by anything but shuffle and deflate, or
+// stored in a byte order or type that differs from the native `dtype`.
 std::optional<DirectChunks> direct_chunks(hid_t dset, DType dtype) {
   Handle dcpl(H5Dget_create_plist(dset), H5Pclose);
   if (!dcpl.valid() || H5Pget_layout(dcpl.get()) != H5D_CHUNKED) return std::nullopt;
@@ -114,17 +116,24 @@ std::optional<DirectChunks> direct_chunks(hid_t dset, DType dtype) {
   dc.chunk.assign(ch.begin(), ch.end());
   dc.elem = dtype_size(dtype);
   if (dc.chunk_bytes() == 0 || dc.chunk_bytes() > kMaxDirectChunkBytes) return std::nullopt;
+  // Filters run in pipeline order on writing: shuffle (if any) must come before deflate.
   const int nfilters = H5Pget_nfilters(dcpl.get());
-  if (nfilters > 1) return std::nullopt;
-  if (nfilters == 1) {
+  for (int i = 0; i < nfilters; ++i) {
     unsigned flags = 0, cd[8] = {};
     std::size_t ncd = 8;
     char name[64];
-    if (H5Pget_filter2(dcpl.get(), 0, &flags, &ncd, cd, sizeof name, name, nullptr) !=
-        H5Z_FILTER_DEFLATE)
+    const H5Z_filter_t id =
+        H5Pget_filter2(dcpl.get(), unsigned(i), &flags, &ncd, cd, sizeof name, name, nullptr);
+    if (id == H5Z_FILTER_DEFLATE && !dc.deflate) {
+      dc.deflate = true;
+      dc.deflate_bit = 1u << i;
+      dc.level = ncd > 0 ? int(cd[0]) : 1;
+    } else if (id == H5Z_FILTER_SHUFFLE && !dc.shuffle && !dc.deflate) {
+      dc.shuffle = true;
+      dc.shuffle_bit = 1u << i;
+    } else {
       return std::nullopt;
-    dc.deflate = true;
-    dc.level = ncd > 0 ? int(cd[0]) : 1;
+    }
   }
   dc.fill.assign(dc.elem, 0);
   H5D_fill_value_t defined = H5D_FILL_VALUE_UNDEFINED;
@@ -245,13 +254,28 @@ void fill_chunk(const DirectChunks& dc, std::vector<unsigned char>& raw) {
 }
 
 // A chunk's elements (decompressed, or the fill value when never written) into `raw`.
+// Undoes HDF5's shuffle filter: byte b of every element was stored in the b-th plane.
+void unshuffle(const DirectChunks& dc, std::vector<unsigned char>& raw,
+               std::vector<unsigned char>& tmp) {
+  const std::size_t n = raw.size() / dc.elem;
+  tmp.resize(raw.size());
+  for (std::size_t b = 0; b < dc.elem; ++b) {
+    const unsigned char* plane = raw.data() + b * n;
+    for (std::size_t i = 0; i < n; ++i)
+      tmp[i * dc.elem + b] = plane[i];
+  }
+  raw.swap(tmp);
+}
+
 void unpack_chunk(const DirectChunks& dc, const Shape& off, StoredChunk& c,
-                  std::vector<unsigned char>& raw, io::detail::DeflateCodec& codec,
-                  const Where& where) {
+                  std::vector<unsigned char>& raw, std::vector<unsigned char>& tmp,
+                  io::detail::DeflateCodec& codec, const Where& where) {
   raw.resize(dc.chunk_bytes());
   if (c.packed.empty()) {
     fill_chunk(dc, raw);
-  } else if (dc.deflate && !(c.filter_mask & 1u)) {
+    return;
+  }
+  if (dc.deflate && !(c.filter_mask & dc.deflate_bit)) {
     if (!codec.decompress(c.packed.data(), c.packed.size(), raw.data(), raw.size()))
       throw Error(ErrorCategory::input, "corrupt gzip chunk at " + chunk_str(off), where.file,
                   where.dataset);
@@ -263,6 +287,7 @@ void unpack_chunk(const DirectChunks& dc, const Shape& off, StoredChunk& c,
                   where.file, where.dataset);
     raw.swap(c.packed);
   }
+  if (dc.shuffle && dc.elem > 1 && !(c.filter_mask & dc.shuffle_bit)) unshuffle(dc, raw, tmp);
 }
 
 void read_direct(hid_t dset, const DirectChunks& dc, const Roi& roi, void* out,
@@ -279,14 +304,14 @@ void read_direct(hid_t dset, const DirectChunks& dc, const Roi& roi, void* out,
     FirstError err;
 #pragma omp parallel if (n > 1)
     {
-      std::vector<unsigned char> raw;
+      std::vector<unsigned char> raw, tmp;
       io::detail::DeflateCodec codec(dc.level);
 #pragma omp for schedule(dynamic, 1)
       for (long i = 0; i < long(n); ++i) {
         if (err.failed) continue;
         try {
           const Shape& off = chunks[first + std::size_t(i)];
-          unpack_chunk(dc, off, stored[std::size_t(i)], raw, codec, where);
+          unpack_chunk(dc, off, stored[std::size_t(i)], raw, tmp, codec, where);
           const Overlap o = overlap(dc, off, roi);
           copy_box(raw.data(), dc.chunk, o.in_chunk, dst, roi_shape, o.in_roi, o.box, dc.elem);
         } catch (Error& e) {
@@ -488,6 +513,7 @@ ChunkWriter::ChunkWriter(hid_t dset, DType dtype, std::string file, std::string 
   s_->file = std::move(file);
   s_->dataset = std::move(dataset);
   s_->dc = direct_chunks(dset, dtype);
+  if (s_->dc && s_->dc->shuffle) s_->dc.reset();  // we do not shuffle: HDF5 writes those
   if (!s_->dc) return;
   std::size_t n = 1;
   for (std::size_t d = 0; d < s_->dc->shape.size(); ++d) {

@@ -519,6 +519,11 @@ TEST_CASE("HDF5 dataset choice and axes resolution", "[io][hdf5]") {
       REQUIRE(p[i] == std::uint16_t(i * 7 % 65521));
     const Roi roi{{1, 2, 3}, {5, 7, 8}};
     CHECK(same_pixels(g->read(roi), all.crop(roi)));
+    auto sh = io::open_image(fixture() + "/volumes/shuffle");  // shuffle + gzip, int32
+    const Image shuffled = sh->read();
+    for (std::size_t i = 0; i < shuffled.size(); ++i)
+      REQUIRE(shuffled.data<std::int32_t>()[i] == std::int32_t(i * 7 % 65521) - 1000);
+    CHECK(same_pixels(sh->read(roi), shuffled.crop(roi)));
     auto c = io::open_image(fixture() + "/volumes/contiguous");
     const Image f = c->read(roi);
     CHECK(f.data<float>()[0] == Approx(float((1 * 56 + 2 * 8 + 3) * 7) / 3));
