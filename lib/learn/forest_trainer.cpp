@@ -114,10 +114,12 @@ TrainedForest train_forest(const PreparedData& d, const FeatureView& x, const Fo
   std::vector<std::vector<unsigned char>> in_bag(keep_bags ? n_trees : 0);
   std::vector<GrownTree> grown(n_trees);
   std::atomic<std::uint64_t> done{0};
-  const int threads = std::max(1, std::min<int>(ctx.threads, int(n_trees)));
-#pragma omp parallel num_threads(threads)
+  // Trees in parallel; with fewer trees than threads, the split search inside each tree.
+  const int threads = std::max(1, ctx.threads);
+  const bool few_trees = int(n_trees) < threads;
+#pragma omp parallel num_threads(few_trees ? 1 : threads)
   {
-    TreeBuilder builder(d);
+    TreeBuilder builder(d, few_trees ? threads : 1);
     std::vector<std::uint32_t> draws(d.n);
 #pragma omp for schedule(dynamic, 1)
     for (std::size_t t = 0; t < n_trees; ++t) {

@@ -110,12 +110,16 @@ struct TreeBuilder::Split {
   std::uint32_t feature = 0, rank_lo = 0, rank_hi = 0;
 };
 
-TreeBuilder::TreeBuilder(const PreparedData& d) : d_(d), width_(d.n_channels + 2) {
+TreeBuilder::TreeBuilder(const PreparedData& d, int inner_threads)
+    : d_(d), width_(d.n_channels + 2), inner_threads_(std::max(1, inner_threads)) {
   idx_.reserve(d.n);
   tmp_.resize(d.n);
-  ranks_.resize(d.n);
-  keys_.resize(d.n);
-  keys2_.resize(d.n);
+  scratch_.resize(std::size_t(inner_threads_));
+  for (auto& s : scratch_) {
+    s.ranks.resize(d.n);
+    s.keys.resize(d.n);
+    s.keys2.resize(d.n);
+  }
   cnt_.assign(d.n, 0);
   w_.assign(d.n, 0);
   val_.assign(d.n, 0);
@@ -147,32 +151,34 @@ void TreeBuilder::stats_of(std::size_t begin, std::size_t end, NodeStats& s, boo
 }
 
 bool TreeBuilder::best_split_on(std::uint32_t f, std::size_t begin, std::size_t end,
-                                const NodeStats& total, const TreeConfig& cfg, Split& best) {
+                                const NodeStats& total, const TreeConfig& cfg, Split& best,
+                                Scratch& s) {
   // The channel count as a compile-time constant for the common cases (2-4 classes,
   // regression), so that the per-sample and per-candidate loops unroll.
   switch (width_) {
     case 3:
-      return best_split_w<3>(f, begin, end, total, cfg, best);
+      return best_split_w<3>(f, begin, end, total, cfg, best, s);
     case 4:
-      return best_split_w<4>(f, begin, end, total, cfg, best);
+      return best_split_w<4>(f, begin, end, total, cfg, best, s);
     case 5:
-      return best_split_w<5>(f, begin, end, total, cfg, best);
+      return best_split_w<5>(f, begin, end, total, cfg, best, s);
     case 6:
-      return best_split_w<6>(f, begin, end, total, cfg, best);
+      return best_split_w<6>(f, begin, end, total, cfg, best, s);
     default:
-      return best_split_w<0>(f, begin, end, total, cfg, best);
+      return best_split_w<0>(f, begin, end, total, cfg, best, s);
   }
 }
 
 template <std::size_t kW>
 bool TreeBuilder::best_split_w(std::uint32_t f, std::size_t begin, std::size_t end,
-                               const NodeStats& total, const TreeConfig& cfg, Split& best) {
+                               const NodeStats& total, const TreeConfig& cfg, Split& best,
+                               Scratch& s) {
   const std::size_t n = end - begin, W = kW ? kW : width_;
   const std::uint32_t* R = d_.rank.data() + std::size_t(f) * d_.n;
   std::uint32_t rmin = std::numeric_limits<std::uint32_t>::max(), rmax = 0;
   for (std::size_t j = 0; j < n; ++j) {
     const std::uint32_t r = R[idx_[begin + j]];
-    ranks_[j] = r;
+    s.ranks[j] = r;
     rmin = std::min(rmin, r);
     rmax = std::max(rmax, r);
   }
@@ -202,18 +208,18 @@ bool TreeBuilder::best_split_w(std::uint32_t f, std::size_t begin, std::size_t e
   const std::size_t span = std::size_t(rmax - rmin) + 1;
   if (span <= 4 * n + 256) {
     // Few distinct values here: a histogram over ranks, O(n + span), exact (bins are values).
-    if (hist_.size() < span * W) hist_.resize(span * W);
-    std::fill(hist_.begin(), hist_.begin() + std::ptrdiff_t(span * W), 0.0);
+    if (s.hist.size() < span * W) s.hist.resize(span * W);
+    std::fill(s.hist.begin(), s.hist.begin() + std::ptrdiff_t(span * W), 0.0);
     for (std::size_t j = 0; j < n; ++j) {
       const std::uint32_t i = idx_[begin + j];
-      double* h = hist_.data() + std::size_t(ranks_[j] - rmin) * W;
+      double* h = s.hist.data() + std::size_t(s.ranks[j] - rmin) * W;
       h[0] += cnt_[i];
       h[1] += w_[i];
       h[2 + chan_[i]] += val_[i];
     }
     std::int64_t prev = -1;
     for (std::size_t b = 0; b < span; ++b) {
-      const double* h = hist_.data() + b * W;
+      const double* h = s.hist.data() + b * W;
       if (h[0] == 0) continue;
       if (prev >= 0) consider(rmin + std::uint32_t(prev), rmin + std::uint32_t(b));
       for (std::size_t c = 0; c < W; ++c)
@@ -223,15 +229,15 @@ bool TreeBuilder::best_split_w(std::uint32_t f, std::size_t begin, std::size_t e
   } else {
     // Many distinct values: sort (rank, sample) keys and scan the groups of equal rank.
     for (std::size_t j = 0; j < n; ++j)
-      keys_[j] = (std::uint64_t(ranks_[j] - rmin) << 32) | idx_[begin + j];
-    sort_keys(keys_.data(), keys2_.data(), n, bit_width32(rmax - rmin));
+      s.keys[j] = (std::uint64_t(s.ranks[j] - rmin) << 32) | idx_[begin + j];
+    sort_keys(s.keys.data(), s.keys2.data(), n, bit_width32(rmax - rmin));
     std::size_t j = 0;
     std::int64_t prev = -1;
     while (j < n) {
-      const std::uint64_t r = keys_[j] >> 32;
+      const std::uint64_t r = s.keys[j] >> 32;
       if (prev >= 0) consider(rmin + std::uint32_t(prev), rmin + std::uint32_t(r));
-      for (; j < n && (keys_[j] >> 32) == r; ++j) {
-        const auto i = std::uint32_t(keys_[j]);
+      for (; j < n && (s.keys[j] >> 32) == r; ++j) {
+        const auto i = std::uint32_t(s.keys[j]);
         left[0] += cnt_[i];
         left[1] += w_[i];
         left[2 + chan_[i]] += val_[i];
@@ -240,6 +246,39 @@ bool TreeBuilder::best_split_w(std::uint32_t f, std::size_t begin, std::size_t e
     }
   }
   return valid;
+}
+
+template <class R>
+bool TreeBuilder::search_node(R& rng, std::size_t begin, std::size_t end, const NodeStats& total,
+                              const TreeConfig& cfg, Split& best) {
+  // mtry features without replacement (partial Fisher-Yates); if none of them can split
+  // the node, keep drawing until one can or all were tried (as scikit-learn does).
+  const std::size_t F = d_.n_features, first = std::min(cfg.mtry, F);
+  bool found = false;
+  std::size_t k = 0;
+  if (inner_threads_ > 1 && end - begin >= 2048) {
+    // The first mtry draws do not depend on the search, so they are drawn up front and
+    // searched in parallel; reducing in draw order with the same strict comparison picks
+    // the split the sequential loop picks.
+    for (; k < first; ++k)
+      std::swap(perm_[k], perm_[k + rng.below(F - k)]);
+    std::vector<Split> part(first);
+    std::vector<char> ok(first, 0);
+#pragma omp parallel for num_threads(inner_threads_) schedule(dynamic, 1)
+    for (std::size_t q = 0; q < first; ++q)
+      ok[q] = best_split_on(perm_[q], begin, end, total, cfg, part[q],
+                            scratch_[std::size_t(omp_get_thread_num())]);
+    for (std::size_t q = 0; q < first; ++q) {
+      found |= ok[q] != 0;
+      if (ok[q] && part[q].score > best.score) best = part[q];
+    }
+  }
+  for (; k < F; ++k) {
+    if (k >= cfg.mtry && found) break;
+    std::swap(perm_[k], perm_[k + rng.below(F - k)]);
+    found |= best_split_on(perm_[k], begin, end, total, cfg, best, scratch_[0]);
+  }
+  return found;
 }
 
 GrownTree TreeBuilder::grow(const std::vector<std::uint32_t>& draws, const TreeConfig& cfg,
@@ -275,7 +314,6 @@ GrownTree TreeBuilder::grow(const std::vector<std::uint32_t>& draws, const TreeC
   std::vector<Item> stack{{new_node(), 0, idx_.size(), 0}};
   NodeStats total{std::vector<double>(width_)};
   double root_weight = 0;
-  const std::size_t F = d_.n_features;
   while (!stack.empty()) {
     const Item it = stack.back();
     stack.pop_back();
@@ -288,15 +326,7 @@ GrownTree TreeBuilder::grow(const std::vector<std::uint32_t>& draws, const TreeC
     const bool may_split = !pure && total.count() >= cfg.min_samples_split &&
                            it.end - it.begin >= 2 &&
                            (cfg.max_depth <= 0 || it.depth < cfg.max_depth);
-    if (may_split) {
-      // mtry features without replacement (partial Fisher-Yates); if none of them can split
-      // the node, keep drawing until one can or all were tried (as scikit-learn does).
-      for (std::size_t k = 0; k < F; ++k) {
-        if (k >= cfg.mtry && found) break;
-        std::swap(perm_[k], perm_[k + rng.below(F - k)]);
-        found |= best_split_on(perm_[k], it.begin, it.end, total, cfg, best);
-      }
-    }
+    if (may_split) found = search_node(rng, it.begin, it.end, total, cfg, best);
     if (!found) {  // leaf: the normalised class distribution, or the mean target
       t.leaf[it.node] = std::int32_t(t.values.size() / d_.n_channels);
       const double w = total.weight();

@@ -46,7 +46,9 @@ struct GrownTree {
 
 class TreeBuilder {
  public:
-  explicit TreeBuilder(const PreparedData& d);
+  /// inner_threads > 1: the candidate features of large nodes are searched in parallel
+  /// (for forests with fewer trees than threads); the tree is the same for any count.
+  explicit TreeBuilder(const PreparedData& d, int inner_threads = 1);
   /// Grows a tree on the samples with draws[i] > 0 (draws = bootstrap counts), drawing
   /// candidate features from `rng_seed`/`stream`.
   GrownTree grow(const std::vector<std::uint32_t>& draws, const TreeConfig& cfg,
@@ -55,22 +57,31 @@ class TreeBuilder {
  private:
   struct Split;
   struct NodeStats;
+  /// Buffers of one split search (one per thread searching).
+  struct Scratch {
+    std::vector<std::uint32_t> ranks;        // gathered ranks of the current node
+    std::vector<std::uint64_t> keys, keys2;  // (rank, sample) sort keys
+    std::vector<double> hist;                // per rank bin: count, weight, channels
+  };
   bool best_split_on(std::uint32_t f, std::size_t begin, std::size_t end, const NodeStats& total,
-                     const TreeConfig& cfg, Split& best);
+                     const TreeConfig& cfg, Split& best, Scratch& s);
   template <std::size_t kW>
   bool best_split_w(std::uint32_t f, std::size_t begin, std::size_t end, const NodeStats& total,
-                    const TreeConfig& cfg, Split& best);
+                    const TreeConfig& cfg, Split& best, Scratch& s);
+  /// Best split over the node's candidate features, drawn from rng; false if none splits.
+  template <class R>
+  bool search_node(R& rng, std::size_t begin, std::size_t end, const NodeStats& total,
+                   const TreeConfig& cfg, Split& best);
   void stats_of(std::size_t begin, std::size_t end, NodeStats& s, bool& pure) const;
 
   const PreparedData& d_;
-  std::size_t width_;                        // channels + 2 (count, weight)
-  std::vector<std::uint32_t> idx_, tmp_;     // in-bag samples; nodes own ranges of idx_
-  std::vector<std::uint32_t> ranks_;         // gathered ranks of the current node
-  std::vector<std::uint64_t> keys_, keys2_;  // (rank, sample) sort keys
-  std::vector<double> hist_;                 // per rank bin: count, weight, channels
-  std::vector<double> cnt_, w_, val_;        // per sample: draws, weight, channel value
-  std::vector<std::uint32_t> chan_;          // per sample: its channel (class column, or 0)
-  std::vector<std::uint32_t> perm_;          // feature order for sampling without replacement
+  std::size_t width_;                     // channels + 2 (count, weight)
+  std::vector<std::uint32_t> idx_, tmp_;  // in-bag samples; nodes own ranges of idx_
+  std::vector<Scratch> scratch_;          // one per inner thread
+  int inner_threads_ = 1;
+  std::vector<double> cnt_, w_, val_;  // per sample: draws, weight, channel value
+  std::vector<std::uint32_t> chan_;    // per sample: its channel (class column, or 0)
+  std::vector<std::uint32_t> perm_;    // feature order for sampling without replacement
 };
 
 }  // namespace bioforest::learn::detail

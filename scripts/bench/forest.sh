@@ -28,8 +28,12 @@ for a in "$@"; do
   esac
 done
 
-cmake -G Ninja -S "$ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release -DBIOFOREST_BENCH=ON \
-  -DBIOFOREST_TESTS=OFF >/dev/null
+if [ -f "$BUILD_DIR/CMakeCache.txt" ]; then  # an existing build keeps its other options
+  cmake -S "$ROOT" -B "$BUILD_DIR" -DBIOFOREST_BENCH=ON >/dev/null
+else
+  cmake -G Ninja -S "$ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release -DBIOFOREST_BENCH=ON \
+    -DBIOFOREST_TESTS=OFF >/dev/null
+fi
 ninja -C "$BUILD_DIR" forest_bench >/dev/null
 mkdir -p "$WORK"
 [ -f "$WORK/meta.json" ] || $PY "$HERE/forest_bench.py" prepare

@@ -145,9 +145,9 @@ cat(sprintf("%.4f %.4f %.4f %.4f\n", t[["elapsed"]], tp[["elapsed"]], cpu(t), cp
 """
 
 
-def run_ranger(n, k, threads, every=8):
+def run_ranger(n, k, threads, every=64):
     X, y, ev = load(n, k)
-    rows = planar_to_rows(every)  # R's memory: predict on every 8th pixel, report the rate
+    rows = planar_to_rows(every)  # ranger predicts slowly: every 64th pixel, rate scaled
     with tempfile.TemporaryDirectory(dir=WORK) as td:
         rs, px, out = os.path.join(td, "rf.R"), os.path.join(td, "p.f32"), os.path.join(td, "cls.i32")
         open(rs, "w").write(R_SCRIPT)

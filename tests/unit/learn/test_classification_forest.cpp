@@ -125,6 +125,17 @@ TEST_CASE("same seed: bit-identical forest and predictions for 1, 2 and 3 thread
   CHECK_FALSE(same_forest(a.ensemble(), d.ensemble()));
 }
 
+TEST_CASE("fewer trees than threads: parallel split search grows the same trees", "[learn]") {
+  const Problem p = test::xor_problem(6000, 12, 31);  // nodes above the parallel threshold
+  ForestOptions o;
+  o.n_trees = 3;
+  o.seed = 5;
+  const auto one = ClassificationForest::train(view(p), p.y, o, threads(1));
+  const auto four = ClassificationForest::train(view(p), p.y, o, threads(4));
+  CHECK(same_forest(one.ensemble(), four.ensemble()));
+  CHECK(one.gini_importance() == four.gini_importance());
+}
+
 TEST_CASE("planar and sample-major views give bit-identical probabilities", "[learn]") {
   const Problem p = test::xor_problem(3001, 6, 8);  // not a multiple of any vector width
   const auto rf = ClassificationForest::train(view(p), p.y, ForestOptions{}, threads(2));
