@@ -102,7 +102,13 @@ void predict_blocks(const TreeEnsemble& t, const FeatureView& x, const RunContex
   const bool simd = offsets_fit_int32(x, kBlock);
   const std::vector<std::int32_t> offsets =
       simd ? feature_offsets(t, x) : std::vector<std::int32_t>{};
-  const std::size_t n_blocks = (n + kBlock - 1) / kBlock;
+  // Smaller blocks when there are few samples, so every thread gets work (results do not
+  // depend on the blocking: each sample's sum runs over the trees in order).
+  const std::size_t per_thread =
+      (n + std::size_t(std::max(1, ctx.threads)) - 1) / std::size_t(std::max(1, ctx.threads));
+  const std::size_t block =
+      std::min(kBlock, std::max<std::size_t>(1024, (per_thread + 63) / 64 * 64));
+  const std::size_t n_blocks = (n + block - 1) / block;
   const float n_trees_f = float(t.n_trees());
   const int threads = std::max(1, std::min<int>(ctx.threads, int(n_blocks)));
 #pragma omp parallel num_threads(threads)
@@ -111,7 +117,7 @@ void predict_blocks(const TreeEnsemble& t, const FeatureView& x, const RunContex
 #pragma omp for schedule(dynamic, 1)
     for (std::size_t b = 0; b < n_blocks; ++b) {
       if (ctx.cancelled()) continue;
-      const std::size_t begin = b * kBlock, count = std::min(kBlock, n - begin);
+      const std::size_t begin = b * block, count = std::min(block, n - begin);
       const FeatureView xb = x.rows(begin, count);
       accumulate_block(t, xb, simd ? &offsets : nullptr, s);
       mark_nan_rows(xb, count, s.has_nan.data());
