@@ -9,6 +9,7 @@ files in the same run, and prints `name: ours X s, peer Y s, ratio Z` (ratio = p
 """
 import argparse
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -57,21 +58,29 @@ def make_volume(shape, seed=0):
 PEER_PRELUDE = "import sys, h5py, numpy as np, tifffile\n"
 
 
+def children_cpu():
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
 def run(cmd, env):
+    """(wall seconds, CPU seconds) of one run of cmd."""
+    cpu = children_cpu()
     t = time.perf_counter()
     p = subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     dt = time.perf_counter() - t
     if p.returncode != 0:
         sys.exit(f"failed ({p.returncode}): {' '.join(cmd)}\n{p.stderr}")
-    return dt
+    return dt, children_cpu() - cpu
 
 
 def best(cmd, env, repeat, cleanup):
-    times = []
+    """The fastest of `repeat` runs, as (wall, CPU)."""
+    runs = []
     for _ in range(repeat):
         cleanup()
-        times.append(run(cmd, env))
-    return min(times)
+        runs.append(run(cmd, env))
+    return min(runs)
 
 
 def main():
@@ -108,7 +117,8 @@ def main():
         with h5py.File(path("src.h5"), "w") as f:  # contiguous, the common h5py default
             f.create_dataset("data", data=vol)
         print(f"volume {shape} uint16, {vol.nbytes / 2**30:.2f} GiB, made in "
-              f"{time.perf_counter() - t:.0f} s; {a.threads} threads; best of {a.repeat}",
+              f"{time.perf_counter() - t:.0f} s; {a.threads} threads; best of {a.repeat}; "
+              f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs",
               flush=True)
         del vol
 
@@ -170,10 +180,12 @@ def main():
              peer_stats(f"tifffile.imread({path('ref.tif')!r})"), rm()),
         ]
         for name, ours_cmd, peer_cmd, cleanup in jobs:
-            ours = best(ours_cmd, env, a.repeat, cleanup)
-            peer = best(peer_cmd, env, a.repeat, cleanup)
-            print(f"{name}: ours {ours:.2f} s, peer {peer:.2f} s, ratio {peer / ours:.2f}",
-                  flush=True)
+            ours, ours_cpu = best(ours_cmd, env, a.repeat, cleanup)
+            peer, peer_cpu = best(peer_cmd, env, a.repeat, cleanup)
+            # CPU seconds too: on a busy node wall time mostly measures the scheduler.
+            print(f"{name}: ours {ours:.2f} s, peer {peer:.2f} s, ratio {peer / ours:.2f}"
+                  f" (CPU: ours {ours_cpu:.2f} s, peer {peer_cpu:.2f} s)", flush=True)
+        print(f"load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     finally:
         if not a.workdir:
             shutil.rmtree(work, ignore_errors=True)
