@@ -10,6 +10,8 @@
 #include "bioforest/learn/probabilities.hpp"
 #include "learn_test_data.hpp"
 
+#include <hwy/targets.h>
+
 using namespace bioforest;
 using namespace bioforest::learn;
 using bioforest::learn::test::Problem;
@@ -337,4 +339,28 @@ TEST_CASE("argmax and uncertainty helpers in both layouts", "[learn]") {
   CHECK(u[0] == Approx(0.8f));
   CHECK(u[1] == Approx(0.6f));
   CHECK(u[2] == Approx(1.0f));
+}
+
+TEST_CASE("every compiled SIMD target predicts bit-identically", "[learn]") {
+  // The runtime dispatch picks one target per CPU; a cluster mixes CPUs, so every target
+  // compiled into the binary (AVX-512, AVX2, SSE4, ...) must give the same answer.
+  const Problem p = test::xor_problem(5000, 7, 41);
+  ForestOptions o;
+  o.n_trees = 10;
+  const auto rf = ClassificationForest::train(view(p), p.y, o, threads(2));
+  const auto planar = test::to_planar(p);
+  const auto pv = FeatureView::planar(planar.data(), p.n, p.f);
+  std::vector<float> want(p.n * 2), got(p.n * 2);
+  rf.predict_proba(pv, want.data(), threads(2));
+  const auto targets = hwy::SupportedAndGeneratedTargets();
+  for (const std::int64_t target : targets) {
+    INFO(hwy::TargetName(target));
+    hwy::SetSupportedTargetsForTest(target);
+    rf.predict_proba(pv, got.data(), threads(2));
+    CHECK(std::memcmp(want.data(), got.data(), want.size() * sizeof(float)) == 0);
+    rf.predict_proba(view(p), got.data(), threads(1));
+    CHECK(std::memcmp(want.data(), got.data(), want.size() * sizeof(float)) == 0);
+  }
+  hwy::SetSupportedTargetsForTest(0);  // back to the real CPU
+  CHECK(targets.size() >= 2);
 }
