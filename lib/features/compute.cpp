@@ -12,6 +12,7 @@
 
 #include "bioforest/core/blocking.hpp"
 #include "bioforest/core/error.hpp"
+#include "presmooth.hpp"
 #include "scale_plan.hpp"
 #include "simd.hpp"
 #include "view.hpp"
@@ -34,29 +35,46 @@ BlockBorders BlockBorders::of(const Roi& outer, const Shape& image_shape) {
 
 // ---------------------------------------------------------------- workspace
 
+// Scratch of one OpenMP thread: the pre-smoothed slab, its pass buffers, tile scratch.
+struct ThreadScratch {
+  Arena arena;
+  SlabScratch slab;
+  hwy::AlignedFreeUniquePtr<float[]> p;
+  std::size_t pcap = 0;
+  float* slab_buffer(std::size_t n) {
+    if (pcap < n) {
+      p = hwy::AllocateAligned<float>(n);
+      pcap = n;
+    }
+    return p.get();
+  }
+};
+
 struct FeatureComputer::Workspace::Impl {
   int threads = 1;
-  std::vector<Arena> arenas;  // one per OpenMP thread, for tile scratch
-  hwy::AlignedFreeUniquePtr<float[]> buf[3];
-  std::size_t cap[3] = {0, 0, 0};
+  std::vector<ThreadScratch> scratch;         // one per OpenMP thread
+  hwy::AlignedFreeUniquePtr<float[]> planes;  // input channels de-interleaved (C > 1)
+  std::size_t planes_cap = 0;
 
-  float* buffer(int i, std::size_t n) {
-    if (cap[i] < n) {
-      buf[i] = hwy::AllocateAligned<float>(n);
-      cap[i] = n;
+  float* plane_buffer(std::size_t n) {
+    if (planes_cap < n) {
+      planes = hwy::AllocateAligned<float>(n);
+      planes_cap = n;
     }
-    return buf[i].get();
+    return planes.get();
   }
 };
 
 FeatureComputer::Workspace::Workspace(int threads) : impl_(std::make_unique<Impl>()) {
   impl_->threads = std::max(1, threads);
-  impl_->arenas.resize(impl_->threads);
+  impl_->scratch.resize(impl_->threads);
 }
 FeatureComputer::Workspace::~Workspace() = default;
 FeatureComputer::Workspace::Workspace(Workspace&&) noexcept = default;
 FeatureComputer::Workspace& FeatureComputer::Workspace::operator=(Workspace&&) noexcept = default;
-int FeatureComputer::Workspace::threads() const noexcept { return impl_->threads; }
+int FeatureComputer::Workspace::threads() const noexcept {
+  return impl_->threads;
+}
 
 // ---------------------------------------------------------------- plan
 
@@ -65,29 +83,24 @@ namespace {
 struct Column {
   std::size_t index = 0;  // scale column in the selection
   ScalePlan plan;
-  bool in2d = false;      // filter slice-wise along z (or the image is 2-D)
-  int rp = 0;             // pre-smoothing radius
-  int hf = 0;             // feature filters' radius
+  bool in2d = false;  // filter slice-wise along z (or the image is 2-D)
+  int rp = 0;         // pre-smoothing radius
+  int hf = 0;         // feature filters' radius
   // per family: first output channel, or -1 when not selected at this scale
   std::array<long, kFamilyCount> out_base{};
   std::vector<FeatureFamily> families;
 };
 
-// Reflection about 0 and n-1 without repeating the edge (vigra REFLECT), extended
-// periodically so that any index maps into [0, n).
-inline int mirror(int b, int n) {
-  if (n == 1) return 0;
-  const int period = 2 * (n - 1);
-  b %= period;
-  if (b < 0) b += period;
-  return b >= n ? period - b : b;
-}
+// Slab thickness along the split axis (y for images, z for volumes): a 2-D slab of rows and
+// its pre-smoothing buffers stay in L2; a 3-D slab is one tile deep.
+constexpr int kSlab2d = 32;
+constexpr int kSlab3d = 8;
 
 struct Geometry {
-  std::array<int, 3> B{1, 1, 1};    // block extent (z, y, x)
+  std::array<int, 3> B{1, 1, 1};                // block extent (z, y, x)
   std::array<int, 3> c0{0, 0, 0}, c1{1, 1, 1};  // core in block
   BlockBorders borders;
-  int C = 1;                          // channels (interleaved, last)
+  int C = 1;  // channels (interleaved, last)
   std::array<int, 3> core() const { return {c1[0] - c0[0], c1[1] - c0[1], c1[2] - c0[2]}; }
 };
 
@@ -111,7 +124,8 @@ void derivatives(const View& src, int nz, int ny, int nx, bool zact, const Kerne
   const int nzs = zact ? nz + 2 * r : nz;
   View X[3];
   bool hasx[3] = {false, false, false};
-  for (const Combo& c : need) hasx[c.ox] = true;
+  for (const Combo& c : need)
+    hasx[c.ox] = true;
   for (int o = 0; o < 3; ++o) {
     if (!hasx[o]) continue;
     X[o] = arena.vol(nzs, ny + 2 * r, nx);
@@ -139,7 +153,8 @@ void derivatives(const View& src, int nz, int ny, int nx, bool zact, const Kerne
 template <class F, class... V>
 void rows(F&& f, const View& shape, const V&... views) {
   for (int z = 0; z < shape.nz; ++z)
-    for (int y = 0; y < shape.ny; ++y) f(views.row(z, y)..., std::size_t(shape.nx));
+    for (int y = 0; y < shape.ny; ++y)
+      f(views.row(z, y)..., std::size_t(shape.nx));
 }
 
 // Overwrites the part of `v` that lies beyond a true image border with the mirror image of
@@ -159,11 +174,14 @@ void reflect_outside(const View& v, const std::array<int, 3>& origin, const Geom
       BIOFOREST_CHECK(src >= 0 && src < n[a], "reflect_outside: block too small");
       if (a == 2) {
         for (int z = 0; z < v.nz; ++z)
-          for (int y = 0; y < v.ny; ++y) v.row(z, y)[i] = v.row(z, y)[src];
+          for (int y = 0; y < v.ny; ++y)
+            v.row(z, y)[i] = v.row(z, y)[src];
       } else if (a == 1) {
-        for (int z = 0; z < v.nz; ++z) std::memcpy(v.row(z, i), v.row(z, src), sizeof(float) * v.nx);
+        for (int z = 0; z < v.nz; ++z)
+          std::memcpy(v.row(z, i), v.row(z, src), sizeof(float) * v.nx);
       } else {
-        for (int y = 0; y < v.ny; ++y) std::memcpy(v.row(i, y), v.row(src, y), sizeof(float) * v.nx);
+        for (int y = 0; y < v.ny; ++y)
+          std::memcpy(v.row(i, y), v.row(src, y), sizeof(float) * v.nx);
       }
     }
   }
@@ -182,15 +200,14 @@ struct FeatureComputer::Impl {
   std::vector<Column> columns;
   Shape halo;
 
-  void run_column(const Column& col, const float* block, int ch, const Geometry& g, float* out,
-                  Workspace::Impl& ws) const;
+  void run_slab(const Column& col, const PlaneSource& src, int ch, int s0, int sn,
+                const Geometry& g, float* out, ThreadScratch& ts) const;
   void feature_tile(const Column& col, const View& P, const std::array<int, 3>& p_origin,
                     const std::array<int, 3>& t0, const std::array<int, 3>& tn, int ch,
                     const Geometry& g, float* out, Arena& arena) const;
 };
 
-FeatureComputer::FeatureComputer(FeatureSelection sel, std::size_t input_channels,
-                                 int spatial_rank)
+FeatureComputer::FeatureComputer(FeatureSelection sel, std::size_t input_channels, int spatial_rank)
     : impl_(std::make_unique<Impl>()) {
   validate(sel);
   BIOFOREST_CHECK(spatial_rank == 2 || spatial_rank == 3, "FeatureComputer: spatial rank 2 or 3");
@@ -239,23 +256,33 @@ FeatureComputer::FeatureComputer(FeatureSelection sel, std::size_t input_channel
 FeatureComputer::~FeatureComputer() = default;
 FeatureComputer::FeatureComputer(FeatureComputer&&) noexcept = default;
 
-const FeatureSelection& FeatureComputer::selection() const noexcept { return impl_->sel; }
-std::size_t FeatureComputer::input_channels() const noexcept { return impl_->channels; }
-int FeatureComputer::spatial_rank() const noexcept { return impl_->rank; }
-std::size_t FeatureComputer::n_channels() const noexcept { return impl_->n_out; }
+const FeatureSelection& FeatureComputer::selection() const noexcept {
+  return impl_->sel;
+}
+std::size_t FeatureComputer::input_channels() const noexcept {
+  return impl_->channels;
+}
+int FeatureComputer::spatial_rank() const noexcept {
+  return impl_->rank;
+}
+std::size_t FeatureComputer::n_channels() const noexcept {
+  return impl_->n_out;
+}
 const std::vector<std::string>& FeatureComputer::channel_names() const noexcept {
   return impl_->names;
 }
-Shape FeatureComputer::halo() const { return impl_->halo; }
+Shape FeatureComputer::halo() const {
+  return impl_->halo;
+}
 
 void FeatureComputer::compute(const float* block, const Shape& block_shape,
                               const Roi& core_in_block, const BlockBorders& borders,
                               float* out_planar, Workspace& ws) const {
   const Impl& m = *impl_;
-  BIOFOREST_CHECK(block_shape.size() == std::size_t(m.rank) + 1 &&
-                      block_shape.back() == m.channels,
+  BIOFOREST_CHECK(block_shape.size() == std::size_t(m.rank) + 1 && block_shape.back() == m.channels,
                   "FeatureComputer::compute: block shape must be spatial + channels");
-  BIOFOREST_CHECK(core_in_block.rank() == std::size_t(m.rank), "FeatureComputer::compute: core rank");
+  BIOFOREST_CHECK(core_in_block.rank() == std::size_t(m.rank),
+                  "FeatureComputer::compute: core rank");
   Geometry g;
   g.C = int(m.channels);
   g.borders = borders;
@@ -267,9 +294,9 @@ void FeatureComputer::compute(const float* block, const Shape& block_shape,
     g.B[a + off] = int(block_shape[a]);
     g.c0[a + off] = int(core_in_block.start[a]);
     g.c1[a + off] = int(core_in_block.stop[a]);
-    BIOFOREST_CHECK(core_in_block.stop[a] <= block_shape[a] &&
-                        core_in_block.start[a] < core_in_block.stop[a],
-                    "FeatureComputer::compute: core outside the block");
+    BIOFOREST_CHECK(
+        core_in_block.stop[a] <= block_shape[a] && core_in_block.start[a] < core_in_block.stop[a],
+        "FeatureComputer::compute: core outside the block");
   }
   // Every non-border face needs the halo of real data.
   for (int a = 0; a < 3; ++a) {
@@ -280,86 +307,90 @@ void FeatureComputer::compute(const float* block, const Shape& block_shape,
                     "FeatureComputer::compute: block lacks the halo after the core");
   }
   Workspace::Impl& w = ws.impl();
-  for (int ch = 0; ch < g.C; ++ch)
-    for (const Column& col : m.columns) m.run_column(col, block, ch, g, out_planar, w);
+  const int T = w.threads;
+  // One source plane set per input channel: the block itself for one channel, else the
+  // channels de-interleaved once (not once per scale).
+  const std::size_t plane = std::size_t(g.B[0]) * g.B[1] * g.B[2];
+  std::vector<PlaneSource> src(g.C);
+  const float* planes = block;
+  if (g.C > 1) {
+    float* buf = w.plane_buffer(plane * g.C);
+    const int C = g.C;
+#pragma omp parallel for schedule(static) num_threads(T)
+    for (long i = 0; i < long(plane); ++i)
+      for (int c = 0; c < C; ++c)
+        buf[std::size_t(c) * plane + i] = block[std::size_t(i) * C + c];
+    planes = buf;
+  }
+  for (int c = 0; c < g.C; ++c) {
+    src[c].base = planes + std::size_t(c) * plane;
+    src[c].plane = std::ptrdiff_t(g.B[1]) * g.B[2];
+    src[c].row_stride = g.B[2];
+    src[c].B = g.B;
+  }
+  // Work items: (channel, column, slab along the slowest axis). The costly columns (large
+  // pre-smoothing radius) go first so the dynamic schedule ends evenly; no barrier inside.
+  const int sa = m.rank == 3 ? 0 : 1;
+  const int slab = m.rank == 3 ? kSlab3d : kSlab2d;
+  const int core_sa = g.core()[sa];
+  const int nslabs = (core_sa + slab - 1) / slab;
+  std::vector<const Column*> order;
+  for (const Column& col : m.columns)
+    order.push_back(&col);
+  std::stable_sort(order.begin(), order.end(),
+                   [](const Column* a, const Column* b) { return a->rp > b->rp; });
+  const long items = long(g.C) * long(order.size()) * nslabs;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(T) if (items > 1)
+  for (long it = 0; it < items; ++it) {
+    const int s = int(it % nslabs);
+    const long rest = it / nslabs;
+    const Column& col = *order[rest % long(order.size())];
+    const int ch = int(rest / long(order.size()));
+    ThreadScratch& ts = w.scratch[omp_get_thread_num() % w.scratch.size()];
+    m.run_slab(col, src[ch], ch, s * slab, std::min(slab, core_sa - s * slab), g, out_planar, ts);
+  }
 }
 
-void FeatureComputer::Impl::run_column(const Column& col, const float* block, int ch,
-                                       const Geometry& g, float* out,
-                                       Workspace::Impl& ws) const {
+void FeatureComputer::Impl::run_slab(const Column& col, const PlaneSource& src, int ch, int s0,
+                                     int sn, const Geometry& g, float* out,
+                                     ThreadScratch& ts) const {
   const std::array<bool, 3> active{!col.in2d, true, true};
   const auto core = g.core();
-  // Frames: I = input needed for pre-smoothing, P = pre-smoothed data the filters read.
-  std::array<int, 3> h{}, i0{}, in{}, pn{};
+  const int sa = rank == 3 ? 0 : 1;
+  // P: the pre-smoothed slab grown by the feature filters' radius on active axes.
+  std::array<int, 3> lo{}, n{}, p_origin{};
   for (int a = 0; a < 3; ++a) {
-    h[a] = active[a] ? col.hf : 0;
-    const int hi = active[a] ? col.hf + col.rp : 0;
-    i0[a] = g.c0[a] - hi;
-    in[a] = core[a] + 2 * hi;
-    pn[a] = core[a] + 2 * h[a];
+    const int h = active[a] ? col.hf : 0;
+    lo[a] = a == sa ? s0 : 0;
+    const int len = a == sa ? sn : core[a];
+    p_origin[a] = g.c0[a] + lo[a] - h;
+    n[a] = len + 2 * h;
   }
-  // Gather channel `ch` of the input over I, mirrored at image borders.
-  const std::size_t isize = std::size_t(in[0]) * in[1] * in[2];
-  View I = View::compact(ws.buffer(0, isize), in[0], in[1], in[2]);
-  {
-    const int C = g.C;
-    const long nrows = long(in[0]) * in[1];
-    auto gather_row = [&](long r) {
-      const int z = int(r / in[1]), y = int(r % in[1]);
-      const int bz = mirror(i0[0] + z, g.B[0]), by = mirror(i0[1] + y, g.B[1]);
-      const float* src = block + (std::size_t(bz) * g.B[1] + by) * g.B[2] * C + ch;
-      float* dst = I.row(z, y);
-      for (int x = 0; x < in[2]; ++x) {
-        const int bx = i0[2] + x;
-        dst[x] = src[std::size_t(bx >= 0 && bx < g.B[2] ? bx : mirror(bx, g.B[2])) * C];
-      }
-    };
-#pragma omp parallel for schedule(static) num_threads(ws.threads) if (nrows > 64)
-    for (long r = 0; r < nrows; ++r) gather_row(r);
-  }
-  // Pre-smoothing: x, y (and z) passes over the whole frame, rows split over threads.
-  View P = I;
-  if (col.plan.presmooth) {
-    const int rp = col.rp;
-    View A = View::compact(ws.buffer(1, isize), in[0], in[1], in[2] - 2 * rp);
-    separable_pass(I, A, 2, col.plan.pre, ws.threads);
-    if (active[0]) {
-      View Bv = View::compact(ws.buffer(0, isize), in[0], in[1] - 2 * rp, in[2] - 2 * rp);
-      separable_pass(A, Bv, 1, col.plan.pre, ws.threads);
-      P = View::compact(ws.buffer(2, std::size_t(pn[0]) * pn[1] * pn[2]), pn[0], pn[1], pn[2]);
-      separable_pass(Bv, P, 0, col.plan.pre, ws.threads);
-    } else {
-      P = View::compact(ws.buffer(2, std::size_t(pn[0]) * pn[1] * pn[2]), pn[0], pn[1], pn[2]);
-      separable_pass(A, P, 1, col.plan.pre, ws.threads);
-    }
-  }
-  std::array<int, 3> p_origin{};
-  for (int a = 0; a < 3; ++a) p_origin[a] = g.c0[a] - h[a];
+  if (rank == 2) n[0] = 1;
+  const View P = View::compact(ts.slab_buffer(std::size_t(n[0]) * n[1] * n[2]), n[0], n[1], n[2]);
+  presmooth_region(src, p_origin, active, col.plan.presmooth ? &col.plan.pre : nullptr, P, ts.slab);
   // Feature filters tile by tile: every intermediate of a tile stays in cache.
-  const std::array<int, 3> tile = col.in2d ? std::array<int, 3>{1, 32, 256}
-                                            : std::array<int, 3>{8, 8, 128};
-  std::array<int, 3> nt{};
-  for (int a = 0; a < 3; ++a) nt[a] = (core[a] + tile[a] - 1) / tile[a];
-  const long ntiles = long(nt[0]) * nt[1] * nt[2];
-#pragma omp parallel for schedule(dynamic, 1) num_threads(ws.threads)
-  for (long t = 0; t < ntiles; ++t) {
-    const int tz = int(t / (long(nt[1]) * nt[2])), ty = int((t / nt[2]) % nt[1]),
-              tx = int(t % nt[2]);
-    const std::array<int, 3> t0{tz * tile[0], ty * tile[1], tx * tile[2]};
-    const std::array<int, 3> tn{std::min(tile[0], core[0] - t0[0]),
-                                std::min(tile[1], core[1] - t0[1]),
-                                std::min(tile[2], core[2] - t0[2])};
-    Arena& arena = ws.arenas[omp_get_thread_num() % ws.arenas.size()];
-    arena.reset();
-    feature_tile(col, P, p_origin, t0, tn, ch, g, out, arena);
-  }
+  const std::array<int, 3> tile =
+      col.in2d ? std::array<int, 3>{1, kSlab2d, 256} : std::array<int, 3>{kSlab3d, 8, 128};
+  std::array<int, 3> hi{};
+  for (int a = 0; a < 3; ++a)
+    hi[a] = a == sa ? s0 + sn : core[a];
+  for (int tz = lo[0]; tz < hi[0]; tz += tile[0])
+    for (int ty = lo[1]; ty < hi[1]; ty += tile[1])
+      for (int tx = 0; tx < hi[2]; tx += tile[2]) {
+        const std::array<int, 3> t0{tz, ty, tx};
+        const std::array<int, 3> tn{std::min(tile[0], hi[0] - tz), std::min(tile[1], hi[1] - ty),
+                                    std::min(tile[2], hi[2] - tx)};
+        ts.arena.reset();
+        feature_tile(col, P, p_origin, t0, tn, ch, g, out, ts.arena);
+      }
 }
 
 void FeatureComputer::Impl::feature_tile(const Column& col, const View& P,
                                          const std::array<int, 3>& p_origin,
-                                         const std::array<int, 3>& t0,
-                                         const std::array<int, 3>& tn, int ch,
-                                         const Geometry& g, float* out, Arena& arena) const {
+                                         const std::array<int, 3>& t0, const std::array<int, 3>& tn,
+                                         int ch, const Geometry& g, float* out,
+                                         Arena& arena) const {
   const bool zact = !col.in2d;
   const std::array<bool, 3> active{zact, true, true};
   const ScalePlan& pl = col.plan;
@@ -377,8 +408,12 @@ void FeatureComputer::Impl::feature_tile(const Column& col, const View& P,
   // Output plane of channel q, restricted to the tile.
   const std::size_t plane = std::size_t(core[0]) * core[1] * core[2];
   auto out_view = [&](long q) {
-    View v{out + std::size_t(q) * plane, std::ptrdiff_t(core[1]) * core[2], core[2], core[0],
-           core[1], core[2]};
+    View v{out + std::size_t(q) * plane,
+           std::ptrdiff_t(core[1]) * core[2],
+           core[2],
+           core[0],
+           core[1],
+           core[2]};
     return v.sub(t0[0], t0[1], t0[2], tn[0], tn[1], tn[2]);
   };
   const View shape = View::compact(nullptr, tn[0], tn[1], tn[2]);
@@ -422,7 +457,8 @@ void FeatureComputer::Impl::feature_tile(const Column& col, const View& P,
     const Kernel* k[3] = {&pl.k0, &pl.k1, &pl.k2};
     derivatives(region(pl.k0.radius), tn[0], tn[1], tn[2], zact, k, need, D, arena);
   }
-  if (gs) rows(simd::copy, shape, D.at(0, 0, 0), out_view(base(FeatureFamily::GaussianSmoothing) + cz));
+  if (gs)
+    rows(simd::copy, shape, D.at(0, 0, 0), out_view(base(FeatureFamily::GaussianSmoothing) + cz));
   if (log) {
     const View o = out_view(base(FeatureFamily::LaplacianOfGaussian) + cz);
     if (zact)
@@ -471,7 +507,8 @@ void FeatureComputer::Impl::feature_tile(const Column& col, const View& P,
     const std::size_t n = std::size_t(gn[0]) * gn[1] * gn[2];
     std::vector<View> T;
     const int nt = zact ? 6 : 3;
-    for (int i = 0; i < nt; ++i) T.push_back(arena.vol(gn[0], gn[1], gn[2]));
+    for (int i = 0; i < nt; ++i)
+      T.push_back(arena.vol(gn[0], gn[1], gn[2]));
     // G's views are compact arrays of exactly gn, so the products run as one span.
     if (zact)
       simd::products3(G.at(1, 0, 0).p, G.at(0, 1, 0).p, G.at(0, 0, 1).p, T[0].p, T[1].p, T[2].p,
@@ -550,7 +587,8 @@ Image compute_features(const Image& input, const FeatureSelection& sel, const Ru
       for_each_row(spatial, b.core, [&](std::size_t off) {
         float* d = dst + off * n;
         for (std::size_t x = 0; x < rowlen; ++x, ++p)
-          for (std::size_t q = 0; q < n; ++q) d[x * n + q] = planar[q * csize + p];
+          for (std::size_t q = 0; q < n; ++q)
+            d[x * n + q] = planar[q * csize + p];
       });
       ctx.progress("features", ++done, total);
     }

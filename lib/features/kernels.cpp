@@ -20,10 +20,14 @@ namespace {
 double gaussian_shape(double x, double sigma, int order) {
   const double g = std::exp(-0.5 * x * x / (sigma * sigma));
   switch (order) {
-    case 0: return g;
-    case 1: return -x * g;
-    case 2: return (x * x / (sigma * sigma) - 1.0) * g;
-    default: throw_internal("gaussian_kernel: derivative order above 2");
+    case 0:
+      return g;
+    case 1:
+      return -x * g;
+    case 2:
+      return (x * x / (sigma * sigma) - 1.0) * g;
+    default:
+      throw_internal("gaussian_kernel: derivative order above 2");
   }
 }
 
@@ -47,12 +51,15 @@ Kernel gaussian_kernel(double sigma, int order, double window_ratio) {
   // normalised to sum 1.
   if (order > 0) {
     dc /= 2.0 * r + 1.0;
-    for (double& v : k.full) v -= dc;
+    for (double& v : k.full)
+      v -= dc;
   }
   double sum = 0.0;
   double faculty = order == 2 ? 2.0 : 1.0;
-  for (int x = -r; x <= r; ++x) sum += k.full[x + r] * std::pow(-double(x), order) / faculty;
-  for (double& v : k.full) v /= sum;
+  for (int x = -r; x <= r; ++x)
+    sum += k.full[x + r] * std::pow(-double(x), order) / faculty;
+  for (double& v : k.full)
+    v /= sum;
   // Symmetrise exactly so the filters can fold the taps: the asymmetry left by rounding in
   // vigra's own sums is ~1e-18, far below float precision.
   k.half.resize(r + 1);

@@ -37,7 +37,9 @@ int ScalePlan::feature_radius(const std::vector<FeatureFamily>& families) const 
   int r = 0;
   for (FeatureFamily f : families) {
     switch (f) {
-      case FeatureFamily::GaussianSmoothing: r = std::max(r, k0.radius); break;
+      case FeatureFamily::GaussianSmoothing:
+        r = std::max(r, k0.radius);
+        break;
       case FeatureFamily::LaplacianOfGaussian:
       case FeatureFamily::GaussianGradientMagnitude:
       case FeatureFamily::HessianOfGaussianEigenvalues:

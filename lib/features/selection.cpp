@@ -18,13 +18,15 @@ namespace bioforest::features {
 namespace {
 
 constexpr std::array<std::string_view, kFamilyCount> kIds = {
-    "GaussianSmoothing",          "LaplacianOfGaussian",        "GaussianGradientMagnitude",
-    "DifferenceOfGaussians",      "StructureTensorEigenvalues", "HessianOfGaussianEigenvalues"};
+    "GaussianSmoothing",     "LaplacianOfGaussian",        "GaussianGradientMagnitude",
+    "DifferenceOfGaussians", "StructureTensorEigenvalues", "HessianOfGaussianEigenvalues"};
 constexpr std::array<std::string_view, kFamilyCount> kTitles = {
-    "Gaussian Smoothing",          "Laplacian of Gaussian",        "Gaussian Gradient Magnitude",
-    "Difference of Gaussians",     "Structure Tensor Eigenvalues", "Hessian of Gaussian Eigenvalues"};
+    "Gaussian Smoothing",      "Laplacian of Gaussian",        "Gaussian Gradient Magnitude",
+    "Difference of Gaussians", "Structure Tensor Eigenvalues", "Hessian of Gaussian Eigenvalues"};
 
-bool same_scale(double a, double b) { return std::abs(a - b) <= 1e-9 * std::max(1.0, std::abs(a)); }
+bool same_scale(double a, double b) {
+  return std::abs(a - b) <= 1e-9 * std::max(1.0, std::abs(a));
+}
 
 std::ptrdiff_t find_scale(const std::vector<double>& scales, double s) {
   for (std::size_t i = 0; i < scales.size(); ++i)
@@ -34,16 +36,23 @@ std::ptrdiff_t find_scale(const std::vector<double>& scales, double s) {
 
 std::string all_ids() {
   std::string s;
-  for (auto id : kIds) s += (s.empty() ? "" : ", ") + std::string(id);
+  for (auto id : kIds)
+    s += (s.empty() ? "" : ", ") + std::string(id);
   return s;
 }
 
-std::string sigma_text(double s) { return "σ=" + python_float_repr(s); }
+std::string sigma_text(double s) {
+  return "σ=" + python_float_repr(s);
+}
 
 }  // namespace
 
-std::string_view family_id(FeatureFamily f) { return kIds.at(static_cast<int>(f)); }
-std::string_view family_title(FeatureFamily f) { return kTitles.at(static_cast<int>(f)); }
+std::string_view family_id(FeatureFamily f) {
+  return kIds.at(static_cast<int>(f));
+}
+std::string_view family_title(FeatureFamily f) {
+  return kTitles.at(static_cast<int>(f));
+}
 
 FeatureFamily parse_family(std::string_view id) {
   for (int i = 0; i < kFamilyCount; ++i)
@@ -60,7 +69,9 @@ bool family_is_eigen(FeatureFamily f) {
          f == FeatureFamily::HessianOfGaussianEigenvalues;
 }
 
-std::string_view scheme_name(Scheme s) { return s == Scheme::ilastik ? "ilastik" : "exact"; }
+std::string_view scheme_name(Scheme s) {
+  return s == Scheme::ilastik ? "ilastik" : "exact";
+}
 
 Scheme parse_scheme(std::string_view name) {
   if (name == "ilastik") return Scheme::ilastik;
@@ -75,7 +86,8 @@ const std::vector<double>& default_scales() {
 
 FeatureSelection FeatureSelection::empty_default() {
   FeatureSelection sel;
-  for (int i = 0; i < kFamilyCount; ++i) sel.families.push_back(static_cast<FeatureFamily>(i));
+  for (int i = 0; i < kFamilyCount; ++i)
+    sel.families.push_back(static_cast<FeatureFamily>(i));
   sel.scales = default_scales();
   sel.matrix.assign(kFamilyCount, std::vector<bool>(sel.scales.size(), false));
   return sel;
@@ -99,7 +111,8 @@ void FeatureSelection::select(FeatureFamily family, double scale) {
   std::ptrdiff_t col = find_scale(scales, scale);
   if (col < 0) {
     scales.push_back(scale);
-    for (auto& row : matrix) row.push_back(false);
+    for (auto& row : matrix)
+      row.push_back(false);
     if (!compute_in_2d.empty()) compute_in_2d.push_back(compute_in_2d.back());
     col = static_cast<std::ptrdiff_t>(scales.size()) - 1;
   }
@@ -133,7 +146,8 @@ void validate(const FeatureSelection& sel) {
     const double s = sel.scales[i];
     if (!(s > 0.0) || !std::isfinite(s))
       throw_usage("feature selection: scale " + python_float_repr(s) + " is not a positive number");
-    if (s > 1000.0) throw_usage("feature selection: scale " + python_float_repr(s) + " is absurdly large");
+    if (s > 1000.0)
+      throw_usage("feature selection: scale " + python_float_repr(s) + " is absurdly large");
     for (std::size_t k = 0; k < i; ++k)
       if (same_scale(sel.scales[k], s))
         throw_usage("feature selection: scale " + python_float_repr(s) + " is listed twice");
@@ -161,7 +175,8 @@ void validate_for_shape(const FeatureSelection& sel, const Shape& spatial_shape)
   const char* names3[] = {"z", "y", "x"};
   for (std::size_t c = 0; c < sel.scales.size(); ++c) {
     bool used = false;
-    for (std::size_t r = 0; r < sel.families.size(); ++r) used = used || sel.matrix[r][c];
+    for (std::size_t r = 0; r < sel.families.size(); ++r)
+      used = used || sel.matrix[r][c];
     if (!used) continue;
     const double s = sel.scales[c];
     const std::size_t need = static_cast<std::size_t>(std::ceil(3.5 * s)) + 1;
@@ -170,8 +185,9 @@ void validate_for_shape(const FeatureSelection& sel, const Shape& spatial_shape)
       const bool is_z = has_z && a == 0;
       if (is_z && (!in_3d || sel.column_in_2d(c, in_3d))) continue;
       if (spatial_shape[a] < need)
-        throw_usage("feature scale " + sigma_text(s) + " is too large for this image: it needs at least " +
-                    std::to_string(need) + " pixels along " + axis + ", the image has " +
+        throw_usage("feature scale " + sigma_text(s) +
+                    " is too large for this image: it needs at least " + std::to_string(need) +
+                    " pixels along " + axis + ", the image has " +
                     std::to_string(spatial_shape[a]) +
                     (is_z ? " (compute this scale in 2D, or drop it)" : " (drop this scale)"));
     }
@@ -200,7 +216,8 @@ std::vector<std::string> feature_channel_names(const FeatureSelection& sel,
       if (k == 1) {
         names.push_back(base);
       } else {
-        for (std::size_t q = 0; q < k; ++q) names.push_back(base + " [" + std::to_string(q) + "]");
+        for (std::size_t q = 0; q < k; ++q)
+          names.push_back(base + " [" + std::to_string(q) + "]");
       }
     }
   }
@@ -220,7 +237,8 @@ Shape feature_halo(const FeatureSelection& sel, bool in_3d) {
       if (sel.matrix[r][c]) fams.push_back(sel.families[r]);
     if (fams.empty()) continue;
     const ScalePlan plan = make_scale_plan(sel.scheme, sel.scales[c]);
-    const std::size_t h = static_cast<std::size_t>(plan.presmooth_radius() + plan.feature_radius(fams));
+    const std::size_t h =
+        static_cast<std::size_t>(plan.presmooth_radius() + plan.feature_radius(fams));
     h_xy = std::max(h_xy, h);
     if (in_3d && !sel.column_in_2d(c, in_3d)) h_z = std::max(h_z, h);
   }
@@ -249,8 +267,9 @@ FeatureSelection selection_from_json(const nlohmann::json& j, const std::string&
   for (auto it = j.begin(); it != j.end(); ++it) {
     const auto& k = it.key();
     if (k != "scheme" && k != "scales" && k != "features" && k != "compute_in_2d" && k != "$schema")
-      throw_usage(where + ": unknown key '" + k +
-                      "' (expected scheme, scales, features, compute_in_2d)", source);
+      throw_usage(
+          where + ": unknown key '" + k + "' (expected scheme, scales, features, compute_in_2d)",
+          source);
   }
   if (!j.contains("features")) throw_usage(where + ": missing key 'features'", source);
   FeatureSelection sel = FeatureSelection::empty_default();
@@ -264,7 +283,8 @@ FeatureSelection selection_from_json(const nlohmann::json& j, const std::string&
       if (!j["scales"].is_array() || j["scales"].empty())
         throw_usage(where + ": 'scales' must be a non-empty array of numbers");
       sel.scales.clear();
-      for (const auto& v : j["scales"]) sel.scales.push_back(json_scale(v, where));
+      for (const auto& v : j["scales"])
+        sel.scales.push_back(json_scale(v, where));
       sel.matrix.assign(kFamilyCount, std::vector<bool>(sel.scales.size(), false));
     }
     const bool explicit_scales = j.contains("scales");
@@ -294,10 +314,12 @@ FeatureSelection selection_from_json(const nlohmann::json& j, const std::string&
       std::sort(extra.begin(), extra.end());
       for (double s : extra) {
         sel.scales.push_back(s);
-        for (auto& row : sel.matrix) row.push_back(false);
+        for (auto& row : sel.matrix)
+          row.push_back(false);
       }
       for (auto it = f.begin(); it != f.end(); ++it)
-        for (const auto& v : it.value()) sel.select(parse_family(it.key()), v.get<double>());
+        for (const auto& v : it.value())
+          sel.select(parse_family(it.key()), v.get<double>());
     } else {
       throw_usage(where + ": 'features' must be an object or \"default\"");
     }
@@ -395,9 +417,11 @@ FeatureSelection parse_feature_shorthand(std::string_view text) {
   std::sort(extra.begin(), extra.end());
   for (double s : extra) {
     sel.scales.push_back(s);
-    for (auto& row : sel.matrix) row.push_back(false);
+    for (auto& row : sel.matrix)
+      row.push_back(false);
   }
-  for (auto& [f, s] : cells) sel.select(f, s);
+  for (auto& [f, s] : cells)
+    sel.select(f, s);
   validate(sel);
   return sel;
 }

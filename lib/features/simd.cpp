@@ -20,9 +20,11 @@ HWY_INLINE void ForEachSpan(std::size_t n, const Body& body) {
   const D d;
   const std::size_t N = hn::Lanes(d);
   std::size_t i = 0;
-  for (; i + N <= n; i += N) body(d, i);
+  for (; i + N <= n; i += N)
+    body(d, i);
   const hn::CappedTag<hn::TFromD<D>, 1> d1;
-  for (; i < n; ++i) body(d1, i);
+  for (; i < n; ++i)
+    body(d1, i);
 }
 
 template <int R, bool kOdd, class D>
@@ -55,9 +57,10 @@ void ConvDispatchRadius(const float* p, std::ptrdiff_t step, float* out, std::si
   using D = hn::ScalableTag<float>;
   // Small radii (every feature filter of the ilastik scheme) get unrolled tap loops.
   switch (r) {
-#define BIOFOREST_CONV_CASE(R)                                                         \
-  case R:                                                                              \
-    ForEachSpan<D>(n, [&](auto d, std::size_t i) { ConvFixed<R, kOdd>(d, p, step, out, i, taps); }); \
+#define BIOFOREST_CONV_CASE(R)                                                                    \
+  case R:                                                                                         \
+    ForEachSpan<D>(n,                                                                             \
+                   [&](auto d, std::size_t i) { ConvFixed<R, kOdd>(d, p, step, out, i, taps); }); \
     return;
     BIOFOREST_CONV_CASE(1)
     BIOFOREST_CONV_CASE(2)
@@ -101,6 +104,76 @@ void ConvLineF64(const float* center, std::ptrdiff_t step, float* out, std::size
     ConvF64<false>(center, step, out, n, taps, radius);
 }
 
+// Row-table variants: the same arithmetic as ConvAny/ConvF64 (so a pass gives the same bits
+// whichever way its lines are addressed).
+template <bool kOdd>
+void ConvRowsT(const float* const* rows, float* out, std::size_t n, const float* taps, int r) {
+  const float* const* c = rows + r;
+  ForEachSpan<hn::ScalableTag<float>>(n, [&](auto d, std::size_t i) {
+    auto acc = kOdd ? hn::Zero(d) : hn::Mul(hn::Set(d, taps[0]), hn::LoadU(d, c[0] + i));
+    for (int m = 1; m <= r; ++m) {
+      const auto a = hn::LoadU(d, c[m] + i);
+      const auto b = hn::LoadU(d, c[-m] + i);
+      acc = hn::MulAdd(hn::Set(d, taps[m]), kOdd ? hn::Sub(a, b) : hn::Add(a, b), acc);
+    }
+    hn::StoreU(acc, d, out + i);
+  });
+}
+
+void ConvRows(const float* const* rows, float* out, std::size_t n, const float* taps, int radius,
+              bool odd) {
+  if (odd)
+    ConvRowsT<true>(rows, out, n, taps, radius);
+  else
+    ConvRowsT<false>(rows, out, n, taps, radius);
+}
+
+// Tap-outer order over short chunks: each step streams two lines and a chunk of double
+// accumulators that stay in L1. (Tap-inner order would touch 2r+1 lines per vector; lines
+// a power of two apart then evict each other from L1.) Per element the operations are the
+// same as ConvF64's, in the same order.
+template <bool kOdd>
+void ConvRowsF64T(const float* const* rows, float* out, std::size_t n, const double* taps, int r) {
+  constexpr std::size_t kChunk = 256;
+  HWY_ALIGN double acc[kChunk];
+  const float* const* c = rows + r;
+  for (std::size_t c0 = 0; c0 < n; c0 += kChunk) {
+    const std::size_t len = std::min(kChunk, n - c0);
+    ForEachSpan<hn::ScalableTag<double>>(len, [&](auto dd, std::size_t i) {
+      const hn::Rebind<float, decltype(dd)> df;
+      const auto v =
+          kOdd ? hn::Zero(dd)
+               : hn::Mul(hn::Set(dd, taps[0]), hn::PromoteTo(dd, hn::LoadU(df, c[0] + c0 + i)));
+      hn::StoreU(v, dd, acc + i);
+    });
+    for (int m = 1; m <= r; ++m) {
+      const float* pa = c[m] + c0;
+      const float* pb = c[-m] + c0;
+      const double t = taps[m];
+      ForEachSpan<hn::ScalableTag<double>>(len, [&](auto dd, std::size_t i) {
+        const hn::Rebind<float, decltype(dd)> df;
+        const auto a = hn::PromoteTo(dd, hn::LoadU(df, pa + i));
+        const auto b = hn::PromoteTo(dd, hn::LoadU(df, pb + i));
+        hn::StoreU(hn::MulAdd(hn::Set(dd, t), kOdd ? hn::Sub(a, b) : hn::Add(a, b),
+                              hn::LoadU(dd, acc + i)),
+                   dd, acc + i);
+      });
+    }
+    ForEachSpan<hn::ScalableTag<double>>(len, [&](auto dd, std::size_t i) {
+      const hn::Rebind<float, decltype(dd)> df;
+      hn::StoreU(hn::DemoteTo(df, hn::LoadU(dd, acc + i)), df, out + c0 + i);
+    });
+  }
+}
+
+void ConvRowsF64(const float* const* rows, float* out, std::size_t n, const double* taps,
+                 int radius, bool odd) {
+  if (odd)
+    ConvRowsF64T<true>(rows, out, n, taps, radius);
+  else
+    ConvRowsF64T<false>(rows, out, n, taps, radius);
+}
+
 using DF = hn::ScalableTag<float>;
 
 void Copy(const float* a, float* out, std::size_t n) {
@@ -115,8 +188,8 @@ void Add2(const float* a, const float* b, float* out, std::size_t n) {
 
 void Add3(const float* a, const float* b, const float* c, float* out, std::size_t n) {
   ForEachSpan<DF>(n, [&](auto d, std::size_t i) {
-    hn::StoreU(hn::Add(hn::Add(hn::LoadU(d, a + i), hn::LoadU(d, b + i)), hn::LoadU(d, c + i)),
-               d, out + i);
+    hn::StoreU(hn::Add(hn::Add(hn::LoadU(d, a + i), hn::LoadU(d, b + i)), hn::LoadU(d, c + i)), d,
+               out + i);
   });
 }
 
@@ -136,8 +209,7 @@ void Magnitude2(const float* a, const float* b, float* out, std::size_t n) {
 void Magnitude3(const float* a, const float* b, const float* c, float* out, std::size_t n) {
   ForEachSpan<DF>(n, [&](auto d, std::size_t i) {
     const auto x = hn::LoadU(d, a + i), y = hn::LoadU(d, b + i), z = hn::LoadU(d, c + i);
-    hn::StoreU(hn::Sqrt(hn::Add(hn::Add(hn::Mul(x, x), hn::Mul(y, y)), hn::Mul(z, z))), d,
-               out + i);
+    hn::StoreU(hn::Sqrt(hn::Add(hn::Add(hn::Mul(x, x), hn::Mul(y, y)), hn::Mul(z, z))), d, out + i);
   });
 }
 
@@ -171,7 +243,8 @@ void Eig2(const float* a00, const float* a01, const float* a11, float* e0, float
   // rest is double.
   ForEachSpan<DD>(n, [&](auto dd, std::size_t i) {
     const hn::Rebind<float, decltype(dd)> df;
-    const auto fa = hn::LoadU(df, a00 + i), fb = hn::LoadU(df, a01 + i), fc = hn::LoadU(df, a11 + i);
+    const auto fa = hn::LoadU(df, a00 + i), fb = hn::LoadU(df, a01 + i),
+               fc = hn::LoadU(df, a11 + i);
     const auto diff = hn::PromoteTo(dd, hn::Sub(fa, fc));
     const auto tr = hn::PromoteTo(dd, hn::Add(fa, fc));
     const auto b = hn::PromoteTo(dd, fb);
@@ -183,8 +256,8 @@ void Eig2(const float* a00, const float* a01, const float* a11, float* e0, float
   });
 }
 
-void Eig3(const float* p00, const float* p01, const float* p02, const float* p11,
-          const float* p12, const float* p22, float* e0, float* e1, float* e2, std::size_t n) {
+void Eig3(const float* p00, const float* p01, const float* p02, const float* p11, const float* p12,
+          const float* p22, float* e0, float* e1, float* e2, std::size_t n) {
   ForEachSpan<DD>(n, [&](auto dd, std::size_t i) {
     const hn::Rebind<float, decltype(dd)> df;
     // vigra's symmetric3x3Eigenvalues formula, evaluated entirely in double (reference §1.6;
@@ -194,12 +267,11 @@ void Eig3(const float* p00, const float* p01, const float* p02, const float* p11
     const auto a00 = ld(p00), a01 = ld(p01), a02 = ld(p02), a11 = ld(p11), a12 = ld(p12),
                a22 = ld(p22);
     const auto two = hn::Set(dd, 2.0), inv3 = hn::Set(dd, 1.0 / 3.0), zero = hn::Zero(dd);
-    const auto c0 = hn::Sub(
-        hn::Sub(hn::Sub(hn::Add(hn::Mul(hn::Mul(a00, a11), a22),
-                                hn::Mul(hn::Mul(hn::Mul(two, a01), a02), a12)),
-                        hn::Mul(hn::Mul(a00, a12), a12)),
-                hn::Mul(hn::Mul(a11, a02), a02)),
-        hn::Mul(hn::Mul(a22, a01), a01));
+    const auto c0 = hn::Sub(hn::Sub(hn::Sub(hn::Add(hn::Mul(hn::Mul(a00, a11), a22),
+                                                    hn::Mul(hn::Mul(hn::Mul(two, a01), a02), a12)),
+                                            hn::Mul(hn::Mul(a00, a12), a12)),
+                                    hn::Mul(hn::Mul(a11, a02), a02)),
+                            hn::Mul(hn::Mul(a22, a01), a01));
     const auto c1 = hn::Sub(
         hn::Add(hn::Sub(hn::Add(hn::Sub(hn::Mul(a00, a11), hn::Mul(a01, a01)), hn::Mul(a00, a22)),
                         hn::Mul(a02, a02)),
@@ -208,16 +280,17 @@ void Eig3(const float* p00, const float* p01, const float* p02, const float* p11
     const auto c2 = hn::Add(hn::Add(a00, a11), a22);
     const auto c2d3 = hn::Mul(c2, inv3);
     const auto ad3 = hn::Min(hn::Mul(hn::Sub(c1, hn::Mul(c2, c2d3)), inv3), zero);
-    const auto mbd2 = hn::Mul(
-        hn::Set(dd, 0.5), hn::Add(c0, hn::Mul(c2d3, hn::Sub(hn::Mul(hn::Mul(two, c2d3), c2d3), c1))));
+    const auto mbd2 =
+        hn::Mul(hn::Set(dd, 0.5),
+                hn::Add(c0, hn::Mul(c2d3, hn::Sub(hn::Mul(hn::Mul(two, c2d3), c2d3), c1))));
     const auto q = hn::Min(hn::Add(hn::Mul(mbd2, mbd2), hn::Mul(hn::Mul(ad3, ad3), ad3)), zero);
     const auto mag = hn::Sqrt(hn::Neg(ad3));
     // atan2(sqrt(-q), mbd2) == acos(mbd2 / sqrt(mbd2^2 - q)) because sqrt(-q) >= 0;
     // Highway has acos but no atan2. atan2(0, 0) == 0 == acos(1).
     const auto rho = hn::Sqrt(hn::Sub(hn::Mul(mbd2, mbd2), q));
     const auto pos = hn::Gt(rho, zero);
-    const auto ratio = hn::IfThenElse(pos, hn::Div(mbd2, hn::IfThenElse(pos, rho, hn::Set(dd, 1.0))),
-                                      hn::Set(dd, 1.0));
+    const auto ratio = hn::IfThenElse(
+        pos, hn::Div(mbd2, hn::IfThenElse(pos, rho, hn::Set(dd, 1.0))), hn::Set(dd, 1.0));
     const auto clamped = hn::Min(hn::Max(ratio, hn::Set(dd, -1.0)), hn::Set(dd, 1.0));
     const auto angle = hn::Mul(hn::Acos(dd, clamped), inv3);
     const auto cs = hn::Cos(dd, angle), sn = hn::Sin(dd, angle);
@@ -241,6 +314,8 @@ namespace bioforest::features::simd {
 
 HWY_EXPORT(ConvLine);
 HWY_EXPORT(ConvLineF64);
+HWY_EXPORT(ConvRows);
+HWY_EXPORT(ConvRowsF64);
 HWY_EXPORT(Copy);
 HWY_EXPORT(Add2);
 HWY_EXPORT(Add3);
@@ -260,7 +335,17 @@ void conv_line_f64(const float* center, std::ptrdiff_t step, float* out, std::si
                    const double* taps, int radius, bool odd) {
   HWY_DYNAMIC_DISPATCH(ConvLineF64)(center, step, out, n, taps, radius, odd);
 }
-void copy(const float* a, float* out, std::size_t n) { HWY_DYNAMIC_DISPATCH(Copy)(a, out, n); }
+void conv_rows(const float* const* rows, float* out, std::size_t n, const float* taps, int radius,
+               bool odd) {
+  HWY_DYNAMIC_DISPATCH(ConvRows)(rows, out, n, taps, radius, odd);
+}
+void conv_rows_f64(const float* const* rows, float* out, std::size_t n, const double* taps,
+                   int radius, bool odd) {
+  HWY_DYNAMIC_DISPATCH(ConvRowsF64)(rows, out, n, taps, radius, odd);
+}
+void copy(const float* a, float* out, std::size_t n) {
+  HWY_DYNAMIC_DISPATCH(Copy)(a, out, n);
+}
 void add2(const float* a, const float* b, float* out, std::size_t n) {
   HWY_DYNAMIC_DISPATCH(Add2)(a, b, out, n);
 }
@@ -287,8 +372,8 @@ void eig2(const float* a00, const float* a01, const float* a11, float* e0, float
           std::size_t n) {
   HWY_DYNAMIC_DISPATCH(Eig2)(a00, a01, a11, e0, e1, n);
 }
-void eig3(const float* a00, const float* a01, const float* a02, const float* a11,
-          const float* a12, const float* a22, float* e0, float* e1, float* e2, std::size_t n) {
+void eig3(const float* a00, const float* a01, const float* a02, const float* a11, const float* a12,
+          const float* a22, float* e0, float* e1, float* e2, std::size_t n) {
   HWY_DYNAMIC_DISPATCH(Eig3)(a00, a01, a02, a11, a12, a22, e0, e1, e2, n);
 }
 

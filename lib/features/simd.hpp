@@ -20,6 +20,14 @@ void conv_line(const float* center, std::ptrdiff_t step, float* out, std::size_t
 void conv_line_f64(const float* center, std::ptrdiff_t step, float* out, std::size_t n,
                    const double* taps, int radius, bool odd);
 
+/// As conv_line, but the input lines come from a table: rows[r + m] is the line at offset m
+/// (m = -radius..radius), so mirrored borders and lines in other planes need no copy.
+void conv_rows(const float* const* rows, float* out, std::size_t n, const float* taps, int radius,
+               bool odd);
+/// conv_rows with double taps and double accumulation (as conv_line_f64).
+void conv_rows_f64(const float* const* rows, float* out, std::size_t n, const double* taps,
+                   int radius, bool odd);
+
 void copy(const float* a, float* out, std::size_t n);
 void add2(const float* a, const float* b, float* out, std::size_t n);
 void add3(const float* a, const float* b, const float* c, float* out, std::size_t n);
@@ -36,7 +44,7 @@ void eig2(const float* a00, const float* a01, const float* a11, float* e0, float
           std::size_t n);
 /// Eigenvalues of a symmetric 3x3 matrix, descending, closed form in double (as vigra's
 /// symmetric3x3Eigenvalues; reference §1.6 explains why double).
-void eig3(const float* a00, const float* a01, const float* a02, const float* a11,
-          const float* a12, const float* a22, float* e0, float* e1, float* e2, std::size_t n);
+void eig3(const float* a00, const float* a01, const float* a02, const float* a11, const float* a12,
+          const float* a22, float* e0, float* e1, float* e2, std::size_t n);
 
 }  // namespace bioforest::features::simd

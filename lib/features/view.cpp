@@ -24,9 +24,11 @@ void separable_pass(const View& in, const View& out, int axis, const Kernel& k, 
   };
   if (threads > 1 && rows > 1) {
 #pragma omp parallel for schedule(static) num_threads(threads)
-    for (long i = 0; i < rows; ++i) one_row(i);
+    for (long i = 0; i < rows; ++i)
+      one_row(i);
   } else {
-    for (long i = 0; i < rows; ++i) one_row(i);
+    for (long i = 0; i < rows; ++i)
+      one_row(i);
   }
 }
 

@@ -51,7 +51,9 @@ class Arena {
     off_ += n;
     return p;
   }
-  View vol(int nz, int ny, int nx) { return View::compact(alloc(std::size_t(nz) * ny * nx), nz, ny, nx); }
+  View vol(int nz, int ny, int nx) {
+    return View::compact(alloc(std::size_t(nz) * ny * nx), nz, ny, nx);
+  }
 
  private:
   static constexpr std::size_t kChunk = std::size_t(1) << 20;

@@ -19,16 +19,22 @@ int main(int argc, char** argv) {
   Shape shape;
   std::stringstream ss(argv[2]);
   std::string tok;
-  while (std::getline(ss, tok, 'x')) shape.push_back(std::stoul(tok));
+  while (std::getline(ss, tok, 'x'))
+    shape.push_back(std::stoul(tok));
   const int threads = std::stoi(argv[3]), reps = std::stoi(argv[4]);
   std::size_t n = 1;
-  for (auto s : shape) n *= s;
+  for (auto s : shape)
+    n *= s;
   std::vector<float> data(n);
   std::ifstream(argv[1], std::ios::binary).read(reinterpret_cast<char*>(data.data()), n * 4);
   const bool in3d = shape.size() == 3;
-  const char* fams[] = {"GaussianSmoothing", "LaplacianOfGaussian", "GaussianGradientMagnitude",
-                        "DifferenceOfGaussians", "StructureTensorEigenvalues",
-                        "HessianOfGaussianEigenvalues", "full"};
+  const char* fams[] = {"GaussianSmoothing",
+                        "LaplacianOfGaussian",
+                        "GaussianGradientMagnitude",
+                        "DifferenceOfGaussians",
+                        "StructureTensorEigenvalues",
+                        "HessianOfGaussianEigenvalues",
+                        "full"};
   Shape bs = shape;
   bs.push_back(1);
   FeatureComputer::Workspace ws(threads);

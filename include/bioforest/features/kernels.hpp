@@ -21,10 +21,10 @@ struct Kernel {
   double sigma = 0;
   int order = 0;
   int radius = 0;
-  bool odd = false;           ///< antisymmetric: c[-m] == -c[m], c[0] == 0
-  std::vector<double> full;   ///< vigra's k[x] for x = -radius .. radius (double, as vigra)
-  std::vector<float> half;    ///< correlation taps c[0..radius] in float, what the filters use
-  std::vector<double> half_d; ///< the same taps in double (pre-smoothing accumulates in double)
+  bool odd = false;            ///< antisymmetric: c[-m] == -c[m], c[0] == 0
+  std::vector<double> full;    ///< vigra's k[x] for x = -radius .. radius (double, as vigra)
+  std::vector<float> half;     ///< correlation taps c[0..radius] in float, what the filters use
+  std::vector<double> half_d;  ///< the same taps in double (pre-smoothing accumulates in double)
   bool accumulate_double = false;  ///< filter with double sums, one float rounding per pass
 };
 

@@ -21,7 +21,8 @@ std::vector<float> smooth_random(std::size_t n, unsigned seed) {
   std::mt19937 rng(seed);
   std::uniform_real_distribution<float> u(0.f, 255.f);
   std::vector<float> v(n);
-  for (auto& x : v) x = u(rng);
+  for (auto& x : v)
+    x = u(rng);
   return v;
 }
 
@@ -31,7 +32,8 @@ void check_blockwise(const Shape& spatial, std::size_t C, const FeatureSelection
   const int rank = int(spatial.size());
   FeatureComputer fc(sel, C, rank);
   std::size_t npx = 1;
-  for (auto s : spatial) npx *= s;
+  for (auto s : spatial)
+    npx *= s;
   const auto data = smooth_random(npx * C, 7);
   Shape full = spatial;
   full.push_back(C);
@@ -45,7 +47,8 @@ void check_blockwise(const Shape& spatial, std::size_t C, const FeatureSelection
   for (const Block& b : blocks) {
     buf.clear();
     for_each_row(spatial, b.outer, [&](std::size_t off) {
-      buf.insert(buf.end(), data.begin() + off * C, data.begin() + (off + b.outer.shape().back()) * C);
+      buf.insert(buf.end(), data.begin() + off * C,
+                 data.begin() + (off + b.outer.shape().back()) * C);
     });
     Shape bs = b.outer.shape();
     bs.push_back(C);
@@ -56,7 +59,8 @@ void check_blockwise(const Shape& spatial, std::size_t C, const FeatureSelection
       std::size_t p = 0;
       for_each_row(spatial, b.core, [&](std::size_t off) {
         for (std::size_t x = 0; x < b.core.shape().back(); ++x, ++p)
-          if (std::memcmp(&out[q * core.size() + p], &whole[q * npx + off + x], 4) != 0) ++mismatches;
+          if (std::memcmp(&out[q * core.size() + p], &whole[q * npx + off + x], 4) != 0)
+            ++mismatches;
       });
     }
   }
@@ -128,20 +132,25 @@ TEST_CASE("JSON spec and shorthand round trip; unknown keys are errors", "[featu
   CHECK_THROWS_AS(selection_from_json_text(R"({"features": {}, "colour": 1})"), Error);
   CHECK_THROWS_AS(selection_from_json_text(R"({"features": {"Foo": [1.0]}})"), Error);
   CHECK_THROWS_AS(selection_from_json_text("{not json"), Error);
-  const auto sh = parse_feature_shorthand("GaussianSmoothing:0.3,1.0;HessianOfGaussianEigenvalues:1.6");
+  const auto sh =
+      parse_feature_shorthand("GaussianSmoothing:0.3,1.0;HessianOfGaussianEigenvalues:1.6");
   CHECK(feature_channel_count(sh, 1, false) == 4);
   CHECK(feature_channel_count(parse_feature_shorthand("default"), 1, false) == 49);
 }
 
 TEST_CASE("blockwise results equal whole-image results bit for bit (2-D)", "[features]") {
   check_blockwise({150, 170}, 1, FeatureSelection::full_default(), {64, 48}, 2);
-  check_blockwise({90, 80}, 3, parse_feature_shorthand("StructureTensorEigenvalues:1.0,3.5;DifferenceOfGaussians:1.6"), {40, 32}, 1);
+  check_blockwise(
+      {90, 80}, 3,
+      parse_feature_shorthand("StructureTensorEigenvalues:1.0,3.5;DifferenceOfGaussians:1.6"),
+      {40, 32}, 1);
 }
 
 TEST_CASE("blockwise results equal whole-image results bit for bit (3-D, mixed 2-D columns)",
           "[features]") {
   auto sel = parse_feature_shorthand(
-      "GaussianSmoothing:0.3,3.5;HessianOfGaussianEigenvalues:0.7,1.6;StructureTensorEigenvalues:1.0;"
+      "GaussianSmoothing:0.3,3.5;HessianOfGaussianEigenvalues:0.7,1.6;StructureTensorEigenvalues:1."
+      "0;"
       "GaussianGradientMagnitude:1.0;LaplacianOfGaussian:1.6;DifferenceOfGaussians:3.5");
   check_blockwise({40, 50, 45}, 1, sel, {16, 20, 45}, 2);
   sel.compute_in_2d.assign(sel.scales.size(), false);
@@ -165,31 +174,37 @@ TEST_CASE("exact scheme: Gaussian of a delta sums to 1, derivatives of a ramp", 
   std::vector<float> delta(n * n, 0.f), ramp(n * n);
   delta[32 * n + 32] = 1.f;
   for (std::size_t y = 0; y < n; ++y)
-    for (std::size_t x = 0; x < n; ++x) ramp[y * n + x] = 2.f * float(x) + 0.5f * float(y);
-  auto sel = parse_feature_shorthand("GaussianSmoothing:2.0;GaussianGradientMagnitude:2.0;LaplacianOfGaussian:2.0");
+    for (std::size_t x = 0; x < n; ++x)
+      ramp[y * n + x] = 2.f * float(x) + 0.5f * float(y);
+  auto sel = parse_feature_shorthand(
+      "GaussianSmoothing:2.0;GaussianGradientMagnitude:2.0;LaplacianOfGaussian:2.0");
   sel.scheme = Scheme::exact;
   FeatureComputer fc(sel, 1, 2);
   FeatureComputer::Workspace ws(1);
   std::vector<float> out(n * n * fc.n_channels());
   fc.compute(delta.data(), {n, n, 1}, Roi::whole({n, n}), BlockBorders::whole(), out.data(), ws);
   double sum = 0;
-  for (std::size_t i = 0; i < n * n; ++i) sum += out[i];
+  for (std::size_t i = 0; i < n * n; ++i)
+    sum += out[i];
   CHECK(std::abs(sum - 1.0) < 1e-5);
   fc.compute(ramp.data(), {n, n, 1}, Roi::whole({n, n}), BlockBorders::whole(), out.data(), ws);
   const std::size_t c = 32 * n + 32;
-  CHECK(std::abs(out[c] - ramp[c]) < 1e-3);                           // smoothing keeps a ramp
+  CHECK(std::abs(out[c] - ramp[c]) < 1e-3);  // smoothing keeps a ramp
   // Channel order is ilastik's row order: GS, LoG, GGM.
-  CHECK(std::abs(out[n * n + c]) < 1e-4);                                 // no curvature
-  CHECK(std::abs(out[2 * n * n + c] - std::sqrt(4.0 + 0.25)) < 1e-4);     // |gradient|
+  CHECK(std::abs(out[n * n + c]) < 1e-4);                              // no curvature
+  CHECK(std::abs(out[2 * n * n + c] - std::sqrt(4.0 + 0.25)) < 1e-4);  // |gradient|
 }
 
 TEST_CASE("compute_features: axes, dtype and shape", "[features]") {
-  Array<std::uint8_t> a = xt::zeros<std::uint8_t>({std::size_t(2), std::size_t(40), std::size_t(38)});
-  for (std::size_t i = 0; i < a.size(); ++i) a.data()[i] = std::uint8_t(i * 7);
+  Array<std::uint8_t> a =
+      xt::zeros<std::uint8_t>({std::size_t(2), std::size_t(40), std::size_t(38)});
+  for (std::size_t i = 0; i < a.size(); ++i)
+    a.data()[i] = std::uint8_t(i * 7);
   const Image img(a, Axes("tyx"));
   RunContext ctx;
   ctx.threads = 2;
-  const auto sel = parse_feature_shorthand("GaussianSmoothing:1.0;HessianOfGaussianEigenvalues:1.0");
+  const auto sel =
+      parse_feature_shorthand("GaussianSmoothing:1.0;HessianOfGaussianEigenvalues:1.0");
   const Image f = compute_features(img, sel, ctx);
   CHECK(f.axes().str() == "tyxc");
   CHECK(f.dtype() == DType::float32);

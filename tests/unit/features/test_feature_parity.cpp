@@ -5,9 +5,9 @@
 
 #include <algorithm>
 #include <cmath>
-#include <string>
 #include <cstdio>
 #include <cstdlib>
+#include <string>
 
 #include "bioforest/core/run_context.hpp"
 #include "bioforest/features/compute.hpp"
@@ -54,9 +54,10 @@ double worst_relative_error(const std::vector<float>& ours, const std::vector<fl
       if (k > 0) gap = std::min(gap, double(ref[i - 1]) - ref[i]);
       if (k < 2) gap = std::min(gap, double(ref[i]) - ref[i + 1]);
       double trace_err = 0;
-      for (std::size_t j = 0; j < 3; ++j) trace_err += double(ours[g0 + j]) - double(ref[g0 + j]);
-      const double group_range = std::max({range[g0 % channels], range[g0 % channels + 1],
-                                           range[g0 % channels + 2]});
+      for (std::size_t j = 0; j < 3; ++j)
+        trace_err += double(ours[g0 + j]) - double(ref[g0 + j]);
+      const double group_range =
+          std::max({range[g0 % channels], range[g0 % channels + 1], range[g0 % channels + 2]});
       if (gap <= 1e-2 * group_range && std::abs(trace_err) <= 3e-4 * group_range) err = 0;
     }
     if (getenv("BF_DEBUG") && err > 1e-4)
@@ -73,7 +74,8 @@ void check_case(const Case& c) {
   const Image input = f.read_image("input", Roi::whole(f.shape("input")), axes);
   std::vector<std::size_t> zs;
   if (c.is3d)
-    for (double z : f.read_numeric_attribute("/", "z_slices")) zs.push_back(std::size_t(z));
+    for (double z : f.read_numeric_attribute("/", "z_slices"))
+      zs.push_back(std::size_t(z));
   RunContext ctx;
   ctx.threads = 2;
   int checked = 0;
@@ -102,7 +104,8 @@ void check_case(const Case& c) {
     const float* p = ours.data<float>();
     if (c.is3d) {
       const std::size_t plane = ours.shape()[1] * ours.shape()[2] * n;
-      for (std::size_t z : zs) mine.insert(mine.end(), p + z * plane, p + (z + 1) * plane);
+      for (std::size_t z : zs)
+        mine.insert(mine.end(), p + z * plane, p + (z + 1) * plane);
     } else {
       mine.assign(p, p + ours.size());
     }
@@ -111,7 +114,8 @@ void check_case(const Case& c) {
     double floor = 0;
     if (family == "DifferenceOfGaussians") {
       float mx = 0;
-      for (float v : input.astype(DType::float32).array<float>()) mx = std::max(mx, std::abs(v));
+      for (float v : input.astype(DType::float32).array<float>())
+        mx = std::max(mx, std::abs(v));
       floor = 2.0 * std::nextafter(mx, INFINITY) - 2.0 * mx;
     }
     const bool eigen3 = c.is3d && !in2d && family.find("Eigenvalues") != std::string::npos;
@@ -139,7 +143,8 @@ TEST_CASE("kernels equal vigra's Kernel1D values", "[features]") {
     INFO(ds);
     REQUIRE(k.full.size() == ref.size());
     REQUIRE(k.radius == int(ref.size() / 2));
-    for (std::size_t i = 0; i < ref.size(); ++i) CHECK(std::abs(k.full[i] - ref[i]) < 1e-12);
+    for (std::size_t i = 0; i < ref.size(); ++i)
+      CHECK(std::abs(k.full[i] - ref[i]) < 1e-12);
     // The float taps are the folded correlation taps of the same kernel.
     for (int m = 0; m <= k.radius; ++m) {
       const double c = k.odd ? 0.5 * (ref[k.radius - m] - ref[k.radius + m])
