@@ -108,6 +108,11 @@ Tool::Tool(std::string name, std::string description)
   });
 }
 
+void Tool::require_subcommand() {
+  app_.require_subcommand(0, 1);
+  needs_subcommand_ = true;
+}
+
 void Tool::add_example(const std::string& command, const std::string& what) {
   examples_.push_back("  # " + what + "\n  " + command + "\n");
 }
@@ -159,6 +164,14 @@ int Tool::run(int argc, char** argv, const std::function<int()>& body) {
     return kSuccess;
   } catch (const CLI::ParseError& e) {
     std::cerr << name_ << ": error: " << parse_error_message(e, argc, argv) << "\n"
+              << "Try '" << name_ << " --help' for more information.\n";
+    return kUsage;
+  }
+  if (needs_subcommand_ && app_.get_subcommands().empty()) {
+    std::string names;
+    for (const auto* sub : app_.get_subcommands({}))
+      names += (names.empty() ? "" : ", ") + sub->get_name();
+    std::cerr << name_ << ": error: a subcommand is required (" << names << ")\n"
               << "Try '" << name_ << " --help' for more information.\n";
     return kUsage;
   }

@@ -5,6 +5,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <string>
 
@@ -47,6 +48,17 @@ std::size_t default_ram_mb() {
 }
 
 std::size_t peak_rss_bytes() {
+  // VmHWM belongs to this process image. getrusage's ru_maxrss survives fork+exec, so a
+  // tool started by a large parent (a Python pipeline holding arrays) would report the
+  // parent's size.
+  if (FILE* f = std::fopen("/proc/self/status", "r")) {
+    char line[256];
+    std::size_t kb = 0;
+    while (std::fgets(line, sizeof line, f))
+      if (std::sscanf(line, "VmHWM: %zu kB", &kb) == 1) break;
+    std::fclose(f);
+    if (kb) return kb * 1024;
+  }
   rusage u{};
   getrusage(RUSAGE_SELF, &u);
   return std::size_t(u.ru_maxrss) * 1024;

@@ -57,14 +57,12 @@ Image convert_dtype(const Image& image, const DtypeMapping& m) {
     out_range = {dtype_min(m.dtype), dtype_max(m.dtype)};
   if (m.output && !m.input)
     throw_usage("an output range (--export-drange) needs the input range (--drange) too");
-  double scale = 1.0, shift = 0.0;  // out = x * scale + shift
-  if (m.input) {
-    const auto [a, b] = *m.input;
-    const auto [c, d] = out_range;
-    scale = b == a ? 0.0 : (d - c) / (b - a);  // ilastik: a degenerate range maps to c
-    shift = c - a * scale;
-  }
+  // ilastik's formula, evaluated in its own order, c + (x - a)(d - c)/(b - a): exact for
+  // integer data and ranges, so 8-bit exports round as users compute them by hand.
   const bool mapping = m.input.has_value();
+  const double a = mapping ? m.input->first : 0.0, b = mapping ? m.input->second : 1.0;
+  const double c = out_range.first, span_out = out_range.second - out_range.first;
+  const double span_in = b - a;
   return image.visit([&](const auto& src) {
     return visit_dtype(m.dtype, [&](auto tag) {
       using Out = decltype(tag);
@@ -72,9 +70,12 @@ Image convert_dtype(const Image& image, const DtypeMapping& m) {
       const auto* s = src.data();
       Out* d = out.data();
       const std::size_t n = src.size();
-      if (mapping) {
+      if (mapping && span_in == 0.0) {
         for (std::size_t i = 0; i < n; ++i)
-          d[i] = saturate<Out>(double(s[i]) * scale + shift);
+          d[i] = saturate<Out>(c);  // degenerate range: c
+      } else if (mapping) {
+        for (std::size_t i = 0; i < n; ++i)
+          d[i] = saturate<Out>(c + (double(s[i]) - a) * span_out / span_in);
       } else {
         for (std::size_t i = 0; i < n; ++i)
           d[i] = saturate<Out>(double(s[i]));

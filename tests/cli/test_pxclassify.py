@@ -288,7 +288,6 @@ def test_volume_larger_than_ram_budget_stays_within_it(tmp):
                   os.path.join(tmp, "p.h5"), "--summary-json", summary, vol + "/data"))
     rss = json.load(open(summary))["peak_rss_mb"]
     # Fixed overhead of the process (libraries, model, I/O buffers) is under 60 MiB.
-    print("RSS", rss)
     assert rss < 48 + 60, f"peak RSS {rss:.0f} MiB"
     p, _ = h5(os.path.join(tmp, "p.h5"))
     assert p.shape == (40, 512, 512, 2)

@@ -67,7 +67,7 @@ int main(int argc, char** argv) {
                  "Tracking Challenge results (tracking) and object counts (counts).");
   auto& app = tool.app();
   app.fallthrough();  // standard options may follow the subcommand
-  app.require_subcommand(1);
+  tool.require_subcommand();
   cli::InputOptions input;
   cli::add_input_options(app, input);
 

@@ -67,14 +67,16 @@ void add_predict_options(CLI::App& sub, PredictFlags& f) {
   sub.add_option("--output-axis-order,--output_axis_order", f.output_axes,
                  "Axis order of the outputs [default: (t)(z)yxc]")
       ->group(g);
-  sub.add_option("--compression", f.compression, "HDF5: gzip, gzip:N, none; TIFF: none, lzw, "
-                                                  "deflate, packbits")
+  sub.add_option("--compression", f.compression,
+                 "HDF5: gzip, gzip:N, none; TIFF: none, lzw, "
+                 "deflate, packbits")
       ->group(g);
   sub.add_option("--prediction-mask,--prediction_mask", f.masks,
                  "Mask image(s): one for all inputs or one per input; 0 = not predicted");
   sub.add_flag("--skip-existing", f.skip_existing,
                "Skip inputs whose outputs all exist (resumable job arrays)");
-  sub.add_flag("--headless", f.headless, "Accepted for ilastik scripts; bioforest is always headless")
+  sub.add_flag("--headless", f.headless,
+               "Accepted for ilastik scripts; bioforest is always headless")
       ->group("");
   sub.add_flag("--readonly", f.readonly, "Accepted for ilastik scripts; models are never modified")
       ->group("");
@@ -89,7 +91,8 @@ workflows::PixelPredictRequest predict_request(const PredictFlags& f, bool overw
   r.read = f.input.read_options();
   r.masks = f.masks;
   auto& e = r.exports;
-  for (const auto& s : f.sources) e.sources.push_back(workflows::match_pixel_export_source(s));
+  for (const auto& s : f.sources)
+    e.sources.push_back(workflows::match_pixel_export_source(s));
   if (e.sources.empty()) e.sources.push_back("Probabilities");
   e.format = f.format;
   if (!f.filename_format.empty()) e.filename_format = f.filename_format;
@@ -114,7 +117,7 @@ int main(int argc, char** argv) {
                  "ilastik's pixel features, predict probability maps and segmentations of "
                  "any size, run ilastik projects headless.");
   auto& app = tool.app();
-  app.require_subcommand(1);
+  tool.require_subcommand();
 
   std::string spec, model_out;
   auto* train = app.add_subcommand("train", "Train a classifier from a project spec (JSON)");
@@ -132,8 +135,9 @@ int main(int argc, char** argv) {
 
   std::string ilp, ilp_out;
   bool retrain = false;
-  auto* import = app.add_subcommand("import-ilp", "Turn an ilastik Pixel Classification project "
-                                                  "into a bioforest model");
+  auto* import = app.add_subcommand("import-ilp",
+                                    "Turn an ilastik Pixel Classification project "
+                                    "into a bioforest model");
   import->add_option("project", ilp, "ilastik project (.ilp)")->required();
   import->add_option("-o,--output", ilp_out, "Model file to write (.h5)")->required();
   import->add_flag("--retrain", retrain,
@@ -148,15 +152,18 @@ int main(int argc, char** argv) {
   suggest->add_option("--max-features", suggest_max,
                       "Largest subset (families x scales) to consider [default: 7]");
 
-  for (auto* sub : {train, predict, info, import, suggest}) sub->fallthrough();
+  for (auto* sub : {train, predict, info, import, suggest})
+    sub->fallthrough();
   tool.add_example("pxclassify train nuclei.json -o nuclei.model.h5",
                    "train on the scribbles named in a spec");
-  tool.add_example("pxclassify predict --model nuclei.model.h5 --export-source \"Simple "
-                   "Segmentation\" images/*.tif",
-                   "segment a folder; writes images/<name>_Simple Segmentation.h5");
-  tool.add_example("pxclassify predict --project=MyProject.ilp --export_source=Probabilities "
-                   "--output_format=hdf5 raw.h5/data",
-                   "an ilastik headless command line, unchanged but for the executable");
+  tool.add_example(
+      "pxclassify predict --model nuclei.model.h5 --export-source \"Simple "
+      "Segmentation\" images/*.tif",
+      "segment a folder; writes images/<name>_Simple Segmentation.h5");
+  tool.add_example(
+      "pxclassify predict --project=MyProject.ilp --export_source=Probabilities "
+      "--output_format=hdf5 raw.h5/data",
+      "an ilastik headless command line, unchanged but for the executable");
 
   return tool.run(argc, argv, [&]() -> int {
     const RunContext& ctx = tool.context();
@@ -179,8 +186,10 @@ int main(int argc, char** argv) {
       const auto request = predict_request(pf, tool.standard().overwrite);
       const auto model = workflows::load_pixel_model(pf.model);
       const auto r = workflows::predict_pixels(model, request, ctx);
-      for (const auto& o : r.outputs) logger().info("wrote {}", o);
-      for (const auto& s : r.skipped) logger().info("skipped {} (outputs exist)", s);
+      for (const auto& o : r.outputs)
+        logger().info("wrote {}", o);
+      for (const auto& s : r.skipped)
+        logger().info("skipped {} (outputs exist)", s);
       tool.summary()["outputs"] = r.outputs;
       tool.summary()["skipped"] = r.skipped;
       return cli::finish_batch(tool, r.failures, request.inputs.size());

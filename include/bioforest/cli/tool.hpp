@@ -45,6 +45,9 @@ class Tool {
   CLI::App& app() noexcept { return app_; }
   const std::string& name() const noexcept { return name_; }
   const StandardOptions& standard() const noexcept { return std_; }
+  /// The tool has subcommands (pxclassify train|predict|...): exactly one must be given.
+  /// Checked after parsing, so an unknown flag is reported as such first.
+  void require_subcommand();
   /// Adds a copy-pasteable example to the --help text.
   void add_example(const std::string& command, const std::string& what);
 
@@ -66,6 +69,7 @@ class Tool {
   RunContext ctx_;
   nlohmann::ordered_json summary_;
   std::vector<std::string> examples_;
+  bool needs_subcommand_ = false;
 };
 
 /// Adds --threads, --ram-mb, --log-level, -q/--quiet, --overwrite, --summary-json and

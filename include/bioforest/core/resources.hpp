@@ -17,7 +17,7 @@ std::size_t default_ram_mb();
 /// The CPUs this process may run on (sched_getaffinity).
 int affinity_cpus();
 
-/// Peak resident set size of this process so far, in bytes (getrusage).
+/// Peak resident set size of this process so far, in bytes (VmHWM; getrusage as fallback).
 std::size_t peak_rss_bytes();
 
 }  // namespace bioforest
