@@ -25,8 +25,8 @@ std::optional<std::string> shared_data(const std::string& relative) {
 
 TempDir::TempDir() {
   static std::atomic<int> counter{0};
-  path_ = (fs::temp_directory_path() / ("bioforest-test-" + std::to_string(getpid()) + "-" +
-                                         std::to_string(counter++)))
+  path_ = (fs::temp_directory_path() /
+           ("bioforest-test-" + std::to_string(getpid()) + "-" + std::to_string(counter++)))
               .string();
   fs::remove_all(path_);
   fs::create_directories(path_);

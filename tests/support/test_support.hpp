@@ -31,10 +31,10 @@ class TempDir {
 }  // namespace bioforest::test
 
 /// Use at the top of a test that reads ../shared: skips (with a warning) if it is absent.
-#define BIOFOREST_REQUIRE_SHARED(var, rel)                                        \
-  auto var##_opt = ::bioforest::test::shared_data(rel);                           \
-  if (!var##_opt) {                                                               \
-    WARN("skipped: ../shared/" << rel << " is absent (set BIOFOREST_SHARED)");    \
-    return;                                                                       \
-  }                                                                               \
+#define BIOFOREST_REQUIRE_SHARED(var, rel)                                     \
+  auto var##_opt = ::bioforest::test::shared_data(rel);                        \
+  if (!var##_opt) {                                                            \
+    WARN("skipped: ../shared/" << rel << " is absent (set BIOFOREST_SHARED)"); \
+    return;                                                                    \
+  }                                                                            \
   const std::string var = *var##_opt

@@ -13,7 +13,8 @@ bioforest::Shape parse_chunks(const std::string& text) {
   std::size_t pos = 0;
   while (pos < text.size()) {
     const auto next = text.find_first_of(",x", pos);
-    const std::string part = text.substr(pos, next == std::string::npos ? std::string::npos : next - pos);
+    const std::string part =
+        text.substr(pos, next == std::string::npos ? std::string::npos : next - pos);
     try {
       const long v = std::stol(part);
       if (v <= 0) throw std::invalid_argument("non-positive");
@@ -65,8 +66,9 @@ int main(int argc, char** argv) {
                  "Only this region, in the input's axis order: \"[(start,...),(stop,...)]\" "
                  "(None = full extent)");
   cli::add_input_options(app, in_opts);
-  tool.add_example("imgconvert \"slices/*.tif\" stack.h5", "a folder of TIFF slices to one HDF5 "
-                                                           "volume for blockwise processing");
+  tool.add_example("imgconvert \"slices/*.tif\" stack.h5",
+                   "a folder of TIFF slices to one HDF5 "
+                   "volume for blockwise processing");
   tool.add_example("imgconvert probs.h5 probs_u8.tif --dtype uint8 --drange 0,1",
                    "probabilities 0..1 to 8-bit 0..255 for FIJI");
 

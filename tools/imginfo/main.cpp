@@ -10,12 +10,14 @@
 
 int main(int argc, char** argv) {
   using namespace bioforest;
-  cli::Tool tool("imginfo", "Print shape, axes, dtype, chunking/compression and min/max/mean of "
-                            "images (TIFF, HDF5, PNG, JPEG, globs of 2-D files).");
+  cli::Tool tool("imginfo",
+                 "Print shape, axes, dtype, chunking/compression and min/max/mean of "
+                 "images (TIFF, HDF5, PNG, JPEG, globs of 2-D files).");
   std::vector<std::string> files;
   bool no_stats = false;
   cli::InputOptions input;
-  tool.app().add_option("files", files, "Images: img.tif, stack.h5/group/data, \"slices/*.png\"")
+  tool.app()
+      .add_option("files", files, "Images: img.tif, stack.h5/group/data, \"slices/*.png\"")
       ->required();
   tool.app().add_flag("--no-stats", no_stats, "Skip the min/max/mean pass over the data");
   cli::add_input_options(tool.app(), input);

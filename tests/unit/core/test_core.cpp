@@ -11,7 +11,8 @@ using namespace bioforest;
 TEST_CASE("image crop and paste round trip", "[core][image]") {
   Image img(DType::uint16, {4, 5, 6}, Axes("zyx"));
   auto* p = img.data<std::uint16_t>();
-  for (std::size_t i = 0; i < img.size(); ++i) p[i] = std::uint16_t(i);
+  for (std::size_t i = 0; i < img.size(); ++i)
+    p[i] = std::uint16_t(i);
   Roi roi{{1, 2, 3}, {3, 5, 6}};
   Image c = img.crop(roi);
   CHECK(c.shape() == Shape{2, 3, 3});
