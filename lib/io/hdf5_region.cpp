@@ -25,6 +25,34 @@ std::size_t product(const Shape& s) {
   return n;
 }
 
+// A byte buffer that, unlike std::vector, does not zero what it allocates: chunk buffers are
+// always overwritten, and zeroing (plus re-faulting freshly mapped pages) every chunk costs
+// as much as the copy itself.
+class Bytes {
+ public:
+  unsigned char* data() noexcept { return data_.get(); }
+  const unsigned char* data() const noexcept { return data_.get(); }
+  std::size_t size() const noexcept { return size_; }
+  bool empty() const noexcept { return size_ == 0; }
+  /// Contents up to min(old, n) are kept only when no reallocation happens.
+  void resize(std::size_t n) {
+    if (n > capacity_) {
+      data_.reset(new unsigned char[n]);
+      capacity_ = n;
+    }
+    size_ = n;
+  }
+  void swap(Bytes& o) noexcept {
+    std::swap(data_, o.data_);
+    std::swap(size_, o.size_);
+    std::swap(capacity_, o.capacity_);
+  }
+
+ private:
+  std::unique_ptr<unsigned char[]> data_;
+  std::size_t size_ = 0, capacity_ = 0;
+};
+
 // --- moving boxes between C-order buffers --------------------------------------------------
 
 // Copies the box of extent `box` from `src` (an array of src_shape, box starting at
@@ -225,7 +253,7 @@ std::size_t batch_size(const DirectChunks& dc) {
 
 // A chunk's stored bytes as read from the file; empty `packed` when never written.
 struct StoredChunk {
-  std::vector<unsigned char> packed;
+  Bytes packed;
   std::uint32_t filter_mask = 0;
 };
 
@@ -234,7 +262,7 @@ void read_stored(hid_t dset, const Shape& off, StoredChunk& c, const Where& wher
   unsigned fmask = 0;
   haddr_t addr = HADDR_UNDEF;
   hsize_t nbytes = 0;
-  c.packed.clear();
+  c.packed.resize(0);
   check(H5Dget_chunk_info_by_coord(dset, hoff.data(), &fmask, &addr, &nbytes), ErrorCategory::input,
         where.file, where.dataset, "cannot locate chunk " + chunk_str(off));
   if (addr == HADDR_UNDEF || nbytes == 0) return;  // never written: the fill value
@@ -243,32 +271,35 @@ void read_stored(hid_t dset, const Shape& off, StoredChunk& c, const Where& wher
         ErrorCategory::input, where.file, where.dataset, "cannot read chunk " + chunk_str(off));
 }
 
-void fill_chunk(const DirectChunks& dc, std::vector<unsigned char>& raw) {
-  raw.resize(dc.chunk_bytes());
+// Sets every element of a chunk buffer to the dataset's fill value.
+void fill_elements(const DirectChunks& dc, unsigned char* p, std::size_t n) {
   if (std::all_of(dc.fill.begin(), dc.fill.end(), [](unsigned char b) { return b == 0; })) {
-    std::memset(raw.data(), 0, raw.size());
+    std::memset(p, 0, n);
     return;
   }
-  for (std::size_t i = 0; i < raw.size(); i += dc.elem)
-    std::memcpy(raw.data() + i, dc.fill.data(), dc.elem);
+  for (std::size_t i = 0; i < n; i += dc.elem)
+    std::memcpy(p + i, dc.fill.data(), dc.elem);
+}
+
+void fill_chunk(const DirectChunks& dc, Bytes& raw) {
+  raw.resize(dc.chunk_bytes());
+  fill_elements(dc, raw.data(), raw.size());
 }
 
 // A chunk's elements (decompressed, or the fill value when never written) into `raw`.
 // Undoes HDF5's shuffle filter: byte b of every element was stored in the b-th plane.
-void unshuffle(const DirectChunks& dc, std::vector<unsigned char>& raw,
-               std::vector<unsigned char>& tmp) {
+void unshuffle(const DirectChunks& dc, Bytes& raw, Bytes& tmp) {
   const std::size_t n = raw.size() / dc.elem;
   tmp.resize(raw.size());
   for (std::size_t b = 0; b < dc.elem; ++b) {
     const unsigned char* plane = raw.data() + b * n;
     for (std::size_t i = 0; i < n; ++i)
-      tmp[i * dc.elem + b] = plane[i];
+      tmp.data()[i * dc.elem + b] = plane[i];
   }
   raw.swap(tmp);
 }
 
-void unpack_chunk(const DirectChunks& dc, const Shape& off, StoredChunk& c,
-                  std::vector<unsigned char>& raw, std::vector<unsigned char>& tmp,
+void unpack_chunk(const DirectChunks& dc, const Shape& off, StoredChunk& c, Bytes& raw, Bytes& tmp,
                   io::detail::DeflateCodec& codec, const Where& where) {
   raw.resize(dc.chunk_bytes());
   if (c.packed.empty()) {
@@ -304,7 +335,7 @@ void read_direct(hid_t dset, const DirectChunks& dc, const Roi& roi, void* out,
     FirstError err;
 #pragma omp parallel if (n > 1)
     {
-      std::vector<unsigned char> raw, tmp;
+      Bytes raw, tmp;
       io::detail::DeflateCodec codec(dc.level);
 #pragma omp for schedule(dynamic, 1)
       for (long i = 0; i < long(n); ++i) {
@@ -351,7 +382,7 @@ void read_hyperslab(hid_t dset, DType dtype, const Roi& roi, void* out, const Wh
 // inside the dataset); edge chunks are padded with zeros up to the full chunk, as HDF5 stores
 // them.
 void gather_chunk(const DirectChunks& dc, const Roi& roi, const unsigned char* in, const Shape& off,
-                  std::vector<unsigned char>& raw) {
+                  Bytes& raw) {
   raw.resize(dc.chunk_bytes());
   const Overlap o = overlap(dc, off, roi);
   if (o.box != dc.chunk) std::memset(raw.data(), 0, raw.size());
@@ -365,20 +396,25 @@ struct ChunkJob {
   std::vector<unsigned char> chunk;
 };
 
-// The elements of a job as a whole chunk, then compressed if the dataset is.
+// The elements of a job as a whole chunk in `out`, compressed if the dataset is.
 void pack_chunk(const DirectChunks& dc, const Roi& roi, const unsigned char* block, ChunkJob& job,
-                std::vector<unsigned char>& raw, std::vector<unsigned char>& out,
-                io::detail::DeflateCodec& codec, const Where& where) {
-  if (job.chunk.empty())
-    gather_chunk(dc, roi, block, job.off, raw);
-  else
-    raw.swap(job.chunk);
+                Bytes& raw, Bytes& out, io::detail::DeflateCodec& codec, const Where& where) {
+  const std::size_t n = dc.chunk_bytes();
+  const unsigned char* elements = job.chunk.data();
+  if (job.chunk.empty()) {
+    Bytes& dst = dc.deflate ? raw : out;  // uncompressed chunks are gathered in place
+    gather_chunk(dc, roi, block, job.off, dst);
+    elements = dst.data();
+  }
   if (!dc.deflate) {
-    out.swap(raw);
+    if (!job.chunk.empty()) {
+      out.resize(n);
+      std::memcpy(out.data(), elements, n);
+    }
     return;
   }
-  out.resize(codec.bound(raw.size()));
-  const std::size_t len = codec.compress(raw.data(), raw.size(), out.data(), out.size());
+  out.resize(codec.bound(n));
+  const std::size_t len = codec.compress(elements, n, out.data(), out.size());
   if (len == 0)
     throw Error(ErrorCategory::output, "cannot compress chunk " + chunk_str(job.off), where.file,
                 where.dataset);
@@ -391,13 +427,13 @@ void write_chunks(hid_t dset, const DirectChunks& dc, const Roi& roi, const void
                   std::vector<ChunkJob>& jobs, const Where& where) {
   const auto* src = static_cast<const unsigned char*>(block);
   const std::size_t batch = batch_size(dc);
-  std::vector<std::vector<unsigned char>> packed(std::min(batch, jobs.size()));
+  std::vector<Bytes> packed(std::min(batch, jobs.size()));
   for (std::size_t first = 0; first < jobs.size(); first += batch) {
     const std::size_t n = std::min(batch, jobs.size() - first);
     FirstError err;
 #pragma omp parallel if (n > 1)
     {
-      std::vector<unsigned char> raw;
+      Bytes raw;
       io::detail::DeflateCodec codec(dc.level);
 #pragma omp for schedule(dynamic, 1)
       for (long i = 0; i < long(n); ++i) {
@@ -547,7 +583,8 @@ void ChunkWriter::write(const Roi& roi, const void* block) {
     }
     if (it == s.pending.end()) {
       it = s.pending.emplace(lin, State::Pending{off, {}, 0}).first;
-      fill_chunk(*s.dc, it->second.raw);
+      it->second.raw.resize(s.dc->chunk_bytes());
+      fill_elements(*s.dc, it->second.raw.data(), it->second.raw.size());
       s.pending_bytes += it->second.raw.size();
     }
     State::Pending& p = it->second;
