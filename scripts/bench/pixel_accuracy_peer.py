@@ -9,12 +9,14 @@ scheme), trains scikit-learn's RandomForestClassifier (n_estimators = trees, max
 round(sqrt F) as ilastik's vigra forest, n_jobs = threads), predicts every image and writes its
 Simple Segmentation (uint8 classes 1..K, TIFF) into --out-dir as <stem>.tif.
 
-    pixel_accuracy_peer.py SPEC.json --out-dir DIR [--threads 2] IMAGE...
+    pixel_accuracy_peer.py SPEC.json --out-dir DIR [--threads 2] [--extra-seeds 1,2] IMAGE...
 
 Features of one image are computed with `threads` worker threads, one scale column per task
 (vigra releases the GIL), as ilastik's lazyflow spreads feature requests over its threads.
 Prints one JSON line: {"train_s": ..., "predict_s": ..., "n_features": ..., "label_counts": ...}.
 Timing covers file reading and writing; interpreter start-up and imports are not counted.
+--extra-seeds: also forests with these random_state values, on the same features, their
+segmentations in DIR_seed<k>/ (outside the timing; for the seed-to-seed spread of F1).
 Needs Debian's /usr/bin/python3 (numpy, vigra, sklearn, tifffile, PIL, h5py).
 """
 import argparse
@@ -86,6 +88,7 @@ def main():
     ap.add_argument("images", nargs="+")
     ap.add_argument("--out-dir", required=True)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--extra-seeds", default="")
     a = ap.parse_args()
     from sklearn.ensemble import RandomForestClassifier
     import tifffile
@@ -113,15 +116,29 @@ def main():
                                 n_jobs=a.threads, random_state=seed)
     rf.fit(X, y)
     t1 = time.perf_counter()
+    extra = {}  # not timed
+    for k in [int(v) for v in a.extra_seeds.split(",") if v]:
+        extra[k] = RandomForestClassifier(n_estimators=trees, max_features=int(round(math.sqrt(F))),
+                                          n_jobs=a.threads, random_state=k).fit(X, y)
+        os.makedirs(f"{a.out_dir}_seed{k}", exist_ok=True)
+    untimed = 0.0
+    t2 = time.perf_counter()
+
+    def segment(forest, f):
+        p = forest.predict_proba(f.reshape(-1, F))
+        return forest.classes_[p.argmax(1)].astype(np.uint8).reshape(f.shape[:2])
+
     for path in a.images:
         img = read_image(path)
         f = features_of(img, st, pool)
-        p = rf.predict_proba(f.reshape(-1, F))
-        seg = rf.classes_[p.argmax(1)].astype(np.uint8).reshape(f.shape[:2])
         stem = os.path.splitext(os.path.basename(path))[0]
-        tifffile.imwrite(os.path.join(a.out_dir, stem + ".tif"), seg)
-    t2 = time.perf_counter()
-    print(json.dumps({"train_s": t1 - t0, "predict_s": t2 - t1, "n_features": F,
+        tifffile.imwrite(os.path.join(a.out_dir, stem + ".tif"), segment(rf, f))
+        u = time.perf_counter()
+        for k, forest in extra.items():
+            tifffile.imwrite(os.path.join(f"{a.out_dir}_seed{k}", stem + ".tif"), segment(forest, f))
+        untimed += time.perf_counter() - u
+    t3 = time.perf_counter()
+    print(json.dumps({"train_s": t1 - t0, "predict_s": t3 - t2 - untimed, "n_features": F,
                       "label_counts": {int(k): int((y == k).sum()) for k in np.unique(y)}}))
 
 
