@@ -129,7 +129,7 @@ void CanonicalImage::split_roi(const Roi& r, std::size_t& t0, std::size_t& t1, R
   }
 }
 
-void check_same_grid(const CanonicalImage& a, const CanonicalImage& b, const std::string& role) {
+void check_same_grid(const PixelSource& a, const PixelSource& b, const std::string& role) {
   if (a.t() != b.t() || a.spatial_shape() != b.spatial_shape())
     throw_input(b.path(), "the " + role + " has shape " + shape_str(b.spatial_shape()) + " (t=" +
                               std::to_string(b.t()) + ") but its image " + a.path() + " has " +

@@ -26,65 +26,80 @@ std::vector<std::string> class_names(const std::vector<PixelClass>& classes) {
 
 }  // namespace
 
-void save_pixel_model(const PixelModel& m, const std::string& path, bool overwrite) {
-  io::AtomicOutput out(path, overwrite);
-  {
-    h5::File f = h5::File::create(out.temp_path());
-    f.write_string_attribute("/", "bioforest_model", kModelKind);
-    f.write_numeric_attribute("/", "format_version", {double(kModelFormat)});
-    f.write_string_attribute("/", "bioforest_version", version());
-    f.write_string_attribute("/", "source", m.source);
-    const auto& prov = io::process_provenance();
-    if (!prov.command_line.empty())
-      f.write_string_attribute("/", "bioforest_command_line", prov.command_line);
-    f.write_string("/spec", m.spec_json);
-    f.write_string("/spec_file", m.spec_file);
-    f.write_string("/features", features::selection_to_json_text(m.features));
-    f.write_string("/feature_scheme", std::string(features::scheme_name(m.features.scheme)));
-    f.write_strings("/classes/names", class_names(m.classes));
-    std::vector<std::uint8_t> colors;
-    for (const auto& c : m.classes)
-      colors.insert(colors.end(), c.color.begin(), c.color.end());
-    f.write("/classes/colors", colors, {m.classes.size(), 3});
-    f.write("/input_channels", std::vector<std::int32_t>{std::int32_t(m.input_channels)});
-    f.write("/spatial_rank", std::vector<std::int32_t>{m.spatial_rank});
-    f.write_strings("/feature_names", m.feature_names);
-    f.write_string("/training/digest", m.training_digest);
-    f.write("/training/label_counts", m.label_counts);
-    m.forest.save(f, "/forest");
-    f.close();
-  }
-  out.commit();
+void write_model_header(h5::File& f, const std::string& kind, const std::string& source) {
+  f.write_string_attribute("/", "bioforest_model", kind);
+  f.write_numeric_attribute("/", "format_version", {double(kModelFormat)});
+  f.write_string_attribute("/", "bioforest_version", version());
+  f.write_string_attribute("/", "source", source);
+  const auto& prov = io::process_provenance();
+  if (!prov.command_line.empty())
+    f.write_string_attribute("/", "bioforest_command_line", prov.command_line);
 }
 
-namespace {
-
-PixelModel load_bioforest_model(const h5::File& f) {
+void check_model_header(const h5::File& f, const std::string& kind) {
+  if (!f.has_attribute("/", "bioforest_model"))
+    throw_input(f.path(), "not a bioforest model file");
+  const std::string found = f.read_string_attribute("/", "bioforest_model");
+  if (found != kind)
+    throw_input(f.path(), "is a " + found + " model, not a " + kind + " model");
   const auto version = f.read_numeric_attribute("/", "format_version");
   if (version.empty() || version[0] > kModelFormat)
     throw_input(f.path(), "model format " +
                               (version.empty() ? "?" : std::to_string(int(version[0]))) +
                               " is newer than this bioforest understands (" +
                               std::to_string(kModelFormat) + ")");
+}
+
+void write_pixel_model(h5::File& f, const std::string& group, const PixelModel& m) {
+  const std::string g = group == "/" ? "" : group;
+  if (!g.empty()) f.create_group(g);
+  f.write_string(g + "/source", m.source);
+  f.write_string(g + "/spec", m.spec_json);
+  f.write_string(g + "/spec_file", m.spec_file);
+  f.write_string(g + "/features", features::selection_to_json_text(m.features));
+  f.write_string(g + "/feature_scheme", std::string(features::scheme_name(m.features.scheme)));
+  f.write_strings(g + "/classes/names", class_names(m.classes));
+  std::vector<std::uint8_t> colors;
+  for (const auto& c : m.classes) colors.insert(colors.end(), c.color.begin(), c.color.end());
+  f.write(g + "/classes/colors", colors, {m.classes.size(), 3});
+  f.write(g + "/input_channels", std::vector<std::int32_t>{std::int32_t(m.input_channels)});
+  f.write(g + "/spatial_rank", std::vector<std::int32_t>{m.spatial_rank});
+  f.write_strings(g + "/feature_names", m.feature_names);
+  f.write_string(g + "/training/digest", m.training_digest);
+  f.write(g + "/training/label_counts", m.label_counts);
+  m.forest.save(f, g + "/forest");
+}
+
+PixelModel read_pixel_model(const h5::File& f, const std::string& group) {
+  const std::string g = group == "/" ? "" : group;
   PixelModel m;
-  m.source = f.read_string_attribute("/", "source");
-  m.spec_json = f.read_string("/spec");
-  m.spec_file = f.read_string("/spec_file");
-  m.features = features::selection_from_json_text(f.read_string("/features"), f.path());
-  const auto names = f.read_strings("/classes/names");
-  const auto colors = f.read<std::uint8_t>("/classes/colors");
+  m.source = f.read_string(g + "/source");
+  m.spec_json = f.read_string(g + "/spec");
+  m.spec_file = f.read_string(g + "/spec_file");
+  m.features = features::selection_from_json_text(f.read_string(g + "/features"), f.path());
+  const auto names = f.read_strings(g + "/classes/names");
+  const auto colors = f.read<std::uint8_t>(g + "/classes/colors");
   for (std::size_t i = 0; i < names.size(); ++i)
     m.classes.push_back({names[i], {colors[3 * i], colors[3 * i + 1], colors[3 * i + 2]}});
-  m.input_channels = std::size_t(f.read<std::int32_t>("/input_channels").at(0));
-  m.spatial_rank = f.read<std::int32_t>("/spatial_rank").at(0);
-  m.feature_names = f.read_strings("/feature_names");
-  m.training_digest = f.read_string("/training/digest");
-  m.label_counts = f.read<std::uint64_t>("/training/label_counts");
-  m.forest = learn::ClassificationForest::load(f, "/forest");
+  m.input_channels = std::size_t(f.read<std::int32_t>(g + "/input_channels").at(0));
+  m.spatial_rank = f.read<std::int32_t>(g + "/spatial_rank").at(0);
+  m.feature_names = f.read_strings(g + "/feature_names");
+  m.training_digest = f.read_string(g + "/training/digest");
+  m.label_counts = f.read<std::uint64_t>(g + "/training/label_counts");
+  m.forest = learn::ClassificationForest::load(f, g + "/forest");
   return m;
 }
 
-}  // namespace
+void save_pixel_model(const PixelModel& m, const std::string& path, bool overwrite) {
+  io::AtomicOutput out(path, overwrite);
+  {
+    h5::File f = h5::File::create(out.temp_path());
+    write_model_header(f, kModelKind, m.source);
+    write_pixel_model(f, "/", m);
+    f.close();
+  }
+  out.commit();
+}
 
 PixelModel ilp_pixel_settings(const std::string& ilp, const std::string& stage) {
   h5::File f = h5::File::open_read(ilp);
@@ -177,10 +192,8 @@ PixelModel load_pixel_model(const std::string& path) {
   return with_context("loading the pixel classifier " + path, [&] {
     h5::File f = h5::File::open_read(path);
     if (f.has_attribute("/", "bioforest_model")) {
-      const std::string kind = f.read_string_attribute("/", "bioforest_model");
-      if (kind != kModelKind)
-        throw_input(path, "is a " + kind + " model, not a pixel classification model");
-      return load_bioforest_model(f);
+      check_model_header(f, kModelKind);
+      return read_pixel_model(f, "/");
     }
     if (f.exists("FeatureSelections")) return import_ilp_pixel_model(path);
     throw_input(path, "neither a bioforest model nor an ilastik project");

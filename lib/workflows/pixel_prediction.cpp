@@ -13,6 +13,7 @@
 #include "bioforest/features/compute.hpp"
 #include "bioforest/io/image_path.hpp"
 #include "bioforest/learn/probabilities.hpp"
+#include "bioforest/workflows/result_writer.hpp"
 #include "bioforest/workflows/spec_file.hpp"
 
 namespace fs = std::filesystem;
@@ -55,7 +56,7 @@ Shape prediction_block_shape(const Shape& region, const Shape& halo, std::size_t
 
 }  // namespace
 
-void classify_blocks(const PixelModel& model, const CanonicalImage& raw, const CanonicalImage* mask,
+void classify_blocks(const PixelModel& model, const PixelSource& raw, const CanonicalImage* mask,
                      std::size_t t0, std::size_t t1, const Roi& region, bool want_features,
                      const std::function<void(const PixelBlock&)>& sink, const RunContext& ctx) {
   if (raw.channels() != model.input_channels)
@@ -132,98 +133,6 @@ void classify_blocks(const PixelModel& model, const CanonicalImage& raw, const C
 
 namespace {
 
-// One export source of one input: converts blocks to the output's dtype and axes and writes
-// them at their place in the region.
-class SourceWriter {
- public:
-  SourceWriter(std::string source, const CanonicalImage& raw, std::size_t t0, std::size_t t1,
-               const Roi& region, std::size_t channels, DType natural,
-               std::optional<io::Range> natural_range, const ExportOptions& options,
-               const std::string& path, const std::vector<std::string>& channel_names)
-      : source_(std::move(source)),
-        has_t_(raw.info().axes.has('t')),
-        t0_(t0),
-        region_(region),
-        channels_(channels),
-        natural_(natural),
-        natural_range_(natural_range),
-        options_(options),
-        result_axes_(raw.result_axes()) {
-    Shape shape;
-    if (has_t_) shape.push_back(t1 - t0);
-    const Shape rs = region.shape();
-    shape.insert(shape.end(), rs.begin(), rs.end());
-    shape.push_back(channels);
-    out_axes_ = options.output_axes ? *options.output_axes : result_axes_;
-    io::WriteOptions w = export_write_options(options);
-    if (source_ == "Probabilities" && !options.dtype) w.drange = io::Range{0.0, 1.0};
-    if (!channel_names.empty())
-      w.attributes["channel_names"] = nlohmann::json(channel_names).dump();
-    w.attributes["export_source"] = source_;
-    writer_ = io::create_image(path, transposed_shape(shape), export_dtype(options, natural),
-                               out_axes_, w);
-  }
-
-  /// `planar`: channels planes of core.size() values (float), for time point t.
-  void write(std::size_t t, const Roi& core, const float* planar) {
-    Shape shape;
-    if (has_t_) shape.push_back(1);
-    const Shape cs = core.shape();
-    shape.insert(shape.end(), cs.begin(), cs.end());
-    shape.push_back(channels_);
-    Array<float> a = Array<float>::from_shape(shape);
-    const std::size_t n = core.size();
-    float* d = a.data();
-    for (std::size_t i = 0; i < n; ++i)
-      for (std::size_t c = 0; c < channels_; ++c)
-        d[i * channels_ + c] = planar[c * n + i];
-    Image block =
-        export_values(Image(std::move(a), result_axes_), options_, natural_, natural_range_);
-    Shape offset;
-    if (has_t_) offset.push_back(t - t0_);
-    for (std::size_t d2 = 0; d2 < core.rank(); ++d2)
-      offset.push_back(core.start[d2] - region_.start[d2]);
-    offset.push_back(0);
-    if (out_axes_ != result_axes_) {
-      block = block.transposed(out_axes_);
-      offset = transposed_offset(offset);
-    }
-    writer_->write(block, offset);
-  }
-
-  void commit() { writer_->commit(); }
-  const std::string& path() const { return writer_->path(); }
-
- private:
-  Shape transposed_shape(const Shape& s) const {
-    Shape out(out_axes_.size(), 1);
-    for (std::size_t i = 0; i < out_axes_.size(); ++i)
-      if (result_axes_.has(out_axes_[i])) out[i] = s[result_axes_.index(out_axes_[i])];
-    for (std::size_t i = 0; i < result_axes_.size(); ++i)
-      if (!out_axes_.has(result_axes_[i]) && s[i] != 1)
-        throw_usage("--output-axis-order '" + out_axes_.str() + "' drops axis '" +
-                    std::string(1, result_axes_[i]) + "' of length " + std::to_string(s[i]));
-    return out;
-  }
-  Shape transposed_offset(const Shape& o) const {
-    Shape out(out_axes_.size(), 0);
-    for (std::size_t i = 0; i < out_axes_.size(); ++i)
-      if (result_axes_.has(out_axes_[i])) out[i] = o[result_axes_.index(out_axes_[i])];
-    return out;
-  }
-
-  std::string source_;
-  bool has_t_;
-  std::size_t t0_;
-  Roi region_;
-  std::size_t channels_;
-  DType natural_;
-  std::optional<io::Range> natural_range_;
-  const ExportOptions& options_;
-  Axes result_axes_, out_axes_;
-  std::unique_ptr<io::ImageWriter> writer_;
-};
-
 // The label image of `input` if it is one of the model's training images.
 std::string training_labels_for(const PixelModel& model, const std::string& input) {
   if (model.spec_json.empty()) return {};
@@ -251,78 +160,56 @@ void predict_one(const PixelModel& model, const std::string& input, const std::s
   if (!req.exports.cutout.empty())
     raw.split_roi(parse_roi(req.exports.cutout, raw.info().shape), t0, t1, region);
 
-  const std::size_t K = model.classes.size();
+  std::vector<std::string> class_names;
+  for (const auto& c : model.classes)
+    class_names.push_back(c.name);
   const std::string labels_path = training_labels_for(model, input);
   std::unique_ptr<CanonicalImage> labels;
-  std::vector<std::unique_ptr<SourceWriter>> writers;
+  std::vector<std::unique_ptr<ResultWriter>> writers;
+  std::vector<std::optional<PixelResult>> kinds;  // empty: Labels
   bool want_features = false;
   for (const auto& source : req.exports.sources) {
     const std::string path = export_path(req.exports, input, source);
-    std::size_t channels = 1;
-    DType natural = DType::float32;
-    std::optional<io::Range> range;
-    std::vector<std::string> names;
-    if (source == "Probabilities") {
-      channels = K;
-      range = io::Range{0.0, 1.0};
-      for (const auto& c : model.classes)
-        names.push_back(c.name);
-    } else if (source == "Simple Segmentation" || source == "Labels") {
-      natural = DType::uint8;
-    } else if (source == "Uncertainty") {
-      range = io::Range{0.0, 1.0};
-    } else if (source == "Features") {
-      channels = model.feature_names.size();
-      names = model.feature_names;
-      want_features = true;
-    }
     if (source == "Labels") {
       if (labels_path.empty())
         logger().warn("{} is not a training image of the model: its Labels export is empty", input);
       else
         labels = std::make_unique<CanonicalImage>(labels_path, io::ReadOptions{});
+      ResultLayout l;
+      l.source = source;
+      l.natural = DType::uint8;
+      writers.push_back(std::make_unique<ResultWriter>(l, raw, t0, t1, region, req.exports, path));
+      kinds.emplace_back();
+      continue;
     }
-    writers.push_back(std::make_unique<SourceWriter>(source, raw, t0, t1, region, channels, natural,
-                                                     range, req.exports, path, names));
+    const PixelResult kind = source == "Probabilities"         ? PixelResult::probabilities
+                             : source == "Simple Segmentation" ? PixelResult::segmentation
+                             : source == "Uncertainty"         ? PixelResult::uncertainty
+                                                               : PixelResult::features;
+    want_features |= kind == PixelResult::features;
+    writers.push_back(std::make_unique<ResultWriter>(
+        pixel_result_layout(kind, source, class_names, model.feature_names), raw, t0, t1, region,
+        req.exports, path));
+    kinds.push_back(kind);
   }
 
   std::vector<float> scratch;
-  std::vector<std::uint32_t> hard, label_values;
+  std::vector<std::uint32_t> label_values;
   classify_blocks(
       model, raw, mask.get(), t0, t1, region, want_features,
       [&](const PixelBlock& b) {
-        const std::size_t n = b.core.size();
         for (std::size_t w = 0; w < writers.size(); ++w) {
-          const std::string& source = req.exports.sources[w];
-          if (source == "Probabilities") {
-            writers[w]->write(b.t, b.core, b.probabilities);
-          } else if (source == "Features") {
-            writers[w]->write(b.t, b.core, b.features);
-          } else if (source == "Uncertainty") {
-            scratch.resize(n);
-            learn::uncertainty(b.probabilities, n, K, learn::ProbaLayout::class_planar,
-                               scratch.data());
-            if (b.mask)
-              for (std::size_t i = 0; i < n; ++i)
-                if (!b.mask[i]) scratch[i] = 0.0f;
-            writers[w]->write(b.t, b.core, scratch.data());
-          } else if (source == "Simple Segmentation") {
-            hard.resize(n);
-            learn::argmax(b.probabilities, n, K, learn::ProbaLayout::class_planar, hard.data());
-            scratch.resize(n);
-            // Label k+1 for column k; masked-out pixels are 0 (no class).
-            for (std::size_t i = 0; i < n; ++i)
-              scratch[i] = (b.mask && !b.mask[i]) ? 0.0f : float(hard[i] + 1);
-            writers[w]->write(b.t, b.core, scratch.data());
-          } else {  // Labels
-            scratch.assign(n, 0.0f);
-            if (labels) {
-              labels->read_labels(b.t, b.core, label_values);
-              for (std::size_t i = 0; i < n; ++i)
-                scratch[i] = float(label_values[i]);
-            }
-            writers[w]->write(b.t, b.core, scratch.data());
+          if (kinds[w]) {
+            write_pixel_result(*kinds[w], b, *writers[w], scratch);
+            continue;
           }
+          scratch.assign(b.core.size(), 0.0f);
+          if (labels) {
+            labels->read_labels(b.t, b.core, label_values);
+            for (std::size_t i = 0; i < scratch.size(); ++i)
+              scratch[i] = float(label_values[i]);
+          }
+          writers[w]->write(b.t, b.core, scratch.data());
         }
       },
       ctx);

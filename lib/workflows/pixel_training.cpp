@@ -47,11 +47,21 @@ bool label_bbox(const std::vector<std::uint32_t>& labels, const Shape& shape, Ro
 // `core`) to the training set.
 void append_rows(const std::vector<std::uint32_t>& labels, const std::vector<float>& planar,
                  std::size_t n_features, std::size_t n_classes, const std::string& label_file,
+                 const SamplePosition& block, const Roi& core, const Shape& spatial,
                  TrainingSet& set) {
   const std::size_t npix = labels.size();
+  const Shape cs = core.shape();
   for (std::size_t p = 0; p < npix; ++p) {
     const std::uint32_t l = labels[p];
     if (!l) continue;
+    // Where the sample sits in its image (flat index over the spatial shape).
+    std::size_t rem = p, flat = 0, stride = 1;
+    for (std::size_t d = cs.size(); d-- > 0;) {
+      flat += (core.start[d] + rem % cs[d]) * stride;
+      rem /= cs[d];
+      stride *= spatial[d];
+    }
+    set.positions.push_back({block.pair, block.t, flat});
     if (l > n_classes)
       throw_input(label_file, "label value " + std::to_string(l) + " but the spec names only " +
                                   std::to_string(n_classes) + " classes");
@@ -62,7 +72,7 @@ void append_rows(const std::vector<std::uint32_t>& labels, const std::vector<flo
   }
 }
 
-void gather_image(const CanonicalImage& raw, const CanonicalImage& labels,
+void gather_image(std::size_t pair, const PixelSource& raw, const CanonicalImage& labels,
                   const CanonicalImage* mask, const features::FeatureSelection& selection,
                   std::size_t n_classes, const RunContext& ctx, TrainingSet& set, bool first) {
   check_same_grid(raw, labels, "label image");
@@ -108,7 +118,8 @@ void gather_image(const CanonicalImage& raw, const CanonicalImage& labels,
       planar.resize(fc.n_channels() * core.size());
       fc.compute(data.data(), block_shape, core.relative_to(outer.start),
                  features::BlockBorders::of(outer, raw.spatial_shape()), planar.data(), ws);
-      append_rows(core_labels, planar, fc.n_channels(), n_classes, labels.path(), set);
+      append_rows(core_labels, planar, fc.n_channels(), n_classes, labels.path(),
+                  SamplePosition{pair, t, 0}, core, raw.spatial_shape(), set);
     }
   }
 }
@@ -123,7 +134,7 @@ TrainingSet gather_training_pairs(const std::vector<TrainingPair>& pairs,
   for (std::size_t i = 0; i < pairs.size(); ++i) {
     const auto& p = pairs[i];
     with_context("reading training image " + p.raw->path(), [&] {
-      gather_image(*p.raw, *p.labels, p.mask.get(), selection, n_classes, ctx, set, i == 0);
+      gather_image(i, *p.raw, *p.labels, p.mask.get(), selection, n_classes, ctx, set, i == 0);
     });
   }
   return set;

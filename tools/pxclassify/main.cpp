@@ -3,6 +3,7 @@
 // suggest-features). Every algorithm lives in the library (workflows/pixel_*.hpp).
 #include <iostream>
 
+#include "bioforest/cli/export_options.hpp"
 #include "bioforest/cli/inputs.hpp"
 #include "bioforest/cli/tool.hpp"
 #include "bioforest/core/error.hpp"
@@ -19,10 +20,8 @@ namespace {
 
 struct PredictFlags {
   std::string model;
-  std::vector<std::string> inputs, raw_data, masks, sources;
-  std::string format, filename_format, output, internal_path, dtype, drange, pipeline_drange,
-      cutout, output_axes, compression;
-  bool skip_existing = false, headless = false, readonly = false;
+  std::vector<std::string> inputs, raw_data, masks;
+  cli::ExportFlags exports;
   cli::InputOptions input;
 };
 
@@ -32,54 +31,11 @@ void add_predict_options(CLI::App& sub, PredictFlags& f) {
       ->required();
   sub.add_option("inputs", f.inputs, "Images to classify (img.tif, vol.h5/data, \"slices/*.png\")");
   sub.add_option("--raw-data,--raw_data", f.raw_data, "Images to classify (ilastik's spelling)");
-  const char* g = "Export";
-  sub.add_option("--export-source,--export_source", f.sources,
-                 "Probabilities, Simple Segmentation, Uncertainty, Features or Labels; repeat "
-                 "for several results from one run [default: Probabilities]")
-      ->group(g);
-  sub.add_option("-o,--output", f.output, "Output file (one input, one export source)")->group(g);
-  sub.add_option("--output-filename-format,--output_filename_format", f.filename_format,
-                 "Output path pattern with {dataset_dir}, {nickname}, {result_type}, {result} "
-                 "[default: {dataset_dir}/{nickname}_{result_type}]")
-      ->group(g);
-  sub.add_option("--output-format,--output_format", f.format,
-                 "hdf5, compressed hdf5, tiff, multipage tiff, tiff sequence, png, png sequence "
-                 "[default: from -o, else hdf5]")
-      ->group(g);
-  sub.add_option("--output-internal-path,--output_internal_path", f.internal_path,
-                 "HDF5 dataset [default: exported_data]")
-      ->group(g);
-  sub.add_option("--export-dtype,--export_dtype", f.dtype,
-                 "uint8, uint16, uint32, int8, int16, int32, float32, float64 [default: the "
-                 "result's own: float32, uint8 for segmentations]. Probabilities exported as "
-                 "integers are renormalised 0..1 -> the dtype's full range (ilastik casts them "
-                 "to 0/1 unless given a range)")
-      ->group(g);
-  sub.add_option("--export-drange,--export_drange", f.drange,
-                 "Target range LOW,HIGH for integer exports")
-      ->group(g);
-  sub.add_option("--pipeline-result-drange,--pipeline_result_drange", f.pipeline_drange,
-                 "Value range LOW,HIGH of the result, mapped onto --export-drange")
-      ->group(g);
-  sub.add_option("--cutout-subregion,--cutout_subregion,--roi", f.cutout,
-                 "Only this region, in the input's axis order: \"[(start,...),(stop,...)]\"")
-      ->group(g);
-  sub.add_option("--output-axis-order,--output_axis_order", f.output_axes,
-                 "Axis order of the outputs [default: (t)(z)yxc]")
-      ->group(g);
-  sub.add_option("--compression", f.compression,
-                 "HDF5: gzip, gzip:N, none; TIFF: none, lzw, "
-                 "deflate, packbits")
-      ->group(g);
+  cli::add_export_options(sub, f.exports,
+                          "Probabilities, Simple Segmentation, Uncertainty, Features or Labels "
+                          "[default: Probabilities]");
   sub.add_option("--prediction-mask,--prediction_mask", f.masks,
                  "Mask image(s): one for all inputs or one per input; 0 = not predicted");
-  sub.add_flag("--skip-existing", f.skip_existing,
-               "Skip inputs whose outputs all exist (resumable job arrays)");
-  sub.add_flag("--headless", f.headless,
-               "Accepted for ilastik scripts; bioforest is always headless")
-      ->group("");
-  sub.add_flag("--readonly", f.readonly, "Accepted for ilastik scripts; models are never modified")
-      ->group("");
   cli::add_input_options(sub, f.input);
 }
 
@@ -90,22 +46,8 @@ workflows::PixelPredictRequest predict_request(const PredictFlags& f, bool overw
   if (r.inputs.empty()) throw_usage("no input images given");
   r.read = f.input.read_options();
   r.masks = f.masks;
-  auto& e = r.exports;
-  for (const auto& s : f.sources)
-    e.sources.push_back(workflows::match_pixel_export_source(s));
-  if (e.sources.empty()) e.sources.push_back("Probabilities");
-  e.format = f.format;
-  if (!f.filename_format.empty()) e.filename_format = f.filename_format;
-  e.output = f.output;
-  if (!f.internal_path.empty()) e.internal_path = f.internal_path;
-  if (!f.dtype.empty()) e.dtype = parse_dtype(f.dtype);
-  if (!f.drange.empty()) e.export_drange = io::parse_range(f.drange);
-  if (!f.pipeline_drange.empty()) e.pipeline_drange = io::parse_range(f.pipeline_drange);
-  e.cutout = f.cutout;
-  if (!f.output_axes.empty()) e.output_axes = Axes(f.output_axes);
-  e.compression = f.compression;
-  e.overwrite = overwrite;
-  e.skip_existing = f.skip_existing;
+  r.exports = cli::export_options(f.exports, overwrite, workflows::match_pixel_export_source,
+                                  "Probabilities");
   return r;
 }
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "bioforest/features/selection.hpp"
+#include "bioforest/io/hdf5.hpp"
 #include "bioforest/learn/classification_forest.hpp"
 #include "bioforest/workflows/pixel_spec.hpp"
 
@@ -26,6 +27,16 @@ struct PixelModel {
   std::vector<std::uint64_t> label_counts;  ///< labelled pixels per class
   std::string source = "bioforest";         ///< or "ilastik <version>" for imported projects
 };
+
+/// The root attributes every bioforest model file carries (kind, format version, bioforest
+/// version, provenance), and their check on reading (Error{input} for another kind or a
+/// newer format).
+void write_model_header(h5::File& file, const std::string& kind, const std::string& source);
+void check_model_header(const h5::File& file, const std::string& kind);
+
+/// A pixel model inside a group of a model file ("/" or e.g. "/stage1" for autocontext).
+void write_pixel_model(h5::File& file, const std::string& group, const PixelModel& model);
+PixelModel read_pixel_model(const h5::File& file, const std::string& group);
 
 /// Writes the model atomically (temporary file, rename). Error{usage} if it exists and
 /// !overwrite.

@@ -39,7 +39,7 @@ struct PixelBlock {
 /// by block (blocks sized for ctx.ram_bytes), calling `sink` once per block. Pixels where
 /// `mask` is 0 get probability 0. Error{input} if the image does not fit the model
 /// (channels, dimensionality, scales too large).
-void classify_blocks(const PixelModel& model, const CanonicalImage& raw, const CanonicalImage* mask,
+void classify_blocks(const PixelModel& model, const PixelSource& raw, const CanonicalImage* mask,
                      std::size_t t0, std::size_t t1, const Roi& region, bool want_features,
                      const std::function<void(const PixelBlock&)>& sink, const RunContext& ctx);
 

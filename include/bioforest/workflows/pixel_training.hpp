@@ -16,8 +16,15 @@
 
 namespace bioforest::workflows {
 
+/// Where a training sample came from: the training pair, the time point, and the flat
+/// index over the image's spatial shape.
+struct SamplePosition {
+  std::size_t pair = 0, t = 0, index = 0;
+};
+
 /// The labelled pixels of all training images: a sample-major feature matrix and labels.
 struct TrainingSet {
+  std::vector<SamplePosition> positions;  ///< one per sample
   std::vector<float> x;         ///< n_samples * n_features, row-major
   std::vector<std::int32_t> y;  ///< label (1..K) per sample
   std::size_t n_features = 0;
@@ -29,7 +36,8 @@ struct TrainingSet {
 
 /// One training image with its labels (and optional mask), already opened.
 struct TrainingPair {
-  std::shared_ptr<const CanonicalImage> raw, labels, mask;
+  std::shared_ptr<const PixelSource> raw;
+  std::shared_ptr<const CanonicalImage> labels, mask;
 };
 
 /// Gathers the labelled pixels of opened pairs (features of `selection`, labels 1..n_classes).
