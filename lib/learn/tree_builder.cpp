@@ -120,22 +120,21 @@ TreeBuilder::TreeBuilder(const PreparedData& d, int inner_threads)
     s.keys.resize(d.n);
     s.keys2.resize(d.n);
   }
-  cnt_.assign(d.n, 0);
-  w_.assign(d.n, 0);
-  val_.assign(d.n, 0);
-  chan_.assign(d.n, 0);
+  stat_.assign(d.n, SampleStat{});
+  local_.resize(d.n);
   if (!d.regression)
     for (std::size_t i = 0; i < d.n; ++i)
-      chan_[i] = std::uint32_t(d.cls[i]);
+      stat_[i].chan = std::uint32_t(d.cls[i]);
 }
 
 void TreeBuilder::stats_of(std::size_t begin, std::size_t end, NodeStats& s, bool& pure) const {
   std::fill(s.v.begin(), s.v.end(), 0.0);
   for (std::size_t j = begin; j < end; ++j) {
     const std::uint32_t i = idx_[j];
-    s.v[0] += cnt_[i];
-    s.v[1] += w_[i];
-    s.v[2 + chan_[i]] += val_[i];
+    const SampleStat& st = stat_[i];
+    s.v[0] += st.count;
+    s.v[1] += st.weight;
+    s.v[2 + st.chan] += st.value;
   }
   if (d_.regression) {
     pure = true;
@@ -206,16 +205,16 @@ bool TreeBuilder::best_split_w(std::uint32_t f, std::size_t begin, std::size_t e
   };
 
   const std::size_t span = std::size_t(rmax - rmin) + 1;
-  if (span <= 4 * n + 256) {
+  if (span <= n + 256) {
     // Few distinct values here: a histogram over ranks, O(n + span), exact (bins are values).
     if (s.hist.size() < span * W) s.hist.resize(span * W);
     std::fill(s.hist.begin(), s.hist.begin() + std::ptrdiff_t(span * W), 0.0);
     for (std::size_t j = 0; j < n; ++j) {
-      const std::uint32_t i = idx_[begin + j];
       double* h = s.hist.data() + std::size_t(s.ranks[j] - rmin) * W;
-      h[0] += cnt_[i];
-      h[1] += w_[i];
-      h[2 + chan_[i]] += val_[i];
+      const SampleStat& st = local_[j];
+      h[0] += st.count;
+      h[1] += st.weight;
+      h[2 + st.chan] += st.value;
     }
     std::int64_t prev = -1;
     for (std::size_t b = 0; b < span; ++b) {
@@ -229,7 +228,7 @@ bool TreeBuilder::best_split_w(std::uint32_t f, std::size_t begin, std::size_t e
   } else {
     // Many distinct values: sort (rank, sample) keys and scan the groups of equal rank.
     for (std::size_t j = 0; j < n; ++j)
-      s.keys[j] = (std::uint64_t(s.ranks[j] - rmin) << 32) | idx_[begin + j];
+      s.keys[j] = (std::uint64_t(s.ranks[j] - rmin) << 32) | j;  // payload: node position
     sort_keys(s.keys.data(), s.keys2.data(), n, bit_width32(rmax - rmin));
     std::size_t j = 0;
     std::int64_t prev = -1;
@@ -237,10 +236,10 @@ bool TreeBuilder::best_split_w(std::uint32_t f, std::size_t begin, std::size_t e
       const std::uint64_t r = s.keys[j] >> 32;
       if (prev >= 0) consider(rmin + std::uint32_t(prev), rmin + std::uint32_t(r));
       for (; j < n && (s.keys[j] >> 32) == r; ++j) {
-        const auto i = std::uint32_t(s.keys[j]);
-        left[0] += cnt_[i];
-        left[1] += w_[i];
-        left[2 + chan_[i]] += val_[i];
+        const SampleStat& st = local_[std::uint32_t(s.keys[j])];
+        left[0] += st.count;
+        left[1] += st.weight;
+        left[2 + st.chan] += st.value;
       }
       prev = std::int64_t(r);
     }
@@ -254,6 +253,10 @@ bool TreeBuilder::search_node(R& rng, std::size_t begin, std::size_t end, const 
   // mtry features without replacement (partial Fisher-Yates); if none of them can split
   // the node, keep drawing until one can or all were tried (as scikit-learn does).
   const std::size_t F = d_.n_features, first = std::min(cfg.mtry, F);
+  // The node's sample records in node order: the searches then read them sequentially
+  // (histogram) or within a small array (sort), not scattered over all samples.
+  for (std::size_t j = begin; j < end; ++j)
+    local_[j - begin] = stat_[idx_[j]];
   bool found = false;
   std::size_t k = 0;
   if (inner_threads_ > 1 && end - begin >= 2048) {
@@ -288,9 +291,10 @@ GrownTree TreeBuilder::grow(const std::vector<std::uint32_t>& draws, const TreeC
   for (std::size_t i = 0; i < d_.n; ++i) {
     if (draws[i] == 0) continue;
     idx_.push_back(std::uint32_t(i));
-    cnt_[i] = draws[i];
-    w_[i] = draws[i] * d_.base_weight[i];
-    val_[i] = d_.regression ? w_[i] * d_.y[i] : w_[i];
+    SampleStat& st = stat_[i];
+    st.count = draws[i];
+    st.weight = draws[i] * d_.base_weight[i];
+    st.value = d_.regression ? st.weight * d_.y[i] : st.weight;
   }
   perm_.resize(d_.n_features);
   std::iota(perm_.begin(), perm_.end(), 0u);

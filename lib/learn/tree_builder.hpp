@@ -79,9 +79,16 @@ class TreeBuilder {
   std::vector<std::uint32_t> idx_, tmp_;  // in-bag samples; nodes own ranges of idx_
   std::vector<Scratch> scratch_;          // one per inner thread
   int inner_threads_ = 1;
-  std::vector<double> cnt_, w_, val_;  // per sample: draws, weight, channel value
-  std::vector<std::uint32_t> chan_;    // per sample: its channel (class column, or 0)
-  std::vector<std::uint32_t> perm_;    // feature order for sampling without replacement
+  /// What the split search adds per in-bag sample, in one record (one cache line touched
+  /// per random access instead of four).
+  struct SampleStat {
+    double weight = 0, value = 0;  // draws x class weight; channel value (weight or weight x y)
+    float count = 0;               // bootstrap draws
+    std::uint32_t chan = 0;        // channel: class column, or 0 for regression
+  };
+  std::vector<SampleStat> stat_;     // per sample
+  std::vector<SampleStat> local_;    // the current node's samples, in node order
+  std::vector<std::uint32_t> perm_;  // feature order for sampling without replacement
 };
 
 }  // namespace bioforest::learn::detail
