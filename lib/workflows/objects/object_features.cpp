@@ -1,0 +1,484 @@
+// SPDX-License-Identifier: BSD-3-Clause
+#include "bioforest/workflows/objects/object_features.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cmath>
+#include <limits>
+#include <map>
+
+#include "bioforest/core/error.hpp"
+
+namespace bioforest::workflows {
+
+namespace {
+
+constexpr std::size_t kBins = 64;  // ilastik's binCount
+constexpr std::array<double, 7> kQuantiles{0.0, 0.1, 0.25, 0.5, 0.75, 0.9, 1.0};
+
+std::string squash(const std::string& s) {
+  std::string o;
+  for (char c : s)
+    if (c != ' ' && c != '_') o += char(std::tolower(static_cast<unsigned char>(c)));
+  return o;
+}
+
+}  // namespace
+
+const std::vector<std::string>& supported_object_features() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> n{"Count",
+                               "Sum",
+                               "Mean",
+                               "Variance",
+                               "Skewness",
+                               "Kurtosis",
+                               "Minimum",
+                               "Maximum",
+                               "Quantiles",
+                               "Histogram",
+                               "RegionCenter",
+                               "RegionRadii",
+                               "RegionAxes",
+                               "Weighted<RegionCenter>",
+                               "Weighted<RegionRadii>",
+                               "Weighted<RegionAxes>",
+                               "Coord<Minimum >",
+                               "Coord<Maximum >",
+                               "Coord<ArgMinWeight >",
+                               "Coord<ArgMaxWeight >",
+                               "Coord<Principal<Skewness > >",
+                               "Coord<Principal<Kurtosis > >"};
+    std::sort(n.begin(), n.end());
+    return n;
+  }();
+  return names;
+}
+
+std::vector<std::string> default_object_features() {
+  return supported_object_features();
+}
+
+const std::vector<std::string>& always_object_features() {
+  static const std::vector<std::string> n{"Count", "RegionCenter", "Coord<Minimum >",
+                                          "Coord<Maximum >"};
+  return n;
+}
+
+std::string match_object_feature(const std::string& name) {
+  for (const auto& f : supported_object_features())
+    if (squash(f) == squash(name)) return f;
+  for (const auto& f : supported_object_features())
+    if (squash(object_feature_display_name(f)) == squash(name)) return f;
+  std::string all;
+  for (const auto& f : supported_object_features())
+    all += (all.empty() ? "" : ", ") + f;
+  throw_usage("unknown object feature '" + name + "' (supported: " + all + ")");
+}
+
+std::string object_feature_display_name(const std::string& f) {
+  static const std::map<std::string, std::string> names{
+      {"Count", "Size in pixels"},
+      {"Mean", "Mean Intensity"},
+      {"Variance", "Variance of Intensity"},
+      {"Skewness", "Skewness of Intensity"},
+      {"Kurtosis", "Kurtosis of Intensity"},
+      {"Minimum", "Minimum intensity"},
+      {"Maximum", "Maximum intensity"},
+      {"Sum", "Total Intensity"},
+      {"Quantiles", "Quantiles of Intensity"},
+      {"Histogram", "Histogram of Intensity"},
+      {"RegionCenter", "Center of the object"},
+      {"RegionRadii", "Radii of the object"},
+      {"RegionAxes", "Principal components of the object"},
+      {"Coord<Minimum >", "Bounding Box Minimum"},
+      {"Coord<Maximum >", "Bounding Box Maximum"}};
+  auto it = names.find(f);
+  return it == names.end() ? f : it->second;
+}
+
+namespace {
+
+// Columns a feature contributes, for D spatial dims and C channels.
+std::size_t feature_width(const std::string& f, std::size_t D, std::size_t C) {
+  if (f == "Count") return 1;
+  if (f == "RegionCenter" || f == "RegionRadii" || f == "Coord<Minimum >" ||
+      f == "Coord<Maximum >" || f == "Coord<Principal<Skewness > >" ||
+      f == "Coord<Principal<Kurtosis > >")
+    return D;
+  if (f == "RegionAxes") return D * D;
+  if (f == "Quantiles") return kQuantiles.size() * C;
+  if (f == "Histogram") return kBins * C;
+  if (f == "Weighted<RegionCenter>" || f == "Weighted<RegionRadii>" ||
+      f == "Coord<ArgMinWeight >" || f == "Coord<ArgMaxWeight >")
+    return D * C;
+  if (f == "Weighted<RegionAxes>") return D * D * C;
+  return C;  // Sum, Mean, Variance, Skewness, Kurtosis, Minimum, Maximum
+}
+
+// Symmetric eigen-decomposition (n <= 3) by cyclic Jacobi rotations: eigenvalues descending,
+// eigenvectors as columns of v, each signed so that its largest component is positive.
+void symmetric_eigen(std::size_t n, std::array<double, 9> a, std::array<double, 3>& w,
+                     std::array<double, 9>& v) {
+  v.fill(0.0);
+  for (std::size_t i = 0; i < n; ++i)
+    v[i * 3 + i] = 1.0;
+  for (int sweep = 0; sweep < 50; ++sweep) {
+    double off = 0;
+    for (std::size_t p = 0; p < n; ++p)
+      for (std::size_t q = p + 1; q < n; ++q)
+        off += a[p * 3 + q] * a[p * 3 + q];
+    if (off < 1e-30) break;
+    for (std::size_t p = 0; p < n; ++p)
+      for (std::size_t q = p + 1; q < n; ++q) {
+        const double apq = a[p * 3 + q];
+        if (std::abs(apq) < 1e-300) continue;
+        const double theta = (a[q * 3 + q] - a[p * 3 + p]) / (2 * apq);
+        const double t =
+            (theta >= 0 ? 1.0 : -1.0) / (std::abs(theta) + std::sqrt(theta * theta + 1));
+        const double c = 1 / std::sqrt(t * t + 1), s = t * c;
+        for (std::size_t k = 0; k < n; ++k) {
+          const double akp = a[k * 3 + p], akq = a[k * 3 + q];
+          a[k * 3 + p] = c * akp - s * akq;
+          a[k * 3 + q] = s * akp + c * akq;
+        }
+        for (std::size_t k = 0; k < n; ++k) {
+          const double apk = a[p * 3 + k], aqk = a[q * 3 + k];
+          a[p * 3 + k] = c * apk - s * aqk;
+          a[q * 3 + k] = s * apk + c * aqk;
+        }
+        for (std::size_t k = 0; k < n; ++k) {
+          const double vkp = v[k * 3 + p], vkq = v[k * 3 + q];
+          v[k * 3 + p] = c * vkp - s * vkq;
+          v[k * 3 + q] = s * vkp + c * vkq;
+        }
+      }
+  }
+  std::array<std::size_t, 3> order{0, 1, 2};
+  std::sort(order.begin(), order.begin() + std::ptrdiff_t(n),
+            [&](std::size_t i, std::size_t j) { return a[i * 3 + i] > a[j * 3 + j]; });
+  std::array<double, 9> vs{};
+  for (std::size_t k = 0; k < n; ++k) {
+    w[k] = a[order[k] * 3 + order[k]];
+    std::size_t big = 0;
+    for (std::size_t r = 0; r < n; ++r)
+      if (std::abs(v[r * 3 + order[k]]) > std::abs(v[big * 3 + order[k]])) big = r;
+    const double sign = v[big * 3 + order[k]] < 0 ? -1.0 : 1.0;
+    for (std::size_t r = 0; r < n; ++r)
+      vs[r * 3 + k] = sign * v[r * 3 + order[k]];
+  }
+  v = vs;
+}
+
+// vigra's StandardQuantiles of a histogram over [offset, offset + bins/scale): linear
+// interpolation of the cumulative histogram between the bin edges, the ends pinned to the
+// region's own minimum and maximum.
+void histogram_quantiles(const double* hist, double count, double rmin, double rmax, double scale,
+                         double offset, double* out) {
+  auto map = [&](double x) { return scale * (x - offset); };
+  auto unmap = [&](double m) { return m / scale + offset; };
+  std::vector<double> key{map(rmin)}, cum{0.0};
+  const double mapped_max = map(rmax);
+  for (std::size_t k = 0; k < kBins; ++k) {
+    if (hist[k] <= 0) continue;
+    if (key.back() <= double(k)) {
+      key.push_back(double(k));
+      cum.push_back(cum.back());
+    }
+    key.push_back(std::min(double(k + 1), mapped_max));
+    cum.push_back(cum.back() + hist[k]);
+  }
+  std::size_t q = 0, end = kQuantiles.size();
+  out[0] = rmin;
+  ++q;
+  out[end - 1] = rmax;
+  --end;
+  std::size_t point = 0;
+  while (q < end) {
+    const double qcount = count * kQuantiles[q];
+    if (point + 1 >= cum.size()) {
+      out[q++] = rmax;
+      continue;
+    }
+    if (cum[point] < qcount && cum[point + 1] >= qcount) {
+      const double t =
+          (qcount - cum[point]) / (cum[point + 1] - cum[point]) * (key[point + 1] - key[point]);
+      out[q++] = unmap(t + key[point]);
+    } else {
+      ++point;
+    }
+  }
+}
+
+struct Frame {
+  const float* raw;
+  std::size_t C, D;
+  Shape spatial;                     // (z, y, x) with z = 1 in 2-D
+  std::vector<double> gmin, gscale;  // per channel histogram mapping
+};
+
+struct Layout {
+  std::map<std::string, std::size_t> start;  // feature -> first column
+  bool has(const std::string& f) const { return start.count(f) != 0; }
+  std::size_t operator[](const std::string& f) const { return start.at(f); }
+};
+
+// All features of one object from its pixel list, written into `row`.
+void object_row(const Frame& g, const Layout& L, const std::uint32_t* px, std::size_t n,
+                double* row, std::vector<double>& scratch) {
+  const std::size_t C = g.C, D = g.D, X = g.spatial[2], Y = g.spatial[1];
+  auto coords = [&](std::uint32_t p, double* c) {
+    c[0] = double(p % X);
+    c[1] = double((p / X) % Y);
+    if (D == 3) c[2] = double(p / (X * Y));
+  };
+  // scratch: per channel sum, min, max, wsum[D], argmin[D], argmax[D], hist[64], m2, m3, m4,
+  // wscatter[9]
+  const std::size_t per = 3 + 3 * D + kBins + 3 + 9;
+  scratch.assign(per * C, 0.0);
+  double csum[3] = {0, 0, 0}, cmin[3], cmax[3];
+  std::fill_n(cmin, 3, std::numeric_limits<double>::max());
+  std::fill_n(cmax, 3, std::numeric_limits<double>::lowest());
+  for (std::size_t ch = 0; ch < C; ++ch) {
+    double* s = scratch.data() + ch * per;
+    s[1] = std::numeric_limits<double>::max();
+    s[2] = std::numeric_limits<double>::lowest();
+  }
+  double c[3] = {0, 0, 0};
+  for (std::size_t i = 0; i < n; ++i) {
+    coords(px[i], c);
+    for (std::size_t d = 0; d < D; ++d) {
+      csum[d] += c[d];
+      cmin[d] = std::min(cmin[d], c[d]);
+      cmax[d] = std::max(cmax[d], c[d]);
+    }
+    const float* v = g.raw + std::size_t(px[i]) * C;
+    for (std::size_t ch = 0; ch < C; ++ch) {
+      double* s = scratch.data() + ch * per;
+      const double x = v[ch];
+      s[0] += x;
+      if (x < s[1]) {
+        s[1] = x;
+        std::copy_n(c, D, s + 3 + D);
+      }
+      if (x > s[2]) {
+        s[2] = x;
+        std::copy_n(c, D, s + 3 + 2 * D);
+      }
+      for (std::size_t d = 0; d < D; ++d)
+        s[3 + d] += x * c[d];
+      const double m = (x - g.gmin[ch]) * g.gscale[ch];
+      std::size_t bin = m >= double(kBins) ? kBins - 1 : std::size_t(std::max(m, 0.0));
+      s[3 + 3 * D + bin] += 1;
+    }
+  }
+  const double N = double(n);
+  double mu[3];
+  for (std::size_t d = 0; d < D; ++d)
+    mu[d] = csum[d] / N;
+  // Second pass: central moments about the means.
+  std::array<double, 9> scatter{};
+  for (std::size_t i = 0; i < n; ++i) {
+    coords(px[i], c);
+    double dc[3];
+    for (std::size_t d = 0; d < D; ++d)
+      dc[d] = c[d] - mu[d];
+    for (std::size_t a = 0; a < D; ++a)
+      for (std::size_t b = a; b < D; ++b)
+        scatter[a * 3 + b] += dc[a] * dc[b];
+    const float* v = g.raw + std::size_t(px[i]) * C;
+    for (std::size_t ch = 0; ch < C; ++ch) {
+      double* s = scratch.data() + ch * per;
+      const double x = v[ch];
+      const double dv = x - s[0] / N;
+      const double d2 = dv * dv;
+      double* m = s + 3 + 3 * D + kBins;
+      m[0] += d2;
+      m[1] += d2 * dv;
+      m[2] += d2 * d2;
+      double* ws = m + 3;
+      double wc[3];
+      for (std::size_t d = 0; d < D; ++d)
+        wc[d] = c[d] - s[3 + d] / s[0];
+      for (std::size_t a = 0; a < D; ++a)
+        for (std::size_t b = a; b < D; ++b)
+          ws[a * 3 + b] += x * wc[a] * wc[b];
+    }
+  }
+  for (std::size_t a = 0; a < D; ++a)
+    for (std::size_t b = 0; b < a; ++b)
+      scatter[a * 3 + b] = scatter[b * 3 + a];
+  std::array<double, 3> ev{};
+  std::array<double, 9> vec{};
+  for (auto& e : scatter)
+    e /= N;
+  symmetric_eigen(D, scatter, ev, vec);
+
+  row[L["Count"]] = N;
+  for (std::size_t d = 0; d < D; ++d) {
+    row[L["RegionCenter"] + d] = mu[d];
+    row[L["Coord<Minimum >"] + d] = cmin[d];
+    row[L["Coord<Maximum >"] + d] = cmax[d] + 1;  // exclusive end, as ilastik
+  }
+  if (L.has("RegionRadii"))
+    for (std::size_t d = 0; d < D; ++d)
+      row[L["RegionRadii"] + d] = std::sqrt(std::max(ev[d], 0.0));
+  if (L.has("RegionAxes"))
+    for (std::size_t r = 0; r < D; ++r)
+      for (std::size_t k = 0; k < D; ++k)
+        row[L["RegionAxes"] + r * D + k] = vec[r * 3 + k];
+  if (L.has("Coord<Principal<Skewness > >") || L.has("Coord<Principal<Kurtosis > >")) {
+    double pm[3][3] = {};
+    for (std::size_t i = 0; i < n; ++i) {
+      coords(px[i], c);
+      for (std::size_t k = 0; k < D; ++k) {
+        double p = 0;
+        for (std::size_t d = 0; d < D; ++d)
+          p += (c[d] - mu[d]) * vec[d * 3 + k];
+        const double p2 = p * p;
+        pm[k][0] += p2;
+        pm[k][1] += p2 * p;
+        pm[k][2] += p2 * p2;
+      }
+    }
+    for (std::size_t k = 0; k < D; ++k) {
+      if (L.has("Coord<Principal<Skewness > >"))
+        row[L["Coord<Principal<Skewness > >"] + k] =
+            std::sqrt(N) * pm[k][1] / std::pow(pm[k][0], 1.5);
+      if (L.has("Coord<Principal<Kurtosis > >"))
+        row[L["Coord<Principal<Kurtosis > >"] + k] = N * pm[k][2] / (pm[k][0] * pm[k][0]) - 3.0;
+    }
+  }
+  for (std::size_t ch = 0; ch < C; ++ch) {
+    const double* s = scratch.data() + ch * per;
+    const double* m = s + 3 + 3 * D + kBins;
+    auto put = [&](const char* f, double value) {
+      if (L.has(f)) row[L[f] + ch] = value;
+    };
+    put("Sum", s[0]);
+    put("Mean", s[0] / N);
+    put("Variance", m[0] / N);
+    put("Skewness", std::sqrt(N) * m[1] / std::pow(m[0], 1.5));
+    put("Kurtosis", N * m[2] / (m[0] * m[0]) - 3.0);
+    put("Minimum", s[1]);
+    put("Maximum", s[2]);
+    const double* hist = s + 3 + 3 * D;
+    if (L.has("Histogram")) std::copy_n(hist, kBins, row + L["Histogram"] + ch * kBins);
+    if (L.has("Quantiles"))
+      histogram_quantiles(hist, N, s[1], s[2], g.gscale[ch], g.gmin[ch],
+                          row + L["Quantiles"] + ch * kQuantiles.size());
+    for (std::size_t d = 0; d < D; ++d) {
+      if (L.has("Coord<ArgMinWeight >")) row[L["Coord<ArgMinWeight >"] + ch * D + d] = s[3 + D + d];
+      if (L.has("Coord<ArgMaxWeight >"))
+        row[L["Coord<ArgMaxWeight >"] + ch * D + d] = s[3 + 2 * D + d];
+      if (L.has("Weighted<RegionCenter>"))
+        row[L["Weighted<RegionCenter>"] + ch * D + d] = s[3 + d] / s[0];
+    }
+    if (L.has("Weighted<RegionRadii>") || L.has("Weighted<RegionAxes>")) {
+      std::array<double, 9> ws{};
+      for (std::size_t a = 0; a < D; ++a)
+        for (std::size_t b = 0; b < D; ++b)
+          ws[a * 3 + b] = m[3 + std::min(a, b) * 3 + std::max(a, b)] / s[0];
+      std::array<double, 3> wev{};
+      std::array<double, 9> wvec{};
+      symmetric_eigen(D, ws, wev, wvec);
+      if (L.has("Weighted<RegionRadii>"))
+        for (std::size_t d = 0; d < D; ++d)
+          row[L["Weighted<RegionRadii>"] + ch * D + d] = std::sqrt(std::max(wev[d], 0.0));
+      if (L.has("Weighted<RegionAxes>"))
+        for (std::size_t r = 0; r < D; ++r)
+          for (std::size_t k = 0; k < D; ++k)
+            row[L["Weighted<RegionAxes>"] + ch * D * D + r * D + k] = wvec[r * 3 + k];
+    }
+  }
+}
+
+}  // namespace
+
+ObjectFeatures compute_object_features(const float* raw, std::size_t channels,
+                                       const std::uint32_t* labels, const Shape& spatial,
+                                       std::uint32_t n_objects,
+                                       const std::vector<std::string>& features,
+                                       const RunContext& ctx) {
+  Frame g;
+  g.raw = raw;
+  g.C = channels;
+  g.D = spatial.size();
+  g.spatial = spatial.size() == 3 ? spatial : Shape{1, spatial[0], spatial[1]};
+  const std::size_t total = g.spatial[0] * g.spatial[1] * g.spatial[2];
+  if (total >= std::numeric_limits<std::uint32_t>::max())
+    throw_usage("object features of frames with 2^32 pixels or more are not supported");
+
+  // Columns: the always-computed features first, then the selection in sorted order.
+  std::vector<std::string> feats = always_object_features();
+  std::vector<std::string> rest;
+  for (const auto& f : features) {
+    const std::string m = match_object_feature(f);
+    if (std::find(feats.begin(), feats.end(), m) == feats.end() &&
+        std::find(rest.begin(), rest.end(), m) == rest.end())
+      rest.push_back(m);
+  }
+  std::sort(rest.begin(), rest.end());
+  feats.insert(feats.end(), rest.begin(), rest.end());
+  ObjectFeatures out;
+  Layout L;
+  for (const auto& f : feats) {
+    const std::size_t w = feature_width(f, g.D, g.C);
+    L.start[f] = out.columns.size();
+    const std::string name = object_feature_display_name(f);
+    for (std::size_t i = 0; i < w; ++i) {
+      out.columns.push_back(w == 1 ? name : name + "_" + std::to_string(i));
+      out.feature_of_column.push_back(f);
+    }
+  }
+  out.rows = n_objects;
+  out.values.assign(out.rows * out.columns.size(), 0.0);
+  if (n_objects == 0) return out;
+
+  // Global range per channel (ilastik's histogramRange="globalminmax").
+  g.gmin.assign(g.C, std::numeric_limits<double>::max());
+  std::vector<double> gmax(g.C, std::numeric_limits<double>::lowest());
+  for (std::size_t i = 0; i < total; ++i)
+    for (std::size_t ch = 0; ch < g.C; ++ch) {
+      const double v = raw[i * g.C + ch];
+      g.gmin[ch] = std::min(g.gmin[ch], v);
+      gmax[ch] = std::max(gmax[ch], v);
+    }
+  g.gscale.resize(g.C);
+  for (std::size_t ch = 0; ch < g.C; ++ch)
+    g.gscale[ch] = gmax[ch] > g.gmin[ch] ? double(kBins) / (gmax[ch] - g.gmin[ch]) : 1.0;
+
+  // Pixel lists by counting sort (raster order inside each object).
+  std::vector<std::uint32_t> start(std::size_t(n_objects) + 2, 0);
+  for (std::size_t i = 0; i < total; ++i) {
+    if (labels[i] > n_objects)
+      throw_input("", "label " + std::to_string(labels[i]) + " exceeds the object count " +
+                          std::to_string(n_objects));
+    ++start[std::size_t(labels[i]) + 1];
+  }
+  for (std::size_t l = 1; l < start.size(); ++l)
+    start[l] += start[l - 1];
+  std::vector<std::uint32_t> fill(start.begin(), start.end() - 1), px(total);
+  for (std::size_t i = 0; i < total; ++i)
+    px[fill[labels[i]]++] = std::uint32_t(i);
+
+  const std::size_t W = out.columns.size();
+#pragma omp parallel num_threads(ctx.threads)
+  {
+    std::vector<double> scratch;
+#pragma omp for schedule(dynamic, 16)
+    for (std::ptrdiff_t o = 1; o <= std::ptrdiff_t(n_objects); ++o) {
+      const std::size_t n = start[std::size_t(o) + 1] - start[std::size_t(o)];
+      double* row = out.values.data() + std::size_t(o - 1) * W;
+      if (n == 0) {
+        std::fill_n(row, W, std::numeric_limits<double>::quiet_NaN());
+        continue;
+      }
+      object_row(g, L, px.data() + start[std::size_t(o)], n, row, scratch);
+    }
+  }
+  return out;
+}
+
+}  // namespace bioforest::workflows
