@@ -1,0 +1,88 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""objfeatures on real files: the table equals scikit-image's regionprops where they
+coincide, CSV and HDF5, 3-D, and bad inputs (exit codes, one stderr line, no output)."""
+import csv
+import os
+
+import numpy as np
+
+from clitest import DATA, EXAMPLES, expect_error, expect_ok, main, no_files_like, run
+
+NUCLEI = os.path.join(EXAMPLES, "nuclei", "nuclei.tif")
+GT = os.path.join(EXAMPLES, "nuclei", "nuclei_groundtruth.tif")
+VOL = os.path.join(DATA, "images", "nuclei3d.tif")
+VOL_MASK = os.path.join(DATA, "images", "nuclei3d_mask.tif")
+
+
+def tiff(p):
+    import tifffile
+    return tifffile.imread(p)
+
+
+def read_csv(p):
+    rows = list(csv.reader(open(p)))
+    return rows[0], np.array([[float(v) for v in r] for r in rows[1:]])
+
+
+def regionprops(lab, raw):
+    """regionprops with ids renumbered in raster order of first appearance (as objfeatures)."""
+    from skimage.measure import regionprops as rp
+    values, first = np.unique(lab.ravel(), return_index=True)
+    order = values[np.argsort(first)]
+    order = order[order != 0]
+    lut = np.zeros(lab.max() + 1, np.int64)
+    lut[order] = np.arange(1, len(order) + 1)
+    return rp(lut[lab], intensity_image=raw.astype(np.float64))
+
+
+def test_2d_table_matches_regionprops(tmp):
+    out = os.path.join(tmp, "t.csv")
+    expect_ok(run("objfeatures", NUCLEI, "--segmentation", GT, "-o", out))
+    head, v = read_csv(out)
+    c = {n: i for i, n in enumerate(head)}
+    props = regionprops(tiff(GT), tiff(NUCLEI))
+    assert v.shape[0] == len(props)
+    for i, p in enumerate(props):
+        assert v[i, c["Size in pixels"]] == p.area
+        assert abs(v[i, c["Center of the object_0"]] - p.centroid[1]) < 1e-9
+        assert abs(v[i, c["Center of the object_1"]] - p.centroid[0]) < 1e-9
+        assert v[i, c["Bounding Box Minimum_0"]] == p.bbox[1]
+        assert v[i, c["Bounding Box Maximum_1"]] == p.bbox[2]
+        assert abs(v[i, c["Mean Intensity"]] - p.intensity_mean) < 1e-9
+        assert v[i, c["Maximum intensity"]] == p.intensity_max
+        assert abs(4 * v[i, c["Radii of the object_0"]] - p.major_axis_length) < 1e-9
+    assert head[:3] == ["object_id", "timestep", "labelimage_oid"]
+
+
+def test_3d_hdf5_table(tmp):
+    out = os.path.join(tmp, "t.h5")
+    expect_ok(run("objfeatures", VOL, "--segmentation", VOL_MASK, "--features", "Count", "Mean",
+                  "-o", out))
+    import h5py
+    f = h5py.File(out, "r")
+    cols = [c.decode() if isinstance(c, bytes) else c for c in f["table_columns"][...]]
+    assert "Center of the object_2" in cols and "Mean Intensity" in cols
+    props = regionprops(tiff(VOL_MASK), tiff(VOL))
+    size = f["table/Size in pixels"][...]
+    assert list(size) == [p.area for p in props]
+    z = f["table/Center of the object_2"][...]
+    assert np.allclose(z, [p.centroid[0] for p in props])
+
+
+def test_bad_inputs(tmp):
+    out = os.path.join(tmp, "o.csv")
+    expect_error(run("objfeatures", NUCLEI, "--segmentation", os.path.join(tmp, "no.tif"), "-o",
+                     out), 1, "no.tif")
+    expect_error(run("objfeatures", NUCLEI, "--segmentation", VOL_MASK, "-o", out), 1,
+                 "nuclei3d_mask.tif")
+    import tifffile
+    frac = os.path.join(tmp, "frac.tif")
+    tifffile.imwrite(frac, (tiff(GT) * 0.5).astype(np.float32))
+    expect_error(run("objfeatures", NUCLEI, "--segmentation", frac, "-o", out), 1, "frac.tif")
+    expect_error(run("objfeatures", NUCLEI, "--segmentation", GT, "--features", "Texture", "-o",
+                     out), 2, "Texture")
+    no_files_like(tmp, "o.csv")
+
+
+if __name__ == "__main__":
+    main()
