@@ -134,10 +134,10 @@ colnames(X) <- paste0("f", seq_len(nf))
 y <- factor(readBin(a[2], "integer", n, size = 4))
 t <- system.time(rf <- ranger(x = X, y = y, num.trees = 100, mtry = round(sqrt(nf)), replace = TRUE,
                               sample.fraction = 1, min.node.size = 1, probability = TRUE,
-                              num.threads = thr, seed = 1))
+                              num.threads = thr, seed = 1, verbose = FALSE))
 P <- matrix(readBin(a[6], "numeric", npred * nf, size = 4), ncol = nf, byrow = TRUE)
 colnames(P) <- colnames(X)
-tp <- system.time(p <- predict(rf, P, num.threads = thr)$predictions)
+tp <- system.time(p <- predict(rf, P, num.threads = thr, verbose = FALSE)$predictions)
 cls <- as.integer(colnames(p))[max.col(p, ties.method = "first")]
 writeBin(as.integer(cls), a[8], size = 4)
 cpu <- function(s) s[["user.self"]] + s[["sys.self"]]
@@ -155,7 +155,7 @@ def run_ranger(n, k, threads, every=64):
         r = subprocess.run(["Rscript", rs, path(f"train_x_{n}.f32"), path(f"train_y_{n}_{k}.i32"), str(n),
                             str(NF), str(threads), px, str(len(rows)), out],
                            capture_output=True, text=True, check=True)
-        train, pred_s, train_cpu, pred_cpu = map(float, r.stdout.split())
+        train, pred_s, train_cpu, pred_cpu = map(float, r.stdout.strip().splitlines()[-1].split())
         pred = np.fromfile(out, np.int32)
     return dict(train_s=train, predict_s=pred_s * every, train_cpu_s=train_cpu, predict_cpu_s=pred_cpu * every,
                 accuracy=accuracy(pred, ev[::every]),
