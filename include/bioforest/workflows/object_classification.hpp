@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: BSD-3-Clause
+#pragma once
+/// \file
+/// ilastik's Object Classification: objects from a segmentation (or a thresholded
+/// probability map), ilastik's object features, a random forest trained on a few labelled
+/// objects, and the exports Object Predictions, Object Probabilities, Object Identities and
+/// the object table.
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "bioforest/core/batch.hpp"
+#include "bioforest/learn/classification_forest.hpp"
+#include "bioforest/workflows/export.hpp"
+#include "bioforest/workflows/objects/object_extraction.hpp"
+
+namespace bioforest::workflows {
+
+struct ObjectTrainingImage {
+  std::string raw;
+  std::string segmentation;   ///< objects as they are, or
+  std::string probabilities;  ///< objects from the spec's threshold settings
+  std::string labels;         ///< CSV of clicked points or a label image
+};
+
+struct ObjectClassificationSpec {
+  std::string file;
+  nlohmann::json doc;
+  std::vector<std::string> class_names;
+  std::vector<std::string> features;  ///< vigra names
+  ThresholdSettings threshold;
+  std::vector<ObjectTrainingImage> training;
+  learn::ForestOptions forest;
+};
+
+/// Reads and validates (object_classification.schema.json) a spec; paths resolved.
+ObjectClassificationSpec load_object_spec(const std::string& path);
+
+struct ObjectModel {
+  std::vector<std::string> class_names;
+  std::vector<std::string> features;  ///< vigra names selected
+  std::vector<std::string> columns;   ///< classifier columns (table names), in order
+  ThresholdSettings threshold;
+  std::string spec_json;
+  std::vector<std::size_t> label_counts;  ///< labelled objects per class
+  learn::ClassificationForest forest;
+};
+
+/// The labelled objects of one image: per frame, object id -> class (1..K). `labels` is a
+/// CSV (x,y[,z][,t],class with an optional header; class by name or number) or a label
+/// image on the same grid where a clicked object carries its class (majority of its pixels).
+/// Error{input} for points outside the image or an object given two classes.
+std::vector<std::map<std::uint32_t, int>> read_object_labels(
+    const std::string& labels, const CanonicalImage& raw, const std::vector<FrameObjects>& frames,
+    const std::vector<std::string>& class_names, const io::ReadOptions& read);
+
+/// Classifier input rows (objects 1..n) of one frame: `columns` of the table, NaN/inf -> 0.
+std::vector<float> object_feature_matrix(const ObjectFeatures& f,
+                                         const std::vector<std::string>& columns);
+
+ObjectModel train_object_classifier(const ObjectClassificationSpec& spec, const RunContext& ctx);
+void save_object_model(const ObjectModel& m, const std::string& path, bool overwrite);
+ObjectModel load_object_model(const std::string& path);
+std::string describe_object_model(const ObjectModel& m);
+
+/// ilastik's export sources for object classification.
+const std::vector<std::string>& object_export_sources();
+std::string match_object_export_source(const std::string& text);
+
+struct ObjectPredictRequest {
+  std::vector<std::string> raw;
+  std::vector<std::string> segmentation;   ///< one per raw, or
+  std::vector<std::string> probabilities;  ///< one per raw (thresholded with the model's settings)
+  std::vector<std::string> labels;         ///< optional, one per raw: fills "User Label"
+  io::ReadOptions read;
+  ExportOptions exports;       ///< sources: Object Predictions / Probabilities / Identities
+  std::string table_filename;  ///< with {dataset_dir}, {nickname}; .csv or .h5; empty: none
+};
+
+struct ObjectPredictResult {
+  std::vector<std::string> outputs;
+  std::vector<std::uint64_t> objects;
+  std::vector<BatchFailure> failures;
+};
+
+ObjectPredictResult predict_objects(const ObjectModel& model, const ObjectPredictRequest& request,
+                                    const RunContext& ctx);
+
+}  // namespace bioforest::workflows
