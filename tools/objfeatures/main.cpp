@@ -26,8 +26,7 @@ int main(int argc, char** argv) {
   app.add_option("--segmentation,--segmentation-image,--segmentation_image,--labels",
                  r.segmentation,
                  "Label image or mask per raw image (ids kept, relabelled consecutively; "
-                 "or thresholded with --threshold-spec)")
-      ->required();
+                 "or thresholded with --threshold-spec)");
   app.add_option("--threshold-spec", threshold_spec,
                  "Threshold settings (schemas/threshold.schema.json) to apply to the "
                  "segmentation inputs, e.g. when they are probability maps");
