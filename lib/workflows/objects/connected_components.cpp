@@ -262,6 +262,7 @@ void BlockwiseLabeling::scan(const MaskFn& mask, const FlagFn& flag, const RunCo
         flag_[off + l] = flags[l];
     }
     store_faces(b, local);
+    if (blocks_.size() == 1) single_block_ = local;
     ctx.progress("labelling", b + 1, blocks_.size());
   }
   for (std::size_t b = 0; b < blocks_.size(); ++b)
@@ -305,10 +306,14 @@ std::uint32_t BlockwiseLabeling::finalize(std::uint64_t min_size, std::uint64_t 
 void BlockwiseLabeling::block_labels(std::size_t b, const MaskFn& mask,
                                      std::vector<std::uint32_t>& out) const {
   const Roi& core = blocks_[b].core;
-  std::vector<std::uint8_t> m;
-  mask(core, m);
-  out.resize(core.size());
-  label_components(m.data(), core.shape(), conn_, out.data());
+  if (blocks_.size() == 1 && single_block_.size() == core.size()) {
+    out = single_block_;
+  } else {
+    std::vector<std::uint8_t> m;
+    mask(core, m);
+    out.resize(core.size());
+    label_components(m.data(), core.shape(), conn_, out.data());
+  }
   const std::uint64_t off = offset_[b];
   for (auto& l : out)
     l = l ? final_[off + l] : 0;

@@ -220,6 +220,8 @@ struct Frame {
 
 struct Layout {
   std::map<std::string, std::size_t> start;  // feature -> first column
+  bool histogram = false;                    // Histogram or Quantiles selected
+  bool weighted = false;                     // Weighted<RegionRadii/Axes> selected
   bool has(const std::string& f) const { return start.count(f) != 0; }
   std::size_t operator[](const std::string& f) const { return start.at(f); }
 };
@@ -268,9 +270,11 @@ void object_row(const Frame& g, const Layout& L, const std::uint32_t* px, std::s
       }
       for (std::size_t d = 0; d < D; ++d)
         s[3 + d] += x * c[d];
-      const double m = (x - g.gmin[ch]) * g.gscale[ch];
-      std::size_t bin = m >= double(kBins) ? kBins - 1 : std::size_t(std::max(m, 0.0));
-      s[3 + 3 * D + bin] += 1;
+      if (L.histogram) {
+        const double m = (x - g.gmin[ch]) * g.gscale[ch];
+        const std::size_t bin = m >= double(kBins) ? kBins - 1 : std::size_t(std::max(m, 0.0));
+        s[3 + 3 * D + bin] += 1;
+      }
     }
   }
   const double N = double(n);
@@ -297,6 +301,7 @@ void object_row(const Frame& g, const Layout& L, const std::uint32_t* px, std::s
       m[0] += d2;
       m[1] += d2 * dv;
       m[2] += d2 * d2;
+      if (!L.weighted) continue;
       double* ws = m + 3;
       double wc[3];
       for (std::size_t d = 0; d < D; ++d)
@@ -432,6 +437,8 @@ ObjectFeatures compute_object_features(const float* raw, std::size_t channels,
       out.feature_of_column.push_back(f);
     }
   }
+  L.histogram = L.has("Histogram") || L.has("Quantiles");
+  L.weighted = L.has("Weighted<RegionRadii>") || L.has("Weighted<RegionAxes>");
   out.rows = n_objects;
   out.values.assign(out.rows * out.columns.size(), 0.0);
   if (n_objects == 0) return out;

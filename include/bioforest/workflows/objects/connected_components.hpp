@@ -76,6 +76,9 @@ class BlockwiseLabeling {
   std::vector<std::array<std::vector<std::uint64_t>, 6>> faces_;
   std::vector<std::uint32_t> final_;  // provisional id -> final id
   std::vector<std::uint64_t> final_sizes_;
+  // With a single block (the whole frame fits), its labels are kept from pass 1 instead of
+  // being recomputed in pass 2.
+  std::vector<std::uint32_t> single_block_;
 };
 
 }  // namespace bioforest::workflows
