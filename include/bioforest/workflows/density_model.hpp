@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: BSD-3-Clause
+#pragma once
+/// \file
+/// A trained density counter: the feature selection, the input channels it reads, the
+/// regression forest, and what it was trained on. Stored as HDF5.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "bioforest/features/selection.hpp"
+#include "bioforest/learn/regression_forest.hpp"
+
+namespace bioforest::workflows {
+
+struct DensityModel {
+  features::FeatureSelection features;
+  std::size_t input_channels = 1;     ///< raw channels the images must have
+  std::vector<std::size_t> channels;  ///< of those, the ones features are computed on
+  int spatial_rank = 2;               ///< 2: images (yx), 3: volumes (zyx)
+  double sigma = 2.5;
+  std::string sampling = "all";
+  learn::RegressionForest forest;
+  std::vector<std::string> feature_names;
+  std::string spec_json;
+  std::string spec_file;
+  std::string training_digest;     ///< SHA-256 of the training matrix and targets
+  std::uint64_t n_samples = 0;     ///< training pixels
+  std::uint64_t n_dots = 0;        ///< annotated dots
+  std::uint64_t n_background = 0;  ///< background-stroke pixels
+};
+
+/// Writes the model atomically (temporary file, rename). Error{usage} if it exists and
+/// !overwrite.
+void save_density_model(const DensityModel& model, const std::string& path, bool overwrite);
+
+/// Reads a model written by save_density_model; Error{input} for any other file.
+DensityModel load_density_model(const std::string& path);
+
+/// A human-readable description (density info) and its JSON twin.
+std::string describe_density_model(const DensityModel& model);
+nlohmann::ordered_json density_model_json(const DensityModel& model);
+
+}  // namespace bioforest::workflows

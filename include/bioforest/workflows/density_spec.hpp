@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: BSD-3-Clause
+#pragma once
+/// \file
+/// The density-counting project spec (schemas/density_counting.schema.json): training images
+/// with dot annotations, the dot Gaussians' sigma, which pixels train the forest, the pixel
+/// features and the regression forest.
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "bioforest/core/axes.hpp"
+#include "bioforest/features/selection.hpp"
+#include "bioforest/learn/forest_options.hpp"
+
+namespace bioforest::workflows {
+
+/// Which pixels of the training images become training samples.
+enum class DensitySampling {
+  all,      ///< every pixel of every training image (the default: accurate)
+  ilastik,  ///< density > 1e-4 plus background strokes, as ilastik does (for comparison)
+};
+std::string_view sampling_name(DensitySampling s);
+
+struct DensityTrainingImage {
+  std::string image;       ///< resolved against the spec's folder
+  std::string dots;        ///< CSV of points or a dot image; may be empty when `labels` is set
+  std::string background;  ///< optional: non-zero = background stroke
+  std::string labels;      ///< optional: ilastik's layout, 1 = dot, 2 = background
+  std::optional<Axes> input_axes, label_axes;
+};
+
+struct DensitySpec {
+  std::string file;         ///< where it was read from ("" if built in memory)
+  nlohmann::json document;  ///< the spec as written (stored in models)
+  features::FeatureSelection features;
+  std::vector<std::size_t> channels;  ///< input channels used; empty = all
+  double sigma = 2.5;                 ///< ilastik's default
+  DensitySampling sampling = DensitySampling::all;
+  double pixel_fraction = 1.0;  ///< uniform random share of the sampled pixels kept
+  std::vector<DensityTrainingImage> training;
+  int trees_per_forest = 10;  ///< ilastik: 10
+  int forests = 4;            ///< ilastik: 4 forests on quarter subsamples
+  /// The forest as trained: forests * trees_per_forest trees, each drawing sample_fraction
+  /// (default 1/forests) of the samples, max depth 50.
+  learn::ForestOptions forest;
+  /// "third" (F/3), "sqrt" or "all": features tried per split, resolved once the feature
+  /// count is known; ignored when forest.mtry is a count.
+  std::string mtry_rule = "third";
+};
+
+/// forest.mtry for `n_features` features under the spec's rule.
+int resolve_mtry(const DensitySpec& spec, std::size_t n_features);
+
+/// Reads and validates a spec file: JSON syntax, the schema (every violation at once, with
+/// JSON pointers), then the feature selection's own rules. Throws Error{usage} naming the file.
+DensitySpec load_density_spec(const std::string& path);
+/// The same from an in-memory document; relative paths resolve against `file`'s folder.
+DensitySpec density_spec_from_json(const nlohmann::json& doc, const std::string& file);
+
+}  // namespace bioforest::workflows

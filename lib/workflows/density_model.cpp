@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: BSD-3-Clause
+#include "bioforest/workflows/density_model.hpp"
+
+#include <sstream>
+
+#include "bioforest/core/error.hpp"
+#include "bioforest/core/version.hpp"
+#include "bioforest/io/atomic_output.hpp"
+#include "bioforest/io/hdf5.hpp"
+#include "bioforest/io/provenance.hpp"
+
+namespace bioforest::workflows {
+
+namespace {
+
+constexpr int kModelFormat = 1;
+constexpr const char* kModelKind = "density_counting";
+
+std::vector<std::int32_t> to_i32(const std::vector<std::size_t>& v) {
+  return {v.begin(), v.end()};
+}
+
+}  // namespace
+
+void save_density_model(const DensityModel& m, const std::string& path, bool overwrite) {
+  io::AtomicOutput out(path, overwrite);
+  {
+    h5::File f = h5::File::create(out.temp_path());
+    f.write_string_attribute("/", "bioforest_model", kModelKind);
+    f.write_numeric_attribute("/", "format_version", {double(kModelFormat)});
+    f.write_string_attribute("/", "bioforest_version", version());
+    const auto& prov = io::process_provenance();
+    if (!prov.command_line.empty())
+      f.write_string_attribute("/", "bioforest_command_line", prov.command_line);
+    f.write_string("/spec", m.spec_json);
+    f.write_string("/spec_file", m.spec_file);
+    f.write_string("/features", features::selection_to_json_text(m.features));
+    f.write_string("/feature_scheme", std::string(features::scheme_name(m.features.scheme)));
+    f.write("/input_channels", std::vector<std::int32_t>{std::int32_t(m.input_channels)});
+    if (!m.channels.empty()) f.write("/channels", to_i32(m.channels));
+    f.write("/spatial_rank", std::vector<std::int32_t>{m.spatial_rank});
+    f.write("/sigma", std::vector<double>{m.sigma});
+    f.write_string("/sampling", m.sampling);
+    f.write_strings("/feature_names", m.feature_names);
+    f.write_string("/training/digest", m.training_digest);
+    f.write("/training/counts", std::vector<std::uint64_t>{m.n_samples, m.n_dots, m.n_background});
+    m.forest.save(f, "/forest");
+    f.close();
+  }
+  out.commit();
+}
+
+DensityModel load_density_model(const std::string& path) {
+  h5::File f = h5::File::open_read(path);
+  if (!f.has_attribute("/", "bioforest_model") ||
+      f.read_string_attribute("/", "bioforest_model") != kModelKind)
+    throw_input(path, "not a bioforest density model (train one with 'density train')");
+  const auto version = f.read_numeric_attribute("/", "format_version");
+  if (version.empty() || version[0] > kModelFormat)
+    throw_input(path, "model format " + (version.empty() ? "?" : std::to_string(int(version[0]))) +
+                          " is newer than this bioforest understands (" +
+                          std::to_string(kModelFormat) + ")");
+  DensityModel m;
+  m.spec_json = f.read_string("/spec");
+  m.spec_file = f.read_string("/spec_file");
+  m.features = features::selection_from_json_text(f.read_string("/features"), path);
+  m.input_channels = std::size_t(f.read<std::int32_t>("/input_channels").at(0));
+  if (f.exists("/channels"))
+    for (auto c : f.read<std::int32_t>("/channels"))
+      m.channels.push_back(std::size_t(c));
+  m.spatial_rank = f.read<std::int32_t>("/spatial_rank").at(0);
+  m.sigma = f.read<double>("/sigma").at(0);
+  m.sampling = f.read_string("/sampling");
+  m.feature_names = f.read_strings("/feature_names");
+  m.training_digest = f.read_string("/training/digest");
+  const auto counts = f.read<std::uint64_t>("/training/counts");
+  if (counts.size() != 3) throw_input(path, "/training/counts must hold 3 numbers");
+  m.n_samples = counts[0];
+  m.n_dots = counts[1];
+  m.n_background = counts[2];
+  m.forest = learn::RegressionForest::load(f, "/forest");
+  return m;
+}
+
+nlohmann::ordered_json density_model_json(const DensityModel& m) {
+  nlohmann::ordered_json j;
+  j["kind"] = kModelKind;
+  j["spatial_rank"] = m.spatial_rank;
+  j["input_channels"] = m.input_channels;
+  j["channels"] = m.channels;
+  j["sigma"] = m.sigma;
+  j["sampling"] = m.sampling;
+  j["features"] = nlohmann::ordered_json::parse(features::selection_to_json_text(m.features));
+  j["n_features"] = m.feature_names.size();
+  j["trees"] = m.forest.n_trees();
+  j["training_pixels"] = m.n_samples;
+  j["training_dots"] = m.n_dots;
+  j["background_pixels"] = m.n_background;
+  j["training_digest"] = m.training_digest;
+  j["spec_file"] = m.spec_file;
+  return j;
+}
+
+std::string describe_density_model(const DensityModel& m) {
+  std::ostringstream o;
+  o << "density counting model (" << (m.spatial_rank == 3 ? "3-D volumes" : "2-D images") << ", "
+    << m.input_channels << " input channel(s)";
+  if (!m.channels.empty()) {
+    o << ", features on channel(s)";
+    for (auto c : m.channels)
+      o << ' ' << c;
+  }
+  o << ")\n";
+  o << "sigma " << m.sigma << ", sampling '" << m.sampling << "', " << m.n_samples
+    << " training pixels, " << m.n_dots << " dots, " << m.n_background << " background pixels\n";
+  o << m.forest.n_trees() << " regression trees on " << m.feature_names.size() << " features:\n";
+  const auto& imp = m.forest.mse_importance();
+  for (std::size_t i = 0; i < m.feature_names.size(); ++i) {
+    o << "  " << m.feature_names[i];
+    if (i < imp.size()) o << "  (importance " << imp[i] << ")";
+    o << "\n";
+  }
+  if (!m.spec_file.empty()) o << "trained from " << m.spec_file << "\n";
+  return o.str();
+}
+
+}  // namespace bioforest::workflows

@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: BSD-3-Clause
+#include "bioforest/workflows/density_spec.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "bioforest/core/error.hpp"
+#include "bioforest/workflows/spec_file.hpp"
+
+namespace bioforest::workflows {
+
+std::string_view sampling_name(DensitySampling s) {
+  return s == DensitySampling::ilastik ? "ilastik" : "all";
+}
+
+namespace {
+
+void parse_regressor(const nlohmann::json& r, DensitySpec& s) {
+  s.trees_per_forest = r.value("trees", 10);
+  s.forests = r.value("forests", 4);
+  learn::ForestOptions& o = s.forest;
+  o.n_trees = s.trees_per_forest * s.forests;
+  o.sample_fraction =
+      r.contains("sample_fraction") ? r["sample_fraction"].get<double>() : 1.0 / double(s.forests);
+  o.max_depth = 50;
+  if (r.contains("max_depth"))
+    o.max_depth = r["max_depth"].is_null() ? 0 : r["max_depth"].get<int>();
+  if (r.contains("mtry")) {
+    if (r["mtry"].is_number_integer())
+      o.mtry = r["mtry"].get<int>();
+    else
+      s.mtry_rule = r["mtry"].get<std::string>();
+  }
+  o.min_samples_leaf = r.value("min_samples_leaf", 1);
+  o.seed = r.value("seed", std::uint64_t(0));
+  o.bootstrap = true;
+  // Out-of-bag predictions over millions of pixels cost as much as training and are not
+  // used by the density workflow.
+  o.compute_oob = false;
+}
+
+}  // namespace
+
+DensitySpec density_spec_from_json(const nlohmann::json& doc, const std::string& file) {
+  spec::throw_if_invalid(spec::check_against_schema(doc, "density_counting.schema.json"), file);
+  DensitySpec s;
+  s.file = file;
+  s.document = doc;
+  s.features = with_context("reading /features of " + file,
+                            [&] { return features::selection_from_json(doc["features"], file); });
+  if (doc.contains("channels")) s.channels = doc["channels"].get<std::vector<std::size_t>>();
+  s.sigma = doc.value("sigma", 2.5);
+  s.sampling = doc.value("sampling", std::string("all")) == "ilastik" ? DensitySampling::ilastik
+                                                                      : DensitySampling::all;
+  s.pixel_fraction = doc.value("pixel_fraction", 1.0);
+  for (const auto& t : doc["training"]) {
+    DensityTrainingImage ti;
+    ti.image = spec::resolve_path(file, t["image"].get<std::string>());
+    if (t.contains("dots")) ti.dots = spec::resolve_path(file, t["dots"].get<std::string>());
+    if (t.contains("background"))
+      ti.background = spec::resolve_path(file, t["background"].get<std::string>());
+    if (t.contains("labels")) ti.labels = spec::resolve_path(file, t["labels"].get<std::string>());
+    if (t.contains("input_axes")) ti.input_axes = Axes(t["input_axes"].get<std::string>());
+    if (t.contains("label_axes")) ti.label_axes = Axes(t["label_axes"].get<std::string>());
+    s.training.push_back(std::move(ti));
+  }
+  parse_regressor(doc.value("regressor", nlohmann::json::object()), s);
+  return s;
+}
+
+int resolve_mtry(const DensitySpec& spec, std::size_t n_features) {
+  if (spec.forest.mtry > 0) return spec.forest.mtry;
+  if (spec.mtry_rule == "all") return int(n_features);
+  if (spec.mtry_rule == "sqrt") return std::max(1, int(std::lround(std::sqrt(double(n_features)))));
+  return std::max(1, int(n_features / 3));
+}
+
+DensitySpec load_density_spec(const std::string& path) {
+  return density_spec_from_json(spec::read_json_file(path), path);
+}
+
+}  // namespace bioforest::workflows

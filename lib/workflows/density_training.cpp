@@ -1,0 +1,260 @@
+// SPDX-License-Identifier: BSD-3-Clause
+#include "bioforest/workflows/density_training.hpp"
+
+#include <algorithm>
+
+#include "bioforest/core/blocking.hpp"
+#include "bioforest/core/digest.hpp"
+#include "bioforest/core/error.hpp"
+#include "bioforest/core/log.hpp"
+#include "bioforest/features/compute.hpp"
+#include "bioforest/io/image_path.hpp"
+#include "bioforest/workflows/canonical_image.hpp"
+#include "bioforest/workflows/density_input.hpp"
+#include "bioforest/workflows/density_target.hpp"
+
+namespace bioforest::workflows {
+
+namespace {
+
+// Feature blocks as in pixel training (256^2 / 64^3): big enough that the halo costs
+// little, small enough that a block's planar features stay in a few MB.
+Shape training_block_shape(int rank) {
+  return rank == 3 ? Shape{64, 64, 64} : Shape{256, 256};
+}
+
+// One training image with its annotations, opened.
+struct AnnotatedImage {
+  std::unique_ptr<CanonicalImage> raw, background, labels;
+  std::vector<Dot> dots;
+};
+
+bool is_csv(const std::string& path) {
+  std::string f = io::parse_image_path(path).file;
+  for (auto& ch : f)
+    ch = char(std::tolower(static_cast<unsigned char>(ch)));
+  return f.ends_with(".csv") || f.ends_with(".txt");
+}
+
+AnnotatedImage open_annotated(const DensityTrainingImage& ti) {
+  io::ReadOptions raw_opts, label_opts;
+  raw_opts.axes = ti.input_axes;
+  label_opts.axes = ti.label_axes;
+  AnnotatedImage a;
+  a.raw = std::make_unique<CanonicalImage>(ti.image, raw_opts);
+  if (!ti.labels.empty()) {
+    a.labels = std::make_unique<CanonicalImage>(ti.labels, label_opts);
+    check_same_grid(*a.raw, *a.labels, "label image");
+    a.dots = read_dots_image(*a.labels, 1);
+  }
+  if (!ti.dots.empty()) {
+    std::vector<Dot> more;
+    if (is_csv(ti.dots)) {
+      more = read_dots_csv(ti.dots, *a.raw);
+    } else {
+      const CanonicalImage dots(ti.dots, label_opts);
+      check_same_grid(*a.raw, dots, "dot image");
+      more = read_dots_image(dots);
+    }
+    a.dots.insert(a.dots.end(), more.begin(), more.end());
+  }
+  if (!ti.background.empty()) {
+    a.background = std::make_unique<CanonicalImage>(ti.background, label_opts);
+    check_same_grid(*a.raw, *a.background, "background image");
+  }
+  return a;
+}
+
+// Background strokes of time point t over the whole image: labels == 2, or any non-zero
+// pixel of the background image.
+void background_mask(const AnnotatedImage& a, std::size_t t, std::vector<std::uint8_t>& out) {
+  const Roi whole = Roi::whole(a.raw->spatial_shape());
+  out.assign(whole.size(), 0);
+  std::vector<float> data;
+  if (a.labels) {
+    a.labels->read_float(t, whole, data);
+    const std::size_t c = a.labels->channels();
+    for (std::size_t i = 0; i < out.size(); ++i)
+      out[i] = data[i * c] == 2.0f;
+  }
+  if (a.background) {
+    a.background->read_float(t, whole, data);
+    const std::size_t c = a.background->channels();
+    for (std::size_t i = 0; i < out.size(); ++i)
+      for (std::size_t k = 0; k < c; ++k)
+        if (data[i * c + k] != 0.0f) out[i] = 1;
+  }
+}
+
+// Copies block-local values of the spatial region `core` out of a whole-image array.
+template <class T>
+void gather_core(const std::vector<T>& whole, const Shape& shape, const Roi& core,
+                 std::vector<T>& out) {
+  out.resize(core.size());
+  const std::size_t row = core.shape().back();
+  std::size_t k = 0;
+  for_each_row(shape, core, [&](std::size_t off) {
+    std::copy_n(whole.begin() + std::ptrdiff_t(off), row, out.begin() + std::ptrdiff_t(k));
+    k += row;
+  });
+}
+
+// A uniform draw in [0, 1) fixed by (seed, image, t, pixel): the kept pixels do not depend
+// on the block layout or the thread count.
+double pixel_draw(std::uint64_t seed, std::uint64_t image, std::uint64_t t, std::uint64_t pixel) {
+  auto mix = [](std::uint64_t z) {
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+  };
+  const std::uint64_t h =
+      mix(mix(mix(seed + 0x9e3779b97f4a7c15ULL) ^ image) ^ (t * 0x9e3779b97f4a7c15ULL) ^ pixel);
+  return double(h >> 11) * 0x1.0p-53;
+}
+
+// Marks which pixels of a block's core are samples: the sampling mode, then the random
+// pixel fraction. Returns how many.
+std::size_t mark_samples(const DensitySpec& spec, std::size_t image, std::size_t t,
+                         const Shape& shape, const Roi& core, const std::vector<float>& density,
+                         const std::vector<std::uint8_t>& background,
+                         std::vector<std::uint8_t>& keep) {
+  keep.assign(core.size(), 0);
+  std::size_t k = 0, wanted = 0;
+  const std::size_t row = core.shape().back();
+  for_each_row(shape, core, [&](std::size_t off) {
+    for (std::size_t i = 0; i < row; ++i, ++k) {
+      bool use = density_sampled(spec.sampling, density[k], background[k]);
+      if (use && spec.pixel_fraction < 1.0)
+        use = pixel_draw(spec.forest.seed, image, t, off + i) < spec.pixel_fraction;
+      keep[k] = use;
+      wanted += use;
+    }
+  });
+  return wanted;
+}
+
+void check_consistent(const CanonicalImage& raw, DensityTrainingSet& set, bool first) {
+  if (first) {
+    set.input_channels = raw.channels();
+    set.spatial_rank = raw.spatial_rank();
+  } else if (raw.channels() != set.input_channels || raw.spatial_rank() != set.spatial_rank) {
+    throw_input(raw.path(), "has " + std::to_string(raw.channels()) + " channel(s) and " +
+                                std::to_string(raw.spatial_rank()) +
+                                " spatial axes, but the first training image has " +
+                                std::to_string(set.input_channels) + " and " +
+                                std::to_string(set.spatial_rank));
+  }
+}
+
+void gather_image(const AnnotatedImage& a, std::size_t index, const DensitySpec& spec,
+                  const RunContext& ctx, DensityTrainingSet& set) {
+  const bool first = index == 0;
+  const CanonicalImage& raw = *a.raw;
+  check_consistent(raw, set, first);
+  check_density_channels(raw, spec.channels);
+  features::validate_for_shape(spec.features, raw.spatial_shape());
+  const features::FeatureComputer fc(spec.features, density_feature_channels(raw, spec.channels),
+                                     raw.spatial_rank());
+  const std::size_t F = fc.n_channels();
+  set.n_features = F;
+  set.n_dots += a.dots.size();
+  features::FeatureComputer::Workspace ws(ctx.threads);
+  const Shape& shape = raw.spatial_shape();
+  const auto blocks =
+      make_blocks(shape, training_block_shape(raw.spatial_rank()), Shape(shape.size(), 0));
+  std::vector<float> density, core_density, scratch, data, planar;
+  std::vector<std::uint8_t> background, core_background, keep;
+  for (std::size_t t = 0; t < raw.t(); ++t) {
+    dot_density(a.dots, t, shape, spec.sigma, density);
+    background_mask(a, t, background);
+    for (std::size_t b = 0; b < blocks.size(); ++b) {
+      ctx.progress("features of " + raw.path(), t * blocks.size() + b + 1, raw.t() * blocks.size());
+      const Roi& core = blocks[b].core;
+      gather_core(density, shape, core, core_density);
+      gather_core(background, shape, core, core_background);
+      const std::size_t n = core.size();
+      const std::size_t wanted =
+          mark_samples(spec, index, t, shape, core, core_density, core_background, keep);
+      if (!wanted) continue;
+      const Roi outer = core.grow(fc.halo(), shape);
+      read_density_input(raw, t, outer, spec.channels, scratch, data);
+      Shape block_shape = outer.shape();
+      block_shape.push_back(fc.input_channels());
+      planar.resize(F * n);
+      fc.compute(data.data(), block_shape, core.relative_to(outer.start),
+                 features::BlockBorders::of(outer, shape), planar.data(), ws);
+      const std::size_t row0 = set.y.size();
+      set.x.resize((row0 + wanted) * F);
+      set.y.resize(row0 + wanted);
+      std::size_t r = row0;
+      for (std::size_t i = 0; i < n; ++i) {
+        if (!keep[i]) continue;
+        float* row = &set.x[r * F];
+        for (std::size_t f = 0; f < F; ++f)
+          row[f] = planar[f * n + i];
+        set.y[r++] = core_density[i];
+        set.target_sum += core_density[i];
+        set.n_background += core_background[i];
+      }
+    }
+  }
+}
+
+}  // namespace
+
+DensityTrainingSet gather_density_training_set(const DensitySpec& spec, const RunContext& ctx) {
+  DensityTrainingSet set;
+  for (std::size_t i = 0; i < spec.training.size(); ++i) {
+    const auto& ti = spec.training[i];
+    with_context("reading training image " + ti.image, [&] {
+      const AnnotatedImage a = open_annotated(ti);
+      gather_image(a, i, spec, ctx, set);
+    });
+  }
+  if (set.y.empty())
+    throw Error(ErrorCategory::usage,
+                "no training pixels: no dots and no background strokes in any training image",
+                spec.file);
+  return set;
+}
+
+DensityModel train_density_on_set(const DensityTrainingSet& set, const DensitySpec& spec,
+                                  const RunContext& ctx) {
+  DensityModel m;
+  m.features = spec.features;
+  m.input_channels = set.input_channels;
+  m.channels = spec.channels;
+  m.spatial_rank = set.spatial_rank;
+  m.sigma = spec.sigma;
+  m.sampling = std::string(sampling_name(spec.sampling));
+  m.feature_names = features::feature_channel_names(
+      spec.features, spec.channels.empty() ? set.input_channels : spec.channels.size(),
+      set.spatial_rank == 3);
+  m.spec_json = spec.document.dump(2);
+  m.spec_file = spec.file;
+  m.n_samples = set.n_samples();
+  m.n_dots = set.n_dots;
+  m.n_background = set.n_background;
+  Sha256 digest;
+  digest.update(set.x.data(), set.x.size() * sizeof(float));
+  digest.update(set.y.data(), set.y.size() * sizeof(float));
+  m.training_digest = digest.hex();
+  learn::ForestOptions options = spec.forest;
+  options.mtry = resolve_mtry(spec, set.n_features);
+  ctx.progress("training the regression forest", 0, 1);
+  m.forest = learn::RegressionForest::train(
+      learn::FeatureView::sample_major(set.x.data(), set.n_samples(), set.n_features), set.y,
+      options, ctx);
+  m.forest.set_feature_names(m.feature_names);
+  ctx.progress("training the regression forest", 1, 1);
+  return m;
+}
+
+DensityModel train_density(const DensitySpec& spec, const RunContext& ctx) {
+  const DensityTrainingSet set = gather_density_training_set(spec, ctx);
+  logger().info("{} training pixels ({} dots, {} background), {} features", set.n_samples(),
+                set.n_dots, set.n_background, set.n_features);
+  return train_density_on_set(set, spec, ctx);
+}
+
+}  // namespace bioforest::workflows
