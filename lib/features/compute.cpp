@@ -36,7 +36,7 @@ BlockBorders BlockBorders::of(const Roi& outer, const Shape& image_shape) {
 // ---------------------------------------------------------------- workspace
 
 // Scratch of one OpenMP thread: the pre-smoothed slab, its pass buffers, tile scratch.
-struct ThreadScratch {
+struct alignas(128) ThreadScratch {  // own cache lines: no false sharing of arena counters
   Arena arena;
   SlabScratch slab;
   hwy::AlignedFreeUniquePtr<float[]> p;

@@ -108,12 +108,13 @@ void presmooth_region(const PlaneSource& src, const std::array<int, 3>& start,
   // x pass on each line padded by mirroring.
   float* pad = s.pad(s.index.size());
   const float* center = pad + e[2];
+  double* line = s.line(s.index.size());
   for (int z = 0; z < n[0]; ++z)
     for (int y = 0; y < n[1]; ++y) {
       gather_row(Y + (std::size_t(z) * n[1] + y) * nxr, s.index, first, last, pad);
       if (k->accumulate_double)
-        simd::conv_line_f64(center, 1, P.row(z, y), std::size_t(n[2]), k->half_d.data(), e[2],
-                            k->odd);
+        simd::conv_line_promoted(center, P.row(z, y), std::size_t(n[2]), k->half_d.data(), e[2],
+                                 k->odd, line);
       else
         simd::conv_line(center, 1, P.row(z, y), std::size_t(n[2]), k->half.data(), e[2], k->odd);
     }

@@ -30,6 +30,13 @@ class SlabScratch {
   float* z(std::size_t n) { return grow(z_, zcap_, n); }
   float* y(std::size_t n) { return grow(y_, ycap_, n); }
   float* pad(std::size_t n) { return grow(pad_, padcap_, n); }
+  double* line(std::size_t n) {
+    if (linecap_ < n) {
+      line_ = hwy::AllocateAligned<double>(n);
+      linecap_ = n;
+    }
+    return line_.get();
+  }
   std::vector<const float*> rows;  ///< line table of one output line
   std::vector<int> index;          ///< mirrored x index of each padded element
 
@@ -42,7 +49,8 @@ class SlabScratch {
     return b.get();
   }
   hwy::AlignedFreeUniquePtr<float[]> z_, y_, pad_;
-  std::size_t zcap_ = 0, ycap_ = 0, padcap_ = 0;
+  hwy::AlignedFreeUniquePtr<double[]> line_;
+  std::size_t zcap_ = 0, ycap_ = 0, padcap_ = 0, linecap_ = 0;
 };
 
 /// Reflection about 0 and n-1 without repeating the edge (vigra REFLECT), extended

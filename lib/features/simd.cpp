@@ -96,6 +96,37 @@ void ConvF64(const float* p, std::ptrdiff_t step, float* out, std::size_t n, con
   });
 }
 
+// x pass of the pre-smoothing: the line is promoted to double once (not once per tap); the
+// sums are ConvF64's, bit for bit.
+template <bool kOdd>
+void ConvPromoted(const float* center, float* out, std::size_t n, const double* taps, int r,
+                  double* tmp) {
+  const std::size_t len = n + 2 * std::size_t(r);
+  ForEachSpan<hn::ScalableTag<double>>(len, [&](auto dd, std::size_t i) {
+    const hn::Rebind<float, decltype(dd)> df;
+    hn::StoreU(hn::PromoteTo(dd, hn::LoadU(df, center - r + i)), dd, tmp + i);
+  });
+  const double* p = tmp + r;
+  ForEachSpan<hn::ScalableTag<double>>(n, [&](auto dd, std::size_t i) {
+    const hn::Rebind<float, decltype(dd)> df;
+    auto acc = kOdd ? hn::Zero(dd) : hn::Mul(hn::Set(dd, taps[0]), hn::LoadU(dd, p + i));
+    for (int m = 1; m <= r; ++m) {
+      const auto a = hn::LoadU(dd, p + i + m);
+      const auto b = hn::LoadU(dd, p + i - m);
+      acc = hn::MulAdd(hn::Set(dd, taps[m]), kOdd ? hn::Sub(a, b) : hn::Add(a, b), acc);
+    }
+    hn::StoreU(hn::DemoteTo(df, acc), df, out + i);
+  });
+}
+
+void ConvLinePromoted(const float* center, float* out, std::size_t n, const double* taps,
+                      int radius, bool odd, double* tmp) {
+  if (odd)
+    ConvPromoted<true>(center, out, n, taps, radius, tmp);
+  else
+    ConvPromoted<false>(center, out, n, taps, radius, tmp);
+}
+
 void ConvLineF64(const float* center, std::ptrdiff_t step, float* out, std::size_t n,
                  const double* taps, int radius, bool odd) {
   if (odd)
@@ -293,7 +324,9 @@ void Eig3(const float* p00, const float* p01, const float* p02, const float* p11
         pos, hn::Div(mbd2, hn::IfThenElse(pos, rho, hn::Set(dd, 1.0))), hn::Set(dd, 1.0));
     const auto clamped = hn::Min(hn::Max(ratio, hn::Set(dd, -1.0)), hn::Set(dd, 1.0));
     const auto angle = hn::Mul(hn::Acos(dd, clamped), inv3);
-    const auto cs = hn::Cos(dd, angle), sn = hn::Sin(dd, angle);
+    // angle is in [0, pi/3], so sin >= 0 follows from cos: one polynomial instead of two.
+    const auto cs = hn::Cos(dd, angle);
+    const auto sn = hn::Sqrt(hn::Max(hn::Sub(hn::Set(dd, 1.0), hn::Mul(cs, cs)), zero));
     const auto r3sn = hn::Mul(hn::Set(dd, 1.7320508075688772), sn);
     const auto r0 = hn::Add(c2d3, hn::Mul(hn::Mul(two, mag), cs));
     const auto r1 = hn::Sub(c2d3, hn::Mul(mag, hn::Add(cs, r3sn)));
@@ -314,6 +347,7 @@ namespace bioforest::features::simd {
 
 HWY_EXPORT(ConvLine);
 HWY_EXPORT(ConvLineF64);
+HWY_EXPORT(ConvLinePromoted);
 HWY_EXPORT(ConvRows);
 HWY_EXPORT(ConvRowsF64);
 HWY_EXPORT(Copy);
@@ -334,6 +368,10 @@ void conv_line(const float* center, std::ptrdiff_t step, float* out, std::size_t
 void conv_line_f64(const float* center, std::ptrdiff_t step, float* out, std::size_t n,
                    const double* taps, int radius, bool odd) {
   HWY_DYNAMIC_DISPATCH(ConvLineF64)(center, step, out, n, taps, radius, odd);
+}
+void conv_line_promoted(const float* center, float* out, std::size_t n, const double* taps,
+                        int radius, bool odd, double* tmp) {
+  HWY_DYNAMIC_DISPATCH(ConvLinePromoted)(center, out, n, taps, radius, odd, tmp);
 }
 void conv_rows(const float* const* rows, float* out, std::size_t n, const float* taps, int radius,
                bool odd) {

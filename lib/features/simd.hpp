@@ -20,6 +20,11 @@ void conv_line(const float* center, std::ptrdiff_t step, float* out, std::size_t
 void conv_line_f64(const float* center, std::ptrdiff_t step, float* out, std::size_t n,
                    const double* taps, int radius, bool odd);
 
+/// conv_line_f64 along x (step 1) of a line promoted to double once; `tmp` holds
+/// n + 2 * radius doubles.
+void conv_line_promoted(const float* center, float* out, std::size_t n, const double* taps,
+                        int radius, bool odd, double* tmp);
+
 /// As conv_line, but the input lines come from a table: rows[r + m] is the line at offset m
 /// (m = -radius..radius), so mirrored borders and lines in other planes need no copy.
 void conv_rows(const float* const* rows, float* out, std::size_t n, const float* taps, int radius,
