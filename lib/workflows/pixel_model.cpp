@@ -6,6 +6,7 @@
 #include "bioforest/core/error.hpp"
 #include "bioforest/core/version.hpp"
 #include "bioforest/io/atomic_output.hpp"
+#include "bioforest/io/axistags.hpp"
 #include "bioforest/io/hdf5.hpp"
 #include "bioforest/io/provenance.hpp"
 #include "bioforest/learn/vigra_import.hpp"
@@ -101,6 +102,24 @@ void save_pixel_model(const PixelModel& m, const std::string& path, bool overwri
   out.commit();
 }
 
+namespace {
+
+// Whether the first lane's raw data has a z axis longer than 1 (from the stored shape and
+// axistags of "Input Data").
+bool lane_is_volume(const h5::File& f) {
+  const std::string info = "Input Data/infos/lane0000/Raw Data";
+  if (!f.exists(info + "/shape") || !f.exists(info + "/axistags")) return false;
+  try {
+    const auto shape = f.read<std::int64_t>(info + "/shape");
+    const Axes axes = io::parse_axistags(f.read_string(info + "/axistags"));
+    return axes.has('z') && axes.size() == shape.size() && shape[axes.index('z')] > 1;
+  } catch (const Error&) {
+    return false;
+  }
+}
+
+}  // namespace
+
 PixelModel ilp_pixel_settings(const std::string& ilp, const std::string& stage) {
   h5::File f = h5::File::open_read(ilp);
   const std::string fs = "FeatureSelections" + stage, pc = "PixelClassification" + stage;
@@ -167,7 +186,11 @@ PixelModel import_ilp_pixel_model(const std::string& ilp, const std::string& sta
   // Input channels and dimensionality: the combination whose channel names are the ones
   // ilastik stored (falls back to the forest's feature count).
   bool found = false;
-  for (int rank : {2, 3}) {
+  // A selection computed entirely in 2D names its channels the same for images and
+  // volumes: prefer the dimensionality of the project's own data.
+  std::vector<int> ranks{2, 3};
+  if (lane_is_volume(f)) ranks = {3, 2};
+  for (int rank : ranks) {
     for (std::size_t ch = 1; ch <= 64 && !found; ++ch) {
       const auto expect = features::feature_channel_names(sel, ch, rank == 3);
       const bool names_match = m.feature_names.empty() ? expect.size() == m.forest.n_features()

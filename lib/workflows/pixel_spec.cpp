@@ -32,8 +32,10 @@ std::array<std::uint8_t, 3> parse_color(const nlohmann::json& c) {
   return {c[0].get<std::uint8_t>(), c[1].get<std::uint8_t>(), c[2].get<std::uint8_t>()};
 }
 
-learn::ForestOptions parse_forest(const nlohmann::json& f, std::size_t n_classes,
-                                  const std::string& file) {
+}  // namespace
+
+learn::ForestOptions parse_forest_options(const nlohmann::json& f, std::size_t n_classes,
+                                          const std::string& file) {
   learn::ForestOptions o;
   if (f.contains("trees")) o.n_trees = f["trees"].get<int>();
   if (f.contains("mtry") && f["mtry"].is_number_integer()) o.mtry = f["mtry"].get<int>();
@@ -59,18 +61,22 @@ learn::ForestOptions parse_forest(const nlohmann::json& f, std::size_t n_classes
   return o;
 }
 
-}  // namespace
+std::vector<PixelClass> parse_classes(const nlohmann::json& classes) {
+  std::vector<PixelClass> out;
+  for (std::size_t i = 0; i < classes.size(); ++i) {
+    const auto& c = classes[i];
+    out.push_back({c["name"].get<std::string>(),
+                   c.contains("color") ? parse_color(c["color"]) : default_class_color(i)});
+  }
+  return out;
+}
 
 PixelClassificationSpec pixel_spec_from_json(const nlohmann::json& doc, const std::string& file) {
   spec::throw_if_invalid(spec::check_against_schema(doc, "pixel_classification.schema.json"), file);
   PixelClassificationSpec s;
   s.file = file;
   s.document = doc;
-  for (std::size_t i = 0; i < doc["classes"].size(); ++i) {
-    const auto& c = doc["classes"][i];
-    s.classes.push_back({c["name"].get<std::string>(),
-                         c.contains("color") ? parse_color(c["color"]) : default_class_color(i)});
-  }
+  s.classes = parse_classes(doc["classes"]);
   s.features = with_context("reading /features of " + file,
                             [&] { return features::selection_from_json(doc["features"], file); });
   for (const auto& t : doc["training"]) {
@@ -83,7 +89,8 @@ PixelClassificationSpec pixel_spec_from_json(const nlohmann::json& doc, const st
     if (t.contains("label_axes")) ti.label_axes = Axes(t["label_axes"].get<std::string>());
     s.training.push_back(std::move(ti));
   }
-  s.forest = parse_forest(doc.value("forest", nlohmann::json::object()), s.classes.size(), file);
+  s.forest =
+      parse_forest_options(doc.value("forest", nlohmann::json::object()), s.classes.size(), file);
   return s;
 }
 

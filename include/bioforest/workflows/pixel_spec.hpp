@@ -44,6 +44,12 @@ PixelClassificationSpec load_pixel_spec(const std::string& path);
 /// The same from an in-memory document; relative paths resolve against `file`'s folder.
 PixelClassificationSpec pixel_spec_from_json(const nlohmann::json& doc, const std::string& file);
 
+/// The "forest" object of a spec (defaults for missing keys); Error{usage} naming `file`.
+learn::ForestOptions parse_forest_options(const nlohmann::json& forest, std::size_t n_classes,
+                                          const std::string& file);
+/// The "classes" list of a spec (default colours where none is given).
+std::vector<PixelClass> parse_classes(const nlohmann::json& classes);
+
 /// ilastik's default label colours (class 1 red, 2 green, 3 yellow, ...).
 std::array<std::uint8_t, 3> default_class_color(std::size_t index);
 
