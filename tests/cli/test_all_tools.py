@@ -4,7 +4,7 @@ version on --version, exits 2 on an unknown flag, and suggests the dashed spelli
 ilastik-style underscore flag."""
 from clitest import expect_error, expect_ok, main, run, tools
 
-EXPECTED = {"imginfo", "imgconvert", "pxfeatures", "threshold", "objfeatures", "objclassify"}
+EXPECTED = {"imginfo", "imgconvert", "pxclassify", "evaluate", "pxfeatures", "threshold", "objfeatures", "objclassify", "density", "autocontext"}
 
 
 def test_expected_tools_are_built():
