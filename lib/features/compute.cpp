@@ -384,6 +384,7 @@ void FeatureComputer::Impl::run_slab(const Column& col, const PlaneSource& src, 
         ts.arena.reset();
         feature_tile(col, P, p_origin, t0, tn, ch, g, out, ts.arena);
       }
+  simd::flush_streams();
 }
 
 void FeatureComputer::Impl::feature_tile(const Column& col, const View& P,

@@ -2,10 +2,13 @@
 // Highway static/dynamic dispatch: this file is compiled once per SIMD target.
 #include "simd.hpp"
 
+#include <cstdint>
+
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "features/simd.cpp"
 #include <hwy/foreach_target.h>  // IWYU pragma: keep
 
+#include <hwy/cache_control.h>
 #include <hwy/contrib/math/math-inl.h>
 #include <hwy/highway.h>
 
@@ -177,7 +180,25 @@ void ConvRowsF64T(const float* const* rows, float* out, std::size_t n, const dou
                : hn::Mul(hn::Set(dd, taps[0]), hn::PromoteTo(dd, hn::LoadU(df, c[0] + c0 + i)));
       hn::StoreU(v, dd, acc + i);
     });
-    for (int m = 1; m <= r; ++m) {
+    // Two taps per sweep halve the accumulator traffic; the FMAs keep their order.
+    int m = 1;
+    for (; m + 1 <= r; m += 2) {
+      const float *pa = c[m] + c0, *pb = c[-m] + c0;
+      const float *qa = c[m + 1] + c0, *qb = c[-m - 1] + c0;
+      const double t = taps[m], u = taps[m + 1];
+      ForEachSpan<hn::ScalableTag<double>>(len, [&](auto dd, std::size_t i) {
+        const hn::Rebind<float, decltype(dd)> df;
+        const auto a = hn::PromoteTo(dd, hn::LoadU(df, pa + i));
+        const auto b = hn::PromoteTo(dd, hn::LoadU(df, pb + i));
+        const auto a2 = hn::PromoteTo(dd, hn::LoadU(df, qa + i));
+        const auto b2 = hn::PromoteTo(dd, hn::LoadU(df, qb + i));
+        auto v = hn::MulAdd(hn::Set(dd, t), kOdd ? hn::Sub(a, b) : hn::Add(a, b),
+                            hn::LoadU(dd, acc + i));
+        v = hn::MulAdd(hn::Set(dd, u), kOdd ? hn::Sub(a2, b2) : hn::Add(a2, b2), v);
+        hn::StoreU(v, dd, acc + i);
+      });
+    }
+    for (; m <= r; ++m) {
       const float* pa = c[m] + c0;
       const float* pb = c[-m] + c0;
       const double t = taps[m];
@@ -205,42 +226,58 @@ void ConvRowsF64(const float* const* rows, float* out, std::size_t n, const doub
     ConvRowsF64T<false>(rows, out, n, taps, radius);
 }
 
+// Feature outputs are written once and read much later (by the forest, or the writer): full,
+// aligned vectors bypass the cache (no read-for-ownership of ~1 GB of planes). Tails and
+// unaligned vectors store normally; the values are the same either way.
+template <class D, class V>
+HWY_INLINE void StoreOut(V v, D d, float* HWY_RESTRICT p) {
+  const std::size_t bytes = hn::Lanes(d) * sizeof(float);
+  if (hn::Lanes(d) > 1 && reinterpret_cast<std::uintptr_t>(p) % bytes == 0)
+    hn::Stream(v, d, p);
+  else
+    hn::StoreU(v, d, p);
+}
+
+void FlushStreams() {
+  hwy::FlushStream();
+}
+
 using DF = hn::ScalableTag<float>;
 
 void Copy(const float* a, float* out, std::size_t n) {
-  ForEachSpan<DF>(n, [&](auto d, std::size_t i) { hn::StoreU(hn::LoadU(d, a + i), d, out + i); });
+  ForEachSpan<DF>(n, [&](auto d, std::size_t i) { StoreOut(hn::LoadU(d, a + i), d, out + i); });
 }
 
 void Add2(const float* a, const float* b, float* out, std::size_t n) {
   ForEachSpan<DF>(n, [&](auto d, std::size_t i) {
-    hn::StoreU(hn::Add(hn::LoadU(d, a + i), hn::LoadU(d, b + i)), d, out + i);
+    StoreOut(hn::Add(hn::LoadU(d, a + i), hn::LoadU(d, b + i)), d, out + i);
   });
 }
 
 void Add3(const float* a, const float* b, const float* c, float* out, std::size_t n) {
   ForEachSpan<DF>(n, [&](auto d, std::size_t i) {
-    hn::StoreU(hn::Add(hn::Add(hn::LoadU(d, a + i), hn::LoadU(d, b + i)), hn::LoadU(d, c + i)), d,
-               out + i);
+    StoreOut(hn::Add(hn::Add(hn::LoadU(d, a + i), hn::LoadU(d, b + i)), hn::LoadU(d, c + i)), d,
+             out + i);
   });
 }
 
 void Sub(const float* a, const float* b, float* out, std::size_t n) {
   ForEachSpan<DF>(n, [&](auto d, std::size_t i) {
-    hn::StoreU(hn::Sub(hn::LoadU(d, a + i), hn::LoadU(d, b + i)), d, out + i);
+    StoreOut(hn::Sub(hn::LoadU(d, a + i), hn::LoadU(d, b + i)), d, out + i);
   });
 }
 
 void Magnitude2(const float* a, const float* b, float* out, std::size_t n) {
   ForEachSpan<DF>(n, [&](auto d, std::size_t i) {
     const auto x = hn::LoadU(d, a + i), y = hn::LoadU(d, b + i);
-    hn::StoreU(hn::Sqrt(hn::Add(hn::Mul(x, x), hn::Mul(y, y))), d, out + i);
+    StoreOut(hn::Sqrt(hn::Add(hn::Mul(x, x), hn::Mul(y, y))), d, out + i);
   });
 }
 
 void Magnitude3(const float* a, const float* b, const float* c, float* out, std::size_t n) {
   ForEachSpan<DF>(n, [&](auto d, std::size_t i) {
     const auto x = hn::LoadU(d, a + i), y = hn::LoadU(d, b + i), z = hn::LoadU(d, c + i);
-    hn::StoreU(hn::Sqrt(hn::Add(hn::Add(hn::Mul(x, x), hn::Mul(y, y)), hn::Mul(z, z))), d, out + i);
+    StoreOut(hn::Sqrt(hn::Add(hn::Add(hn::Mul(x, x), hn::Mul(y, y)), hn::Mul(z, z))), d, out + i);
   });
 }
 
@@ -282,8 +319,8 @@ void Eig2(const float* a00, const float* a01, const float* a11, float* e0, float
     const auto b2 = hn::Mul(hn::Set(dd, 2.0), b);
     const auto dsc = hn::Sqrt(hn::Add(hn::Mul(diff, diff), hn::Mul(b2, b2)));
     const auto half = hn::Set(dd, 0.5);
-    hn::StoreU(hn::DemoteTo(df, hn::Mul(half, hn::Add(tr, dsc))), df, e0 + i);
-    hn::StoreU(hn::DemoteTo(df, hn::Mul(half, hn::Sub(tr, dsc))), df, e1 + i);
+    StoreOut(hn::DemoteTo(df, hn::Mul(half, hn::Add(tr, dsc))), df, e0 + i);
+    StoreOut(hn::DemoteTo(df, hn::Mul(half, hn::Sub(tr, dsc))), df, e1 + i);
   });
 }
 
@@ -333,9 +370,9 @@ void Eig3(const float* p00, const float* p01, const float* p02, const float* p11
     const auto r2 = hn::Sub(c2d3, hn::Mul(mag, hn::Sub(cs, r3sn)));
     const auto hi = hn::Max(r0, r1), lo = hn::Min(r0, r1);
     const auto t = hn::Min(hi, r2);
-    hn::StoreU(hn::DemoteTo(df, hn::Max(hi, r2)), df, e0 + i);
-    hn::StoreU(hn::DemoteTo(df, hn::Max(t, lo)), df, e1 + i);
-    hn::StoreU(hn::DemoteTo(df, hn::Min(t, lo)), df, e2 + i);
+    StoreOut(hn::DemoteTo(df, hn::Max(hi, r2)), df, e0 + i);
+    StoreOut(hn::DemoteTo(df, hn::Max(t, lo)), df, e1 + i);
+    StoreOut(hn::DemoteTo(df, hn::Min(t, lo)), df, e2 + i);
   });
 }
 
@@ -350,6 +387,7 @@ HWY_EXPORT(ConvLineF64);
 HWY_EXPORT(ConvLinePromoted);
 HWY_EXPORT(ConvRows);
 HWY_EXPORT(ConvRowsF64);
+HWY_EXPORT(FlushStreams);
 HWY_EXPORT(Copy);
 HWY_EXPORT(Add2);
 HWY_EXPORT(Add3);
@@ -380,6 +418,9 @@ void conv_rows(const float* const* rows, float* out, std::size_t n, const float*
 void conv_rows_f64(const float* const* rows, float* out, std::size_t n, const double* taps,
                    int radius, bool odd) {
   HWY_DYNAMIC_DISPATCH(ConvRowsF64)(rows, out, n, taps, radius, odd);
+}
+void flush_streams() {
+  HWY_DYNAMIC_DISPATCH(FlushStreams)();
 }
 void copy(const float* a, float* out, std::size_t n) {
   HWY_DYNAMIC_DISPATCH(Copy)(a, out, n);

@@ -33,6 +33,10 @@ void conv_rows(const float* const* rows, float* out, std::size_t n, const float*
 void conv_rows_f64(const float* const* rows, float* out, std::size_t n, const double* taps,
                    int radius, bool odd);
 
+/// copy .. eig3 write their outputs with non-temporal stores where aligned: call this on
+/// the writing thread before the outputs are read elsewhere.
+void flush_streams();
+
 void copy(const float* a, float* out, std::size_t n);
 void add2(const float* a, const float* b, float* out, std::size_t n);
 void add3(const float* a, const float* b, const float* c, float* out, std::size_t n);
