@@ -127,6 +127,10 @@ def score(w, tag, preds):
 
 def bench_set(name):
     s = SETS[name]()
+    missing = [p for p in s["images"] + s["gts"] if not os.path.exists(p)]
+    if missing:
+        print(f"# {name}: {missing[0]} not found; skipped", flush=True)
+        return
     w = prepare(name, s)
     spec = os.path.join(w, "spec.json")
     imgs = s["images"]
@@ -186,6 +190,9 @@ def interactive():
     `pxclassify train` + `pxclassify predict` writing the probabilities. Median of 5."""
     d = os.path.join(DATA, "drosophila_vnc_sstem", "stack1")
     raw, mem = os.path.join(d, "raw", "00.tif"), os.path.join(d, "membranes", "00.png")
+    if not (os.path.exists(raw) and os.path.exists(mem)):
+        print(f"# interactive: {raw} or {mem} not found; skipped", flush=True)
+        return
     w = os.path.join(WORK, "interactive")
     shutil.rmtree(w, ignore_errors=True)
     os.makedirs(w)
