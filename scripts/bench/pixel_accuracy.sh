@@ -12,7 +12,7 @@
 #   interactive_loop_1024: ours X s (target 0.5 s)
 # usage: scripts/bench/pixel_accuracy.sh        (after scripts/setup.sh or a build in build/)
 # env: BIN (default build/tools), SETS="u2os_gnf nih3t3_ic100 dsb2018 isbi2012_em interactive",
-#      THREADS (2), TREES (100), DATA (../shared/data). Work files: scripts/bench/work/.
+#      THREADS (2), TREES (100), FOREST_SEEDS (5: F1 averaged over forest seeds), DATA. Work files: scripts/bench/work/.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 BIN=${BIN:-build/tools}
