@@ -234,17 +234,65 @@ def interactive():
             print(f"interactive_loop_1024{suffix}: ours {med:.3f} s (target 0.5 s)", flush=True)
 
 
+def bench_autocontext(name):
+    """Issue 6's row: two-stage autocontext on the same scribbles (both stages trained on
+    them, ilastik's full feature set in each), stage-2 F1 against stage-1 F1, and the time."""
+    s = SETS[name]()
+    if any(not os.path.exists(p) for p in s["images"] + s["gts"]):
+        print(f"# autocontext {name}: data not found; skipped", flush=True)
+        return
+    w = os.path.join(WORK, name)
+    if not os.path.exists(os.path.join(w, "spec.json")):
+        w = prepare(name, s)
+    pixel_spec = json.load(open(os.path.join(w, "spec.json")))
+    stage = {"features": {"features": "default"}, "forest": {"trees": TREES, "seed": 0}}
+    spec = {"classes": pixel_spec["classes"], "stages": [stage, stage],
+            "training": pixel_spec["training"]}
+    path = os.path.join(w, "autocontext.json")
+    json.dump(spec, open(path, "w"), indent=1)
+    imgs = s["images"]
+    model = os.path.join(w, "autocontext.h5")
+    ac = os.path.join(BIN, "autocontext")
+    t_train, _ = timed([ac, "train", path, "-o", model, "--threads", str(THREADS),
+                        "--overwrite", "-q"])
+    out = os.path.join(w, "autocontext")
+    os.makedirs(out, exist_ok=True)
+    t_pred, _ = timed([ac, "predict", *imgs, "--model", model, "--threads", str(THREADS),
+                       "--overwrite", "-q", "--export-source", "Simple Segmentation Stage 1",
+                       "--export-source", "Simple Segmentation Stage 2",
+                       "--output-filename-format", os.path.join(out, "{nickname}_{result}")])
+    test = s["test"]
+    f1 = {}
+    for k in (1, 2):
+        preds = []
+        for i in test:
+            src = os.path.join(out, f"{stem(imgs[i])}_simple-segmentation-stage-{k}.h5")
+            dst = os.path.join(out, f"stage{k}", stem(imgs[i]) + ".h5")
+            os.makedirs(os.path.dirname(dst), exist_ok=True)
+            shutil.copy(src, dst)  # score() pairs predictions with GT by file stem
+            preds.append(dst)
+        f1[k] = score(w, f"autocontext_stage{k}", preds)
+    print(f"autocontext {name}: stage 1 F1 {f1[1][0]:.4f} acc {f1[1][1]:.4f}, stage 2 F1 "
+          f"{f1[2][0]:.4f} acc {f1[2][1]:.4f}, gain (pp) {100 * (f1[2][0] - f1[1][0]):+.2f}; "
+          f"train both stages {t_train:.2f} s, predict both stages of {len(imgs)} images "
+          f"{t_pred:.2f} s", flush=True)
+
+
 def main():
-    names = os.environ.get("SETS", " ".join(list(SETS) + ["interactive"])).replace(",", " ").split()
+    default = list(SETS) + ["interactive", "autocontext:isbi2012_em", "autocontext:u2os_gnf"]
+    names = os.environ.get("SETS", " ".join(default)).replace(",", " ").split()
     print(f"# machine: {os.cpu_count()} CPUs, threads {THREADS}, trees {TREES}; load before: "
           f"{' '.join(open('/proc/loadavg').read().split()[:3])}", flush=True)
     for n in names:
         if n == "interactive":
             interactive()
+        elif n.startswith("autocontext:") and n.split(":", 1)[1] in SETS:
+            bench_autocontext(n.split(":", 1)[1])
         elif n in SETS:
             bench_set(n)
         else:
-            sys.exit(f"unknown set '{n}' (choose from {' '.join(SETS)} interactive)")
+            sys.exit(f"unknown set '{n}' (choose from {' '.join(SETS)} interactive "
+                     "autocontext:<set>)")
     print(f"# load after: {' '.join(open('/proc/loadavg').read().split()[:3])}", flush=True)
 
 
