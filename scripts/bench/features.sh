@@ -3,6 +3,8 @@
 # Pixel features: bioforest's FeatureComputer vs python3-vigra (ilastik's recipe) on the same
 # 2048x2048 2-D image and 128x256x256 volume (tiled from ../shared data), per family and for
 # the full default set, ours at 1 and 2 threads. Prints "name: ours X s, peer Y s, ratio Z".
+# Wall times need an idle machine (check the printed load); the CPU seconds of our runs are
+# a load-independent second opinion (ideal 2-thread wall = CPU s at 2 threads / 2).
 # usage: scripts/bench/features.sh [BUILD_DIR]   (BUILD_DIR default: build-feat)
 set -eu
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -31,13 +33,16 @@ for case in "2d 2048x2048" "3d 128x256x256"; do
   /usr/bin/python3 - "$1" "$TMP/ours1_$1" "$TMP/ours2_$1" "$TMP/peer_$1" <<'PY'
 import sys
 dim, f1, f2, fp = sys.argv[1:]
-read = lambda p: {l.split()[0]: (float(l.split()[1]), int(l.split()[2])) for l in open(p)}
+read = lambda p: {l.split()[0]: (float(l.split()[1]), int(l.split()[2]),
+                                 float(l.split()[3]) if len(l.split()) > 3 else float("nan"))
+                  for l in open(p)}
 o1, o2, p = read(f1), read(f2), read(fp)
 for name in o2:
     assert o2[name][1] == p[name][1], (name, o2[name], p[name])
     print(f"{dim} {name} ({o2[name][1]} ch): ours X {o2[name][0]:.3f} s, peer Y {p[name][0]:.3f} s, "
           f"ratio Z {p[name][0] / o2[name][0]:.1f}  [ours 1 thread {o1[name][0]:.3f} s, "
-          f"1->2 threads {o1[name][0] / o2[name][0]:.2f}x]")
+          f"1->2 threads {o1[name][0] / o2[name][0]:.2f}x; CPU s 1/2 threads "
+          f"{o1[name][2]:.3f}/{o2[name][2]:.3f}]")
 PY
 done
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
