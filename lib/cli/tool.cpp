@@ -67,6 +67,16 @@ std::string parse_error_message(const CLI::ParseError& e, int argc, char** argv)
   return msg;
 }
 
+// Arguments no option or subcommand took, in the app and its chosen subcommands.
+std::vector<std::string> all_remaining(const CLI::App& app) {
+  std::vector<std::string> out = app.remaining();
+  for (const CLI::App* sub : app.get_subcommands()) {
+    const auto more = sub->remaining();
+    out.insert(out.end(), more.begin(), more.end());
+  }
+  return out;
+}
+
 }  // namespace
 
 void add_standard_options(CLI::App& app, StandardOptions& o, const std::string& tool) {
@@ -163,7 +173,18 @@ int Tool::run(int argc, char** argv, const std::function<int()>& body) {
     std::cout << e.what() << "\n";
     return kSuccess;
   } catch (const CLI::ParseError& e) {
-    std::cerr << name_ << ": error: " << parse_error_message(e, argc, argv) << "\n"
+    // CLI11 checks required options before it complains about unknown ones; a misspelled
+    // flag is the real problem, so name it first.
+    std::string message = parse_error_message(e, argc, argv);
+    if (dynamic_cast<const CLI::RequiredError*>(&e)) {
+      for (const auto& extra : all_remaining(app_)) {
+        if (extra.rfind("-", 0) == 0) {
+          message = parse_error_message(CLI::ExtrasError({extra}), argc, argv);
+          break;
+        }
+      }
+    }
+    std::cerr << name_ << ": error: " << message << "\n"
               << "Try '" << name_ << " --help' for more information.\n";
     return kUsage;
   }

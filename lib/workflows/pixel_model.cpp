@@ -38,11 +38,9 @@ void write_model_header(h5::File& f, const std::string& kind, const std::string&
 }
 
 void check_model_header(const h5::File& f, const std::string& kind) {
-  if (!f.has_attribute("/", "bioforest_model"))
-    throw_input(f.path(), "not a bioforest model file");
+  if (!f.has_attribute("/", "bioforest_model")) throw_input(f.path(), "not a bioforest model file");
   const std::string found = f.read_string_attribute("/", "bioforest_model");
-  if (found != kind)
-    throw_input(f.path(), "is a " + found + " model, not a " + kind + " model");
+  if (found != kind) throw_input(f.path(), "is a " + found + " model, not a " + kind + " model");
   const auto version = f.read_numeric_attribute("/", "format_version");
   if (version.empty() || version[0] > kModelFormat)
     throw_input(f.path(), "model format " +
@@ -61,7 +59,8 @@ void write_pixel_model(h5::File& f, const std::string& group, const PixelModel& 
   f.write_string(g + "/feature_scheme", std::string(features::scheme_name(m.features.scheme)));
   f.write_strings(g + "/classes/names", class_names(m.classes));
   std::vector<std::uint8_t> colors;
-  for (const auto& c : m.classes) colors.insert(colors.end(), c.color.begin(), c.color.end());
+  for (const auto& c : m.classes)
+    colors.insert(colors.end(), c.color.begin(), c.color.end());
   f.write(g + "/classes/colors", colors, {m.classes.size(), 3});
   f.write(g + "/input_channels", std::vector<std::int32_t>{std::int32_t(m.input_channels)});
   f.write(g + "/spatial_rank", std::vector<std::int32_t>{m.spatial_rank});

@@ -25,8 +25,8 @@ struct SamplePosition {
 /// The labelled pixels of all training images: a sample-major feature matrix and labels.
 struct TrainingSet {
   std::vector<SamplePosition> positions;  ///< one per sample
-  std::vector<float> x;         ///< n_samples * n_features, row-major
-  std::vector<std::int32_t> y;  ///< label (1..K) per sample
+  std::vector<float> x;                   ///< n_samples * n_features, row-major
+  std::vector<std::int32_t> y;            ///< label (1..K) per sample
   std::size_t n_features = 0;
   std::size_t input_channels = 0;
   int spatial_rank = 2;
