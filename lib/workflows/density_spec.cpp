@@ -32,6 +32,9 @@ void parse_regressor(const nlohmann::json& r, DensitySpec& s) {
       s.mtry_rule = r["mtry"].get<std::string>();
   }
   o.min_samples_leaf = r.value("min_samples_leaf", 1);
+  if (r.contains("max_samples_per_tree"))
+    s.max_samples_per_tree =
+        r["max_samples_per_tree"].is_null() ? 0 : r["max_samples_per_tree"].get<std::size_t>();
   o.seed = r.value("seed", std::uint64_t(0));
   o.bootstrap = true;
   // Out-of-bag predictions over millions of pixels cost as much as training and are not
@@ -73,6 +76,16 @@ int resolve_mtry(const DensitySpec& spec, std::size_t n_features) {
   if (spec.mtry_rule == "all") return int(n_features);
   if (spec.mtry_rule == "sqrt") return std::max(1, int(std::lround(std::sqrt(double(n_features)))));
   return std::max(1, int(n_features / 3));
+}
+
+learn::ForestOptions resolve_forest(const DensitySpec& spec, std::size_t n_samples,
+                                    std::size_t n_features) {
+  learn::ForestOptions o = spec.forest;
+  o.mtry = resolve_mtry(spec, n_features);
+  if (spec.max_samples_per_tree && n_samples)
+    o.sample_fraction =
+        std::min(o.sample_fraction, double(spec.max_samples_per_tree) / double(n_samples));
+  return o;
 }
 
 DensitySpec load_density_spec(const std::string& path) {

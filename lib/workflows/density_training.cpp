@@ -239,8 +239,7 @@ DensityModel train_density_on_set(const DensityTrainingSet& set, const DensitySp
   digest.update(set.x.data(), set.x.size() * sizeof(float));
   digest.update(set.y.data(), set.y.size() * sizeof(float));
   m.training_digest = digest.hex();
-  learn::ForestOptions options = spec.forest;
-  options.mtry = resolve_mtry(spec, set.n_features);
+  const learn::ForestOptions options = resolve_forest(spec, set.n_samples(), set.n_features);
   ctx.progress("training the regression forest", 0, 1);
   m.forest = learn::RegressionForest::train(
       learn::FeatureView::sample_major(set.x.data(), set.n_samples(), set.n_features), set.y,

@@ -46,6 +46,7 @@ void add_export_options(CLI::App& sub, PredictFlags& f) {
   const char* g = "Export";
   sub.add_option("--export-source,--export_source", f.sources,
                  "Density (ilastik: Probabilities) [default: Density]")
+      ->allow_extra_args(false)
       ->group(g);
   sub.add_option("-o,--output", f.output, "Output file (one input)")->group(g);
   sub.add_option("--output-filename-format,--output_filename_format", f.filename_format,

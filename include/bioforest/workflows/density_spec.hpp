@@ -50,10 +50,16 @@ struct DensitySpec {
   /// "third" (F/3), "sqrt" or "all": features tried per split, resolved once the feature
   /// count is known; ignored when forest.mtry is a count.
   std::string mtry_rule = "third";
+  /// Upper bound on the draws of one tree (0 = none): sample_fraction is lowered to meet it.
+  std::size_t max_samples_per_tree = 100000;
 };
 
 /// forest.mtry for `n_features` features under the spec's rule.
 int resolve_mtry(const DensitySpec& spec, std::size_t n_features);
+/// The forest options for `n_samples` samples and `n_features` features: mtry resolved, the
+/// sample fraction capped by max_samples_per_tree.
+learn::ForestOptions resolve_forest(const DensitySpec& spec, std::size_t n_samples,
+                                    std::size_t n_features);
 
 /// Reads and validates a spec file: JSON syntax, the schema (every violation at once, with
 /// JSON pointers), then the feature selection's own rules. Throws Error{usage} naming the file.

@@ -182,6 +182,21 @@ TEST_CASE("sampling: 'all' takes every pixel, 'ilastik' the dots' support and st
   CHECK(il.n_samples() > 32 * 50);
   for (float y : il.y)
     CHECK(y > kIlastikDensityThreshold);
+  // A random quarter of the pixels: about a quarter, the same ones every time.
+  nlohmann::json quarter = cells_spec("all");
+  quarter["pixel_fraction"] = 0.25;
+  const auto qspec = density_spec_from_json(quarter, dir.file("spec.json"));
+  const auto q1 = gather_density_training_set(qspec, ctx);
+  const auto q2 = gather_density_training_set(qspec, context(1));
+  CHECK(double(q1.n_samples()) == Approx(0.25 * double(all.n_samples())).epsilon(0.05));
+  CHECK(q1.x == q2.x);
+  CHECK(q1.y == q2.y);
+  // Trees draw at most max_samples_per_tree samples.
+  nlohmann::json capped = cells_spec("all");
+  capped["regressor"]["max_samples_per_tree"] = 1000;
+  const auto o = resolve_forest(density_spec_from_json(capped, "s.json"), 20000, 9);
+  CHECK(o.sample_fraction == Approx(0.05));
+  CHECK(o.mtry == 3);
   CHECK(density_sampled(DensitySampling::ilastik, 0.0f, true));
   CHECK_FALSE(density_sampled(DensitySampling::ilastik, 1e-5f, false));
   CHECK(density_sampled(DensitySampling::all, 0.0f, false));

@@ -1,0 +1,87 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+# The published counting protocol (Lempitsky & Zisserman 2010) on the VGG synthetic cells,
+# within the shared images 001-100: each draw trains `density` on N images drawn from
+# 001-050 and counts the 50 held-out images 051-100; five draws per N = 1, 2, 4, 8, 16, 32.
+# Prints MAE +- std (over draws) per N with the mean training and counting time, then the
+# 'ilastik' sampling at N = 32 for comparison. Counts are scored by `evaluate counts`
+# against the red-dot counts of counts.csv.
+#
+#   scripts/bench/counting.sh [BIN_DIR] [DATA_DIR]
+#   env: NS="1 2 4 8 16 32", DRAWS=5, ILASTIK_DRAWS=5, THREADS (default: all), WORK folder
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+BIN=${1:-$ROOT/build/tools}
+DATA=${2:-$ROOT/../shared/data/vgg_cells_counting}
+NS=${NS:-"1 2 4 8 16 32"}
+DRAWS=${DRAWS:-5}
+ILASTIK_DRAWS=${ILASTIK_DRAWS:-5}
+WORK=${WORK:-$ROOT/scripts/bench/work/counting}
+PY=/usr/bin/python3
+THREAD_ARGS=()
+[ -n "${THREADS:-}" ] && THREAD_ARGS=(--threads "$THREADS")
+[ -x "$BIN/density" ] || { echo "no $BIN/density (build it first)" >&2; exit 2; }
+[ -f "$DATA/counts.csv" ] || { echo "no VGG cells in $DATA" >&2; exit 2; }
+mkdir -p "$WORK"
+
+# Ground truth as "name,count" (names are the nicknames the count CSV carries: 051cell).
+awk -F, 'NR > 1 { sub(/\.png$/, "", $1); print $1 "," $3 }' "$DATA/counts.csv" >"$WORK/gt.csv"
+TEST=()
+for i in $(seq 51 100); do TEST+=("$DATA/images/$(printf %03d "$i")cell.png"); done
+printf '%s\n' $(for i in $(seq 51 100); do printf '%03dcell\n' "$i"; done) >"$WORK/test_names.txt"
+
+# The spec of one draw: N training images from 001-050 (seeded), the blue channel (the
+# cells' signal; red and green are noise below 10), ilastik's default features, dots at
+# sigma 2.5, every pixel of the training images (a random quarter of them: neighbours are
+# nearly redundant), ilastik's regressor (4 forests x 10 trees, depth 50, each tree on a
+# quarter of the samples, at most 100 000).
+make_spec() {  # out sampling n draw
+  "$PY" - "$@" "$DATA/images" <<'PYEOF'
+import json, random, sys
+out, sampling, n, draw, images = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
+train = sorted(random.Random(1000 * n + draw).sample([f"{i:03d}" for i in range(1, 51)], n))
+spec = {"description": f"VGG cells, N={n}, draw {draw}",
+        "features": {"features": "default"}, "channels": [2],
+        "sigma": 2.5, "sampling": sampling, "pixel_fraction": 0.25,
+        "training": [{"image": f"{images}/{t}cell.png", "dots": f"{images}/{t}dots.png"} for t in train],
+        "regressor": {"trees": 10, "forests": 4, "max_depth": 50, "seed": draw}}
+json.dump(spec, open(out, "w"), indent=1)
+PYEOF
+}
+
+now() { date +%s.%N; }
+
+run_draw() {  # sampling n draw -> prints "mae train_s count_s"
+  local tag="$1_n$2_d$3"
+  make_spec "$WORK/$tag.json" "$1" "$2" "$3"
+  local t0 t1 t2
+  t0=$(now)
+  "$BIN/density" train "$WORK/$tag.json" -o "$WORK/$tag.h5" --overwrite -q "${THREAD_ARGS[@]}"
+  t1=$(now)
+  "$BIN/density" count --model "$WORK/$tag.h5" --csv "$WORK/$tag.counts.csv" --overwrite -q \
+    "${THREAD_ARGS[@]}" "${TEST[@]}" >/dev/null
+  t2=$(now)
+  "$BIN/evaluate" counts "$WORK/$tag.counts.csv" "$WORK/gt.csv" --names "$WORK/test_names.txt" \
+    --summary-json "$WORK/$tag.score.json" -q >/dev/null
+  "$PY" -c "import json,sys; print(json.load(open(sys.argv[1]))['counts']['mae'], $t1-$t0, $t2-$t1)" \
+    "$WORK/$tag.score.json"
+}
+
+row() {  # label sampling n draws
+  local results=()
+  for d in $(seq 0 $(($4 - 1))); do results+=("$(run_draw "$2" "$3" "$d")"); done
+  printf '%s\n' "${results[@]}" | "$PY" -c "
+import sys, statistics as st
+r = [list(map(float, l.split())) for l in sys.stdin if l.strip()]
+m = [x[0] for x in r]
+sd = st.stdev(m) if len(m) > 1 else 0.0
+print(f'{\"$1\":<10} N={$3:<3} MAE {st.mean(m):6.2f} +- {sd:4.2f}   per draw: ' +
+      ' '.join(f'{x:.2f}' for x in m) +
+      f'   train {st.mean(x[1] for x in r):6.1f} s  count 50 images {st.mean(x[2] for x in r):5.1f} s')
+"
+}
+
+echo "VGG cells: train on N of 001-050, count 051-100, $DRAWS draws; $(nproc) CPUs, load $(cut -d' ' -f1 /proc/loadavg)"
+for n in $NS; do row all all "$n" "$DRAWS"; done
+[ "$ILASTIK_DRAWS" -gt 0 ] && row ilastik ilastik 32 "$ILASTIK_DRAWS"
+true
