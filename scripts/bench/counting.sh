@@ -34,7 +34,8 @@ printf '%s\n' $(for i in $(seq 51 100); do printf '%03dcell\n' "$i"; done) >"$WO
 # cells' signal; red and green are noise below 10), ilastik's default features, dots at
 # sigma 2.5, every pixel of the training images (a random quarter of them: neighbours are
 # nearly redundant), ilastik's regressor (4 forests x 10 trees, depth 50, each tree on a
-# quarter of the samples, at most 100 000).
+# quarter of the samples, at most 100 000). The 'ilastik' sampling also gets background
+# strokes (simulated: see below), which it needs.
 make_spec() {  # out sampling n draw
   "$PY" - "$@" "$DATA/images" <<'PYEOF'
 import json, random, sys
@@ -45,6 +46,24 @@ spec = {"description": f"VGG cells, N={n}, draw {draw}",
         "sigma": 2.5, "sampling": sampling, "pixel_fraction": 0.25,
         "training": [{"image": f"{images}/{t}cell.png", "dots": f"{images}/{t}dots.png"} for t in train],
         "regressor": {"trees": 10, "forests": 4, "max_depth": 50, "seed": draw}}
+if sampling == "ilastik":
+    # ilastik needs background strokes: simulate a user's, lines every 16 rows over the darker
+    # half of the image, at least 6 pixels (the dot kernel's radius + 1) from every dot.
+    import os
+    import numpy as np
+    from PIL import Image
+    for entry, t in zip(spec["training"], train):
+        dots = np.array(Image.open(f"{images}/{t}dots.png")).max(axis=-1) > 0
+        blue = np.array(Image.open(f"{images}/{t}cell.png"))[..., 2]
+        near = np.zeros_like(dots)
+        for y, x in zip(*np.nonzero(dots)):
+            near[max(0, y - 6):y + 7, max(0, x - 6):x + 7] = True
+        strokes = np.zeros_like(dots)
+        strokes[8::16, :] = True
+        bg = strokes & ~near & (blue <= np.percentile(blue, 50))
+        path = os.path.join(os.path.dirname(out), f"{t}_background.png")
+        Image.fromarray(bg.astype(np.uint8)).save(path)
+        entry["background"] = path
 json.dump(spec, open(out, "w"), indent=1)
 PYEOF
 }
