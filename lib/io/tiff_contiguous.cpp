@@ -47,14 +47,17 @@ class Bytes {
   std::vector<std::byte> data_;
 };
 
-void write_all(int fd, const std::byte* p, std::size_t n, const std::string& name) {
+// pwrite until done: one call may store less than asked (signals, writes above 2 GiB).
+void write_all_at(int fd, std::uint64_t at, const std::byte* p, std::size_t n,
+                  const std::string& name) {
   while (n > 0) {
-    const ssize_t w = ::write(fd, p, n);
+    const ssize_t w = ::pwrite(fd, p, n, static_cast<off_t>(at));
     if (w < 0 && errno == EINTR) continue;
     if (w <= 0)
       throw_output(name, std::string("cannot write the TIFF file: ") +
                              (w < 0 ? std::strerror(errno) : "no space written"));
     p += w;
+    at += static_cast<std::uint64_t>(w);
     n -= static_cast<std::size_t>(w);
   }
 }
@@ -154,13 +157,12 @@ std::vector<Entry> page_entries(const ContiguousTiffSpec& s, std::size_t page,
 
 }  // namespace
 
-void write_contiguous_tiff(int fd, const ContiguousTiffSpec& s,
-                           const std::function<void(std::size_t, std::byte*)>& fill_page) {
-  const bool big = s.bigtiff;
-  const std::uint64_t page_bytes = std::uint64_t(s.width) * s.height * (s.bits / 8);
-  const std::uint64_t data_at = big ? 16 : 8;
-  const std::uint64_t data_end = data_at + page_bytes * s.pages;
-  const std::uint64_t first_ifd = data_end + (data_end % 2);  // IFDs start on a word boundary
+ContiguousTiff::ContiguousTiff(int fd, ContiguousTiffSpec spec) : fd_(fd), spec_(std::move(spec)) {
+  const bool big = spec_.bigtiff;
+  page_bytes_ = std::uint64_t(spec_.width) * spec_.height * (spec_.bits / 8);
+  data_at_ = big ? 16 : 8;
+  data_end_ = data_at_ + page_bytes_ * spec_.pages;
+  first_ifd_ = data_end_ + (data_end_ % 2);  // IFDs start on a word boundary
 
   Bytes header;
   header.put_raw(host_is_little_endian() ? "II" : "MM", 2);
@@ -168,26 +170,27 @@ void write_contiguous_tiff(int fd, const ContiguousTiffSpec& s,
     header.put<std::uint16_t>(43);
     header.put<std::uint16_t>(8);  // offset size
     header.put<std::uint16_t>(0);
-    header.put<std::uint64_t>(first_ifd);
+    header.put<std::uint64_t>(first_ifd_);
   } else {
     header.put<std::uint16_t>(42);
-    header.put<std::uint32_t>(static_cast<std::uint32_t>(first_ifd));
+    header.put<std::uint32_t>(static_cast<std::uint32_t>(first_ifd_));
   }
-  write_all(fd, header.data(), header.size(), s.name);
+  write_at(0, header.data(), header.size());
+}
 
-  std::vector<std::byte> page(page_bytes);
-  for (std::size_t p = 0; p < s.pages; ++p) {
-    fill_page(p, page.data());
-    write_all(fd, page.data(), page.size(), s.name);
-  }
-  if (data_end % 2) write_all(fd, std::vector<std::byte>(1).data(), 1, s.name);
+void ContiguousTiff::write_at(std::uint64_t offset, const void* data, std::size_t n) const {
+  write_all_at(fd_, offset, static_cast<const std::byte*>(data), n, spec_.name);
+}
 
+void ContiguousTiff::finish() const {
+  const bool big = spec_.bigtiff;
   // IFDs one after another; each one's size is known only once serialised, so each is built
-  // with the next one's offset patched in afterwards.
+  // with the next one's offset patched in afterwards. The padding byte before them (odd data
+  // size) is never written: a hole reads as 0.
   Bytes ifds;
-  std::uint64_t at = first_ifd;
+  std::uint64_t at = first_ifd_;
   std::size_t prev_next_field = 0;  // position in `ifds` of the previous IFD's next-offset
-  for (std::size_t p = 0; p < s.pages; ++p) {
+  for (std::size_t p = 0; p < spec_.pages; ++p) {
     if (p > 0) {
       auto& v = ifds.vec();
       if (big) {
@@ -197,14 +200,14 @@ void write_contiguous_tiff(int fd, const ContiguousTiffSpec& s,
         std::memcpy(v.data() + prev_next_field, &a32, 4);
       }
     }
-    const auto entries = page_entries(s, p, data_at + p * page_bytes);
+    const auto entries = page_entries(spec_, p, page_offset(p));
     const std::size_t start = ifds.size();
     put_ifd(ifds, at, entries, 0, big);
     prev_next_field = start + (big ? 8 : 2) + entries.size() * (big ? 20 : 12);
     ifds.pad_to_even();
-    at = first_ifd + ifds.size();
+    at = first_ifd_ + ifds.size();
   }
-  write_all(fd, ifds.data(), ifds.size(), s.name);
+  write_at(first_ifd_, ifds.data(), ifds.size());
 }
 
 }  // namespace bioforest::io::detail

@@ -7,7 +7,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <functional>
 #include <string>
 
 namespace bioforest::io::detail {
@@ -24,10 +23,30 @@ struct ContiguousTiffSpec {
   std::string name;         ///< the output path, for messages
 };
 
-/// Writes the file to `fd` (positioned at 0). `fill_page(p, dst)` puts the pixels of page p
-/// (height x width samples, host byte order) into dst. Throws Error{output} when a write fails
-/// (disk full, quota); does not fsync or close `fd`.
-void write_contiguous_tiff(int fd, const ContiguousTiffSpec& spec,
-                           const std::function<void(std::size_t, std::byte*)>& fill_page);
+/// The file on `fd` (empty, positioned at 0), written in any order: the layout is fixed by
+/// the spec, so every pixel has a known file offset and blocks of any shape are stored where
+/// they belong as they arrive, without holding the image in memory. Pixels never written
+/// read as 0 (the file has a hole there). Throws Error{output} when a write fails (disk
+/// full, quota); neither fsyncs nor closes `fd`.
+class ContiguousTiff {
+ public:
+  /// Writes the header.
+  ContiguousTiff(int fd, ContiguousTiffSpec spec);
+  const ContiguousTiffSpec& spec() const noexcept { return spec_; }
+  /// File offset of the first byte of page p's pixels (rows follow each other).
+  std::uint64_t page_offset(std::size_t page) const noexcept {
+    return data_at_ + page * page_bytes_;
+  }
+  std::uint64_t page_bytes() const noexcept { return page_bytes_; }
+  /// Stores n bytes at `offset` (host byte order, as the header declares).
+  void write_at(std::uint64_t offset, const void* data, std::size_t n) const;
+  /// Writes the IFDs after the pixel data; the file is complete after this.
+  void finish() const;
+
+ private:
+  int fd_;
+  ContiguousTiffSpec spec_;
+  std::uint64_t data_at_, page_bytes_, data_end_, first_ifd_;
+};
 
 }  // namespace bioforest::io::detail

@@ -7,9 +7,19 @@
 // contiguous and the IFDs after it (tiff_contiguous.cpp): ImageJ's own reader needs that.
 // Compressed or tiled output goes through libtiff; FIJI opens it through Bio-Formats.
 //
-// TIFF pages are written in order and cannot be revisited block by block, so the writer keeps
-// the whole image in memory and writes the file in commit(). Data larger than RAM belongs in
-// HDF5, which is block-addressable.
+// The contiguous layout fixes every pixel's file offset in advance, so uncompressed output is
+// streamed: each block is stored where it belongs as it arrives (one large pwrite per run of
+// whole rows), and the IFDs are written in commit(); memory stays at one block. Compressed and
+// tiled pages are written in order by libtiff and cannot be revisited block by block, so for
+// those the writer keeps the whole image in memory and writes the file in commit(). Data
+// larger than RAM belongs in HDF5 or uncompressed TIFF.
+//
+// Durability: write() and close() results are checked (a full disk or quota shows in write(),
+// NFS reports deferred errors at close()), then the finished file is renamed into place, so
+// other processes see the whole file or none. The file is not fsynced, like our HDF5 outputs
+// (H5Fclose does not fsync) and tifffile's: fsync only matters if the machine crashes within
+// the seconds before the kernel writes the file back, and waiting for the disk would cost a
+// batch job (which can simply be rerun) seconds per GB on every output.
 //
 // ImageJ itself only holds uint8, uint16 and float32 hyperstacks. Other dtypes are still
 // written with their own TIFF sample format and the same description: FIJI's reader opens
@@ -20,10 +30,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
+#include <optional>
+#include <string_view>
 
 #include "backends.hpp"
 #include "bioforest/core/error.hpp"
@@ -75,6 +88,13 @@ class FdGuard {
   }
   FdGuard(const FdGuard&) = delete;
   FdGuard& operator=(const FdGuard&) = delete;
+  FdGuard& operator=(FdGuard&& o) noexcept {
+    if (this != &o) {
+      if (fd_ >= 0) ::close(fd_);
+      fd_ = o.release();
+    }
+    return *this;
+  }
   int get() const { return fd_; }
   int release() { return std::exchange(fd_, -1); }
 
@@ -109,16 +129,22 @@ class TiffWriter final : public ImageWriter {
         options_(options),
         format_(std::move(format)),
         compression_(parse_compression(options.compression, path)),
-        view_(canonical_view(axes, shape)),
-        buffer_(dtype, shape, axes) {
+        view_(canonical_view(axes, shape)) {
     choose_tiles();
+    if (compression_ == COMPRESSION_NONE && tile_w_ == 0)
+      open_contiguous();
+    else
+      buffer_ = Image(dtype, shape, axes);
   }
 
   void write(const Image& block, const Shape& offset) override {
     if (block.axes() != axes_)
       throw_internal("block axes " + block.axes().str() + " differ from the output's " +
                      axes_.str());
-    buffer_.paste(block, offset);
+    if (contiguous_)
+      store(block, offset);
+    else
+      buffer_.paste(block, offset);
   }
 
   void commit() override;
@@ -132,17 +158,24 @@ class TiffWriter final : public ImageWriter {
   void write_strips(TiffHandle& h, std::size_t t, std::size_t z, std::size_t c);
   void write_tiles(TiffHandle& h, std::size_t t, std::size_t z, std::size_t c);
   void write_with_libtiff(int fd);
-  void write_contiguous(int fd);
+  void open_contiguous();
+  void store(const Image& block, const Shape& offset);
   std::uint32_t rows_per_strip() const;
+  int create_temp() const;
+  void close_checked(FdGuard& fd) const;
 
   AtomicOutput out_;
   WriteOptions options_;
   std::string format_;
   std::uint16_t compression_;
   CanonicalView view_;
-  Image buffer_;
   std::uint32_t tile_w_ = 0, tile_h_ = 0;  // 0: strips
+  Image buffer_;                           // libtiff output only: the whole image
   std::vector<std::byte> scratch_;
+  // Contiguous output: the temporary file, open from the start. Declared after out_, so it
+  // closes before out_'s destructor removes an uncommitted temporary file.
+  FdGuard fd_{-1};
+  std::optional<ContiguousTiff> contiguous_;
 };
 
 // Tiles only on request (options.chunks in the image's axes): ImageJ's own reader does not
@@ -161,7 +194,10 @@ void TiffWriter::choose_tiles() {
 bool TiffWriter::want_bigtiff() const {
   const auto& e = view_.extent;
   const double pages = static_cast<double>(e[0] * e[1] * e[4]);
-  const double bytes = static_cast<double>(buffer_.bytes()) + pages * 512;
+  double pixels = static_cast<double>(dtype_size(dtype_));
+  for (std::size_t n : shape_)
+    pixels *= static_cast<double>(n);
+  const double bytes = pixels + pages * 512;
   return options_.bigtiff || bytes > kClassicTiffLimit;
 }
 
@@ -262,7 +298,7 @@ void TiffWriter::write_page(TiffHandle& h, std::size_t t, std::size_t z, std::si
 }
 
 // libtiff closes its descriptor without reporting errors; it gets a duplicate, so that commit()
-// can fsync and close the file itself and see deferred write errors (full disk, quota, NFS).
+// can close the file itself and see deferred write errors (full disk, quota, NFS).
 void TiffWriter::write_with_libtiff(int fd) {
   const int lib_fd = ::dup(fd);
   if (lib_fd < 0) throw_output(path_, std::string("dup failed: ") + std::strerror(errno));
@@ -275,8 +311,20 @@ void TiffWriter::write_with_libtiff(int fd) {
   h.close();
 }
 
+int TiffWriter::create_temp() const {
+  const int fd = ::open(out_.temp_path().c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+  if (fd < 0)
+    throw_output(path_, std::string("cannot create the temporary file: ") + std::strerror(errno));
+  return fd;
+}
+
+void TiffWriter::close_checked(FdGuard& fd) const {
+  if (::close(fd.release()) != 0)
+    throw_output(path_, std::string("cannot close the file: ") + std::strerror(errno));
+}
+
 // Uncompressed strips: the layout ImageJ reads (all pixel data contiguous, IFDs after it).
-void TiffWriter::write_contiguous(int fd) {
+void TiffWriter::open_contiguous() {
   const auto& e = view_.extent;
   ContiguousTiffSpec spec;
   spec.width = static_cast<std::uint32_t>(e[3]);
@@ -289,30 +337,110 @@ void TiffWriter::write_contiguous(int fd) {
   spec.description = description();
   spec.software = std::string("bioforest ") + version();
   spec.name = path_;
-  write_contiguous_tiff(fd, spec, [&](std::size_t page, std::byte* dst) {
-    // Pages run in ImageJ's XYCZT order: c fastest, then z, then t.
-    const std::size_t c = page % e[4], z = page / e[4] % e[1], t = page / (e[4] * e[1]);
-    buffer_.visit([&](const auto& a) {
-      using T = typename std::decay_t<decltype(a)>::value_type;
-      gather(a.data(), view_, t, z, c, 0, e[2], 0, e[3], reinterpret_cast<T*>(dst), e[3]);
-    });
-  });
+  fd_ = FdGuard(create_temp());
+  contiguous_.emplace(fd_.get(), std::move(spec));
+}
+
+namespace {
+
+// Where a block's pixels go in the image, along t z y x c (0 for absent axes).
+std::array<std::size_t, 5> canonical_offset(const Axes& axes, const Shape& offset) {
+  constexpr std::string_view kTzyxc = "tzyxc";
+  std::array<std::size_t, 5> o{0, 0, 0, 0, 0};
+  for (std::size_t i = 0; i < axes.size(); ++i)
+    o[kTzyxc.find(axes[i])] = offset[i];
+  return o;
+}
+
+// Merges writes that continue each other both in memory and in the file into one pwrite: a
+// block of whole planes in z y x order is one call however many pages it spans.
+class WriteRun {
+ public:
+  explicit WriteRun(const ContiguousTiff& f) : f_(f) {}
+  void add(std::uint64_t at, const std::byte* p, std::size_t n) {
+    if (n_ && at == at_ + n_ && p == p_ + n_) {
+      n_ += n;
+      return;
+    }
+    flush();
+    at_ = at;
+    p_ = p;
+    n_ = n;
+  }
+  void flush() {
+    if (n_) f_.write_at(at_, p_, n_);
+    n_ = 0;
+  }
+
+ private:
+  const ContiguousTiff& f_;
+  std::uint64_t at_ = 0;
+  const std::byte* p_ = nullptr;
+  std::size_t n_ = 0;
+};
+
+}  // namespace
+
+void TiffWriter::store(const Image& block, const Shape& offset) {
+  const Shape bs = block.shape();
+  if (offset.size() != bs.size())
+    throw_internal("TIFF writer: offset rank differs from the block's");
+  for (std::size_t d = 0; d < bs.size(); ++d)
+    if (offset[d] + bs[d] > shape_[d])
+      throw_internal("TIFF writer: block at " + shape_str(offset) + " of shape " + shape_str(bs) +
+                     " outside image " + shape_str(shape_));
+  if (block.size() == 0) return;
+  const ContiguousTiff& file = *contiguous_;
+  const CanonicalView bv = canonical_view(axes_, bs);  // the block's own memory layout
+  const auto o = canonical_offset(axes_, offset);
+  const auto& e = view_.extent;
+  const std::size_t es = dtype_size(dtype_), width = e[3];
+  const std::size_t rows = bv.extent[2], cols = bv.extent[3];
+  // Rows of a page are contiguous in the block when x is the fastest axis and y the next.
+  const bool rows_contiguous = bv.stride[3] == 1 && bv.stride[2] == cols;
+  const auto* base = static_cast<const std::byte*>(block.raw_data());
+  if (!rows_contiguous) scratch_.resize(rows * cols * es);
+  WriteRun run(file);
+  for (std::size_t t = 0; t < bv.extent[0]; ++t)
+    for (std::size_t z = 0; z < bv.extent[1]; ++z)
+      for (std::size_t c = 0; c < bv.extent[4]; ++c) {
+        // Pages run in ImageJ's XYCZT order: c fastest, then z, then t.
+        const std::size_t page = ((o[0] + t) * e[1] + (o[1] + z)) * e[4] + (o[4] + c);
+        const std::uint64_t first_row =
+            file.page_offset(page) + (std::uint64_t(o[2]) * width + o[3]) * es;
+        const std::byte* src = base + bv.offset(t, z, 0, 0, c) * es;
+        if (!rows_contiguous) {
+          // Channels interleaved (or y not next to x): gather the page's part first.
+          block.visit([&](const auto& a) {
+            using T = typename std::decay_t<decltype(a)>::value_type;
+            gather(a.data(), bv, t, z, c, 0, rows, 0, cols, reinterpret_cast<T*>(scratch_.data()),
+                   cols);
+          });
+          src = scratch_.data();
+          run.flush();  // the scratch buffer is reused for the next page
+        }
+        if (cols == width) {
+          run.add(first_row, src, rows * cols * es);
+        } else {
+          for (std::size_t y = 0; y < rows; ++y)
+            run.add(first_row + std::uint64_t(y) * width * es, src + y * cols * es, cols * es);
+        }
+        if (!rows_contiguous) run.flush();
+      }
+  run.flush();
 }
 
 void TiffWriter::commit() {
   if (out_.committed()) return;
-  const std::string& temp = out_.temp_path();
-  FdGuard fd(::open(temp.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0666));
-  if (fd.get() < 0)
-    throw_output(path_, std::string("cannot create the temporary file: ") + std::strerror(errno));
-  if (compression_ == COMPRESSION_NONE && tile_w_ == 0)
-    write_contiguous(fd.get());
-  else
+  if (contiguous_) {
+    contiguous_->finish();
+    contiguous_.reset();
+    close_checked(fd_);
+  } else {
+    FdGuard fd(create_temp());
     write_with_libtiff(fd.get());
-  if (::fsync(fd.get()) != 0)
-    throw_output(path_, std::string("cannot write the file: ") + std::strerror(errno));
-  if (::close(fd.release()) != 0)
-    throw_output(path_, std::string("cannot close the file: ") + std::strerror(errno));
+    close_checked(fd);
+  }
   out_.commit();
 }
 
