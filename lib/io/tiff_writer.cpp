@@ -17,9 +17,9 @@
 // Durability: write() and close() results are checked (a full disk or quota shows in write(),
 // NFS reports deferred errors at close()), then the finished file is renamed into place, so
 // other processes see the whole file or none. The file is not fsynced, like our HDF5 outputs
-// (H5Fclose does not fsync) and tifffile's: fsync only matters if the machine crashes within
-// the seconds before the kernel writes the file back, and waiting for the disk would cost a
-// batch job (which can simply be rerun) seconds per GB on every output.
+// (H5Fclose does not fsync) and tifffile's: fsync only matters if the machine crashes before
+// the kernel writes the file back (about 30 s by default), and waiting for the disk would cost
+// a batch job (which can simply be rerun) seconds per GB on every output.
 //
 // ImageJ itself only holds uint8, uint16 and float32 hyperstacks. Other dtypes are still
 // written with their own TIFF sample format and the same description: FIJI's reader opens
