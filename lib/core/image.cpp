@@ -2,6 +2,7 @@
 #include "bioforest/core/image.hpp"
 
 #include <cstring>
+#include <utility>
 
 #include "bioforest/core/error.hpp"
 
@@ -99,7 +100,17 @@ Image Image::astype(DType dtype) const {
   });
 }
 
-Image Image::transposed(const Axes& target) const {
+Image Image::transposed(const Axes& target) && {
+  if (target == axes_) return std::move(*this);
+  return std::as_const(*this).transposed_impl(target, this);
+}
+
+Image Image::transposed(const Axes& target) const& {
+  return transposed_impl(target, nullptr);
+}
+
+// `movable`: this image (a temporary) whose storage a pure relabelling may take.
+Image Image::transposed_impl(const Axes& target, Image* movable) const {
   // Drop singleton axes that target lacks, add singleton axes that this image lacks.
   Shape src_shape = shape();
   std::string kept;
@@ -125,7 +136,7 @@ Image Image::transposed(const Axes& target) const {
   ext_shape.insert(ext_shape.end(), kept_shape.begin(), kept_shape.end());
   const Axes ext_axes(ext);
   if (ext_axes == target) {
-    Image out = *this;
+    Image out = movable ? std::move(*movable) : *this;
     out.visit([&](auto& a) { a.reshape(ext_shape); });
     out.axes_ = target;
     return out;

@@ -78,7 +78,10 @@ class Image {
   Image astype(DType dtype) const;
   /// The axes permuted into `target` order; axes of length 1 may be added (target has a
   /// letter this image lacks) or dropped (this image has a singleton axis target lacks).
-  Image transposed(const Axes& target) const;
+  Image transposed(const Axes& target) const&;
+  /// Same, reusing this image's memory when no element moves (axes already in target order,
+  /// or only singleton axes added or dropped): no copy at all.
+  Image transposed(const Axes& target) &&;
   /// A copy of the region `roi` (same rank, inside the image).
   Image crop(const Roi& roi) const;
   /// Copies `src` (same dtype and rank) into this image with its origin at `offset`.
@@ -88,6 +91,7 @@ class Image {
   template <class T>
   Array<T>& checked();
   void check_rank() const;
+  Image transposed_impl(const Axes& target, Image* movable) const;
 
   Storage data_;
   Axes axes_;
