@@ -333,7 +333,9 @@ void read_direct(hid_t dset, const DirectChunks& dc, const Roi& roi, void* out,
     for (std::size_t i = 0; i < n; ++i)
       read_stored(dset, chunks[first + i], stored[i], where);
     FirstError err;
-#pragma omp parallel if (n > 1)
+    // Uncompressed, unshuffled chunks are only copied: one thread is as fast, and idle ones
+    // would spin at the barrier while this one reads the next batch.
+#pragma omp parallel if (n > 1 && (dc.deflate || dc.shuffle))
     {
       Bytes raw, tmp;
       io::detail::DeflateCodec codec(dc.level);
@@ -393,7 +395,7 @@ void gather_chunk(const DirectChunks& dc, const Roi& roi, const unsigned char* i
 // empty, else they are gathered from the block `block` covering `roi`.
 struct ChunkJob {
   Shape off;
-  std::vector<unsigned char> chunk;
+  Bytes chunk;
 };
 
 // The elements of a job as a whole chunk in `out`, compressed if the dataset is.
@@ -406,13 +408,7 @@ void pack_chunk(const DirectChunks& dc, const Roi& roi, const unsigned char* blo
     gather_chunk(dc, roi, block, job.off, dst);
     elements = dst.data();
   }
-  if (!dc.deflate) {
-    if (!job.chunk.empty()) {
-      out.resize(n);
-      std::memcpy(out.data(), elements, n);
-    }
-    return;
-  }
+  if (!dc.deflate) return;  // stored from job.chunk (or `out`, gathered above) as they are
   out.resize(codec.bound(n));
   const std::size_t len = codec.compress(elements, n, out.data(), out.size());
   if (len == 0)
@@ -422,38 +418,49 @@ void pack_chunk(const DirectChunks& dc, const Roi& roi, const unsigned char* blo
 }
 
 // Stores whole chunks: compressed in parallel a batch at a time, written by this thread in
-// the order of `jobs`, so the file's bytes do not depend on the thread count.
+// the order of `jobs`, so the file's bytes do not depend on the thread count. Uncompressed
+// chunks are only copies, bound by memory bandwidth: they are gathered on this thread, where a
+// parallel region would mostly add idle threads spinning at its barrier.
 void write_chunks(hid_t dset, const DirectChunks& dc, const Roi& roi, const void* block,
                   std::vector<ChunkJob>& jobs, const Where& where) {
   const auto* src = static_cast<const unsigned char*>(block);
-  const std::size_t batch = batch_size(dc);
+  const std::size_t batch = dc.deflate ? batch_size(dc) : 1;
   std::vector<Bytes> packed(std::min(batch, jobs.size()));
+  Bytes raw;
+  io::detail::DeflateCodec serial_codec(dc.level);
   for (std::size_t first = 0; first < jobs.size(); first += batch) {
     const std::size_t n = std::min(batch, jobs.size() - first);
-    FirstError err;
-#pragma omp parallel if (n > 1)
-    {
-      Bytes raw;
-      io::detail::DeflateCodec codec(dc.level);
+    if (n == 1) {
+      pack_chunk(dc, roi, src, jobs[first], raw, packed[0], serial_codec, where);
+    } else {
+      FirstError err;
+#pragma omp parallel
+      {
+        Bytes tmp;
+        io::detail::DeflateCodec codec(dc.level);
 #pragma omp for schedule(dynamic, 1)
-      for (long i = 0; i < long(n); ++i) {
-        if (err.failed) continue;
-        try {
-          pack_chunk(dc, roi, src, jobs[first + std::size_t(i)], raw, packed[std::size_t(i)], codec,
-                     where);
-        } catch (Error& e) {
-          err.set(std::move(e));
-        } catch (std::exception& e) {
-          err.set(Error(ErrorCategory::output, e.what(), where.file, where.dataset));
+        for (long i = 0; i < long(n); ++i) {
+          if (err.failed) continue;
+          try {
+            pack_chunk(dc, roi, src, jobs[first + std::size_t(i)], tmp, packed[std::size_t(i)],
+                       codec, where);
+          } catch (Error& e) {
+            err.set(std::move(e));
+          } catch (std::exception& e) {
+            err.set(Error(ErrorCategory::output, e.what(), where.file, where.dataset));
+          }
         }
       }
+      err.rethrow();
     }
-    err.rethrow();
     for (std::size_t i = 0; i < n; ++i) {
-      const auto hoff = hsizes(jobs[first + i].off);
-      check(H5Dwrite_chunk(dset, H5P_DEFAULT, 0, hoff.data(), packed[i].size(), packed[i].data()),
+      const ChunkJob& job = jobs[first + i];
+      // Uncompressed chunks that waited in a buffer are stored from it, without a copy.
+      const Bytes& bytes = !dc.deflate && !job.chunk.empty() ? job.chunk : packed[i];
+      const auto hoff = hsizes(job.off);
+      check(H5Dwrite_chunk(dset, H5P_DEFAULT, 0, hoff.data(), bytes.size(), bytes.data()),
             ErrorCategory::output, where.file, where.dataset,
-            "cannot write chunk " + chunk_str(jobs[first + i].off));
+            "cannot write chunk " + chunk_str(job.off));
     }
   }
 }
@@ -501,11 +508,14 @@ struct ChunkWriter::State {
   std::vector<bool> done;  // by linear chunk index: stored, later writes must merge
   struct Pending {
     Shape off;
-    std::vector<unsigned char> raw;
+    Bytes raw;
     std::size_t covered = 0;  // elements written so far
   };
   std::map<std::size_t, Pending> pending;  // by linear chunk index (= grid order)
   std::size_t pending_bytes = 0;
+  // Buffers of stored pending chunks, reused for the next ones: blocks that cut through chunks
+  // keep hundreds of them in flight, and fresh allocations would each fault in zeroed pages.
+  std::vector<Bytes> spare;
 
   Where where() const { return {file, dataset}; }
 
@@ -524,8 +534,10 @@ struct ChunkWriter::State {
   }
   void store(std::vector<ChunkJob>& jobs, const Roi& roi, const void* block) {
     write_chunks(dset, *dc, roi, block, jobs, where());
-    for (const auto& j : jobs)
+    for (auto& j : jobs) {
       done[linear(j.off)] = true;
+      if (!j.chunk.empty()) spare.push_back(std::move(j.chunk));
+    }
   }
   // A chunk stored earlier gets more data: HDF5 reads, merges and rewrites it.
   void merge(const Shape& off, const Roi& roi, const unsigned char* block) {
@@ -583,7 +595,11 @@ void ChunkWriter::write(const Roi& roi, const void* block) {
     }
     if (it == s.pending.end()) {
       it = s.pending.emplace(lin, State::Pending{off, {}, 0}).first;
-      it->second.raw.resize(s.dc->chunk_bytes());
+      if (!s.spare.empty()) {
+        it->second.raw.swap(s.spare.back());
+        s.spare.pop_back();
+      }
+      it->second.raw.resize(s.dc->chunk_bytes());  // uninitialised: filled once, here
       fill_elements(*s.dc, it->second.raw.data(), it->second.raw.size());
       s.pending_bytes += it->second.raw.size();
     }
