@@ -106,14 +106,45 @@ Shape output_shape(const Shape& in_shape, const Axes& in_axes, const Axes& out_a
   return s;
 }
 
-// Blocks of whole 2-D planes (y, x and c never split) when the budget allows, because the
-// TIFF and PNG writers are plane-oriented and HDF5 chunks are usually planar too.
-Shape convert_block_shape(const Shape& shape, const Axes& axes, double bytes_per_element,
-                          std::size_t budget) {
+// Blocks for imgconvert: large enough for long sequential reads and writes and dozens of
+// chunks per parallel region, small enough that malloc reuses the freed block (glibc raises
+// its mmap threshold up to 32 MiB) instead of faulting in fresh zeroed pages for every one,
+// which costs more than the copy itself.
+constexpr std::size_t kConvertBlockBytes = std::size_t(16) << 20;
+
+// A block shape of at most about `target` bytes for streaming a whole image: the fastest axes
+// stay whole (long contiguous rows and planes, which the plane-oriented writers and contiguous
+// HDF5 datasets like), the slowest are split first. Split extents are multiples of the input's
+// chunk extent, so no compressed chunk is decoded twice. Axes in `whole` are never split.
+Shape streaming_block_shape(const Shape& shape, const Shape& chunks, double bytes_per_element,
+                            std::size_t target, const std::vector<std::size_t>& whole) {
+  const std::size_t rank = shape.size();
+  Shape b(rank);
+  for (std::size_t d = 0; d < rank; ++d)
+    b[d] = std::max<std::size_t>(shape[d], 1);
+  auto bytes = [&] {
+    double n = bytes_per_element;
+    for (auto v : b)
+      n *= double(v);
+    return n;
+  };
+  for (std::size_t d = 0; d < rank && bytes() > double(target); ++d) {
+    if (std::find(whole.begin(), whole.end(), d) != whole.end()) continue;
+    const std::size_t step = chunks.size() == rank && chunks[d] > 0 ? chunks[d] : 1;
+    const double others = bytes() / double(b[d]);
+    std::size_t n = static_cast<std::size_t>(double(target) / others);
+    n = std::max(step, n / step * step);
+    b[d] = std::min(b[d], n);
+  }
+  return b;
+}
+
+// The indices of the channel axis (never split: writers keep a pixel's channels together).
+std::vector<std::size_t> channel_axes(const Axes& axes) {
   std::vector<std::size_t> whole;
   for (std::size_t i = 0; i < axes.size(); ++i)
     if (axes[i] == 'c') whole.push_back(i);
-  return block_shape_for_budget(shape, Shape(shape.size(), 0), bytes_per_element, budget, whole);
+  return whole;
 }
 
 }  // namespace
@@ -130,16 +161,20 @@ ConvertResult convert_image(ImageReader& in, const std::string& output,
   const DType out_dtype = options.dtype ? options.dtype->dtype : info.dtype;
 
   auto writer = create_image(output, out_shape, out_dtype, out_axes, options.write);
-  // Budget: the input block, its converted copy and the transposed copy.
-  const double bpe = double(dtype_size(info.dtype)) + 2.0 * double(dtype_size(out_dtype));
+  // Budget: the input block plus the copies made of it (converted dtype, transposed axes).
+  const bool transpose = out_axes != info.axes;
+  const double bpe = double(dtype_size(info.dtype)) +
+                     double(dtype_size(out_dtype)) * (double(bool(options.dtype)) + transpose);
   const auto blocks = make_blocks(
-      region.shape(), convert_block_shape(region.shape(), info.axes, bpe, ctx.ram_bytes),
+      region.shape(),
+      streaming_block_shape(region.shape(), info.chunks, bpe,
+                            std::min(kConvertBlockBytes, ctx.ram_bytes), channel_axes(info.axes)),
       Shape(info.shape.size(), 0));
   std::size_t done = 0;
   for (const Block& b : blocks) {
     Image block = in.read(b.core.shifted(region.start));
     if (options.dtype) block = convert_dtype(block, *options.dtype);
-    if (out_axes != info.axes) block = block.transposed(out_axes);
+    if (transpose) block = std::move(block).transposed(out_axes);
     writer->write(block, output_offset(b.core, info.axes, out_axes));
     ctx.progress("converting", ++done, blocks.size());
   }
@@ -147,38 +182,124 @@ ConvertResult convert_image(ImageReader& in, const std::string& output,
   return {out_shape, out_axes, out_dtype, blocks.size()};
 }
 
-ImageStats compute_stats(ImageReader& in, const RunContext& ctx) {
-  const ImageInfo& info = in.info();
-  const auto blocks = make_blocks(
-      info.shape,
-      convert_block_shape(info.shape, info.axes, double(dtype_size(info.dtype)), ctx.ram_bytes),
-      Shape(info.shape.size(), 0));
-  ImageStats st;
-  double lo = std::numeric_limits<double>::infinity(), hi = -lo, sum = 0;
-  std::size_t n = 0, done = 0;
+namespace {
+
+// Statistics run over fixed segments of each block. A segment's partial result depends only
+// on its elements, and partials are combined in segment order, so the result does not depend
+// on the thread count. 2^16 elements keep 8- and 16-bit sums exact in 32 bits.
+constexpr std::size_t kSegment = std::size_t(1) << 16;
+// Blocks of about this size: see kConvertBlockBytes.
+constexpr std::size_t kStatsBlockBytes = kConvertBlockBytes;
+
+// One segment's contribution. Integer sums are exact (the mean is exact up to its final
+// rounding); float sums are in double over finite values only.
+template <class T>
+struct Partial {
+  using Sum =
+      std::conditional_t<std::is_floating_point_v<T>, double,
+                         std::conditional_t<std::is_signed_v<T>, std::int64_t, std::uint64_t>>;
+  T lo, hi;
+  Sum sum;
+  std::size_t finite;  // elements that count (all, for integers)
+};
+
+template <class T>
+Partial<T> segment_stats(const T* p, std::size_t n) {
+  if constexpr (std::is_integral_v<T>) {
+    // 8/16-bit: a 32-bit accumulator vectorises twice as wide and cannot overflow in a segment.
+    using Acc =
+        std::conditional_t<(sizeof(T) <= 2),
+                           std::conditional_t<std::is_signed_v<T>, std::int32_t, std::uint32_t>,
+                           typename Partial<T>::Sum>;
+    T lo = std::numeric_limits<T>::max(), hi = std::numeric_limits<T>::lowest();
+    Acc sum = 0;
+#pragma omp simd reduction(min : lo) reduction(max : hi) reduction(+ : sum)
+    for (std::size_t i = 0; i < n; ++i) {
+      const T v = p[i];
+      lo = v < lo ? v : lo;
+      hi = v > hi ? v : hi;
+      sum += Acc(v);
+    }
+    return {lo, hi, typename Partial<T>::Sum(sum), n};
+  } else {
+    T lo = std::numeric_limits<T>::infinity(), hi = -std::numeric_limits<T>::infinity();
+    double sum = 0;
+    std::size_t finite = 0;
+#pragma omp simd reduction(min : lo) reduction(max : hi) reduction(+ : sum, finite)
+    for (std::size_t i = 0; i < n; ++i) {
+      const T v = p[i];
+      const bool ok = std::isfinite(v);
+      lo = ok && v < lo ? v : lo;
+      hi = ok && v > hi ? v : hi;
+      sum += ok ? double(v) : 0.0;
+      finite += ok ? 1 : 0;
+    }
+    return {lo, hi, sum, finite};
+  }
+}
+
+// Running totals over all blocks, in block and segment order.
+template <class T>
+struct Totals {
+  T lo = std::numeric_limits<T>::max(), hi = std::numeric_limits<T>::lowest();
+  std::conditional_t<std::is_floating_point_v<T>, double, __int128> sum = 0;
+  std::size_t finite = 0, total = 0;
+
+  void add(const Partial<T>& p, std::size_t n) {
+    total += n;
+    if (p.finite == 0) return;
+    lo = std::min(lo, p.lo);
+    hi = std::max(hi, p.hi);
+    sum += p.sum;
+    finite += p.finite;
+  }
+};
+
+template <class T>
+void block_stats(const T* data, std::size_t n, std::vector<Partial<T>>& partials,
+                 Totals<T>& totals) {
+  const std::size_t segments = (n + kSegment - 1) / kSegment;
+  partials.resize(segments);
+#pragma omp parallel for schedule(static) if (segments > 1)
+  for (long s = 0; s < long(segments); ++s) {
+    const std::size_t begin = std::size_t(s) * kSegment;
+    partials[std::size_t(s)] = segment_stats(data + begin, std::min(kSegment, n - begin));
+  }
+  for (std::size_t s = 0; s < segments; ++s)
+    totals.add(partials[s], std::min(kSegment, n - s * kSegment));
+}
+
+template <class T>
+ImageStats stats_of(ImageReader& in, const std::vector<Block>& blocks, const RunContext& ctx) {
+  Totals<T> totals;
+  std::vector<Partial<T>> partials;
+  std::size_t done = 0;
   for (const Block& b : blocks) {
     const Image block = in.read(b.core);
-    block.visit([&](const auto& a) {
-      for (auto v : a) {
-        const double x = double(v);
-        if (!std::isfinite(x)) {
-          ++st.non_finite;
-          continue;
-        }
-        lo = std::min(lo, x);
-        hi = std::max(hi, x);
-        sum += x;
-        ++n;
-      }
-    });
+    block_stats(block.data<T>(), block.size(), partials, totals);
     ctx.progress("statistics", ++done, blocks.size());
   }
-  if (n) {
-    st.min = lo;
-    st.max = hi;
-    st.mean = sum / double(n);
+  ImageStats st;
+  st.non_finite = totals.total - totals.finite;
+  if (totals.finite) {
+    st.min = double(totals.lo);
+    st.max = double(totals.hi);
+    st.mean = double(totals.sum) / double(totals.finite);
   }
   return st;
+}
+
+}  // namespace
+
+ImageStats compute_stats(ImageReader& in, const RunContext& ctx) {
+  const ImageInfo& info = in.info();
+  const std::size_t budget = std::min(kStatsBlockBytes, std::max<std::size_t>(ctx.ram_bytes, 1));
+  const auto blocks = make_blocks(
+      info.shape,
+      streaming_block_shape(info.shape, info.chunks, dtype_size(info.dtype), budget, {}),
+      Shape(info.shape.size(), 0));
+  return visit_dtype(info.dtype,
+                     [&](auto tag) { return stats_of<decltype(tag)>(in, blocks, ctx); });
 }
 
 }  // namespace bioforest::io
