@@ -6,6 +6,12 @@ Makes a ~1 GB uint16 volume (smooth background, blobs and shot noise, so gzip ha
 then times each job as a whole process (start-up, read, write) for both sides on the same
 files in the same run, and prints `name: ours X s, peer Y s, ratio Z` (ratio = peer / ours,
 > 1 means bioforest is faster). Best of --repeat runs. Run through scripts/bench/io.sh.
+
+Same work on both sides: each job reads its input from the file (the peer's TIFF and HDF5
+writes include reading src.h5, as imgconvert's do), writes the same layout (our chunk shape,
+gzip level 1, ImageJ hyperstack TIFF), and neither side fsyncs its output (bioforest checks
+write() and close() and renames atomically; h5py and tifffile just close). Whole processes
+are timed, so the peer's interpreter start-up and imports count, as our process start does.
 """
 import argparse
 import os
