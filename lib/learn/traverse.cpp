@@ -14,10 +14,6 @@ namespace bioforest::learn::detail {
 namespace HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 
-struct Range {
-  std::int32_t node, begin, end, buffer;  // ids of the range live in buffer 0 or 1
-};
-
 /// Splits the ids in[b, e) of a split node into out[b, e): left-going ids to the front,
 /// right-going ids to the back. Reading one buffer and writing the other keeps stores
 /// from overlapping the loads that follow them (a store-forwarding stall per vector);
@@ -54,56 +50,135 @@ HWY_INLINE std::int32_t Partition(const float* HWY_RESTRICT x, std::int32_t feat
   return nl;
 }
 
-void AccumulateTreeImpl(const WalkTree& t, std::int32_t root, const float* HWY_RESTRICT x,
-                        std::int32_t sample_stride, std::size_t n, std::int32_t* HWY_RESTRICT ids,
-                        std::int32_t* HWY_RESTRICT tmp, float* HWY_RESTRICT acc) {
+/// slots[t * n + i] = the top slot where sample i leaves the top levels of tree t (see
+/// TopLevels), for `count` trees. Tree-inner: one vector of samples is evaluated for every
+/// tree while its feature lines (one per feature) stay in L1; tree-outer runs streamed
+/// each tree's ~20 features of the whole block from L2/L3 and stalled on the loads.
+HWY_NOINLINE void TopSlotsImpl(const TopLevels* HWY_RESTRICT tops, std::size_t count,
+                               const float* HWY_RESTRICT x, std::size_t n,
+                               std::uint8_t* HWY_RESTRICT slots) {
+  const hn::ScalableTag<std::int32_t> di;
+  const hn::ScalableTag<float> df;
+  const hn::Rebind<std::uint8_t, decltype(di)> d8;
+  const std::size_t N = hn::Lanes(di);
+  std::size_t j = 0;
+  for (; j + N <= n; j += N) {
+    for (std::size_t t = 0; t < count; ++t) {
+      const TopLevels& top = tops[t];
+      auto bits = hn::Set(di, -1);
+      for (std::int32_t s = 0; s < top.n_split; ++s) {
+        const auto v = hn::LoadU(df, x + top.feature_offset[s] + j);
+        // Right iff !(v < t), as in Partition.
+        const auto right = hn::RebindMask(di, hn::Not(hn::Lt(v, hn::Set(df, top.threshold[s]))));
+        bits = hn::IfThenElse(right, hn::And(bits, hn::Set(di, std::int32_t(top.clear[s]))), bits);
+      }
+      // Index of the lowest set bit: isolate it, and read the exponent of its float value
+      // (exact for a power of two; bit 31 converts to -2^31, same exponent).
+      const auto low = hn::And(bits, hn::Sub(hn::Zero(di), bits));
+      const auto expo =
+          hn::And(hn::ShiftRight<23>(hn::BitCast(di, hn::ConvertTo(df, low))), hn::Set(di, 0xFF));
+      hn::StoreU(hn::DemoteTo(d8, hn::Sub(expo, hn::Set(di, 127))), d8, slots + t * n + j);
+    }
+  }
+  for (; j < n; ++j) {  // the tail, without reading past the block
+    for (std::size_t t = 0; t < count; ++t) {
+      const TopLevels& top = tops[t];
+      std::uint32_t bits = ~0u;
+      for (std::int32_t s = 0; s < top.n_split; ++s)
+        if (!(x[top.feature_offset[s] + std::ptrdiff_t(j)] < top.threshold[s]))
+          bits &= top.clear[s];
+      slots[t * n + j] = std::uint8_t(__builtin_ctz(bits));
+    }
+  }
+}
+
+HWY_INLINE void AddLeaf(const WalkTree& t, std::int32_t node, const std::int32_t* in,
+                        std::int32_t b, std::int32_t e, float* HWY_RESTRICT acc) {
+  const float* v = t.values + std::size_t(t.leaf[node]) * t.width;
+  if (t.width == 2) {
+    for (std::int32_t j = b; j < e; ++j) {
+      float* a = acc + std::size_t(in[j]) * 2;
+      a[0] += v[0];
+      a[1] += v[1];
+    }
+  } else {
+    for (std::int32_t j = b; j < e; ++j) {
+      float* a = acc + std::size_t(in[j]) * t.width;
+      for (std::size_t k = 0; k < t.width; ++k)
+        a[k] += v[k];
+    }
+  }
+}
+
+void AccumulateTreeImpl(const WalkTree& t, std::int32_t root, const TopLevels* top,
+                        const float* HWY_RESTRICT x, std::int32_t sample_stride, std::size_t n,
+                        std::int32_t* HWY_RESTRICT ids, std::int32_t* HWY_RESTRICT tmp,
+                        const std::uint8_t* HWY_RESTRICT slots, WalkRange* HWY_RESTRICT queue,
+                        float* HWY_RESTRICT acc) {
   std::int32_t* buf[2] = {ids, tmp};
-  for (std::size_t i = 0; i < n; ++i)
-    ids[i] = std::int32_t(i);
   std::fill(ids + n, ids + n + kWalkPad, 0);
   std::fill(tmp + n, tmp + n + kWalkPad, 0);
-  Range stack[128];  // depth-first: at most one pending sibling per level
-  int top = 0;
-  stack[top++] = {root, 0, std::int32_t(n), 0};
-  while (top > 0) {
-    const Range r = stack[--top];
+  std::size_t head = 0, tail = 0;
+  if (top) {
+    // Samples grouped by top exit: a counting sort, four interleaved quarters so that the
+    // increments of a slot's cursor do not form one store-to-load chain.
+    constexpr std::size_t kWays = 4;
+    const std::size_t q = n / kWays;
+    std::int32_t next[kWays][32] = {}, end[33] = {};
+    // Neighbouring pixels mostly share a slot: interleaving the quarters keeps the counts
+    // as four independent chains here too.
+    for (std::size_t i = 0; i < q; ++i)
+      for (std::size_t w = 0; w < kWays; ++w)
+        ++next[w][slots[w * q + i]];
+    for (std::size_t i = kWays * q; i < n; ++i)
+      ++next[kWays - 1][slots[i]];
+    std::int32_t sum = 0;
+    for (int s = 0; s < 32; ++s) {
+      end[s] = sum;
+      for (std::size_t w = 0; w < kWays; ++w) {
+        const std::int32_t c = next[w][s];
+        next[w][s] = sum;
+        sum += c;
+      }
+    }
+    end[32] = sum;
+    for (std::size_t i = 0; i < q; ++i)
+      for (std::size_t w = 0; w < kWays; ++w) {
+        const std::size_t k = w * q + i;
+        ids[next[w][slots[k]]++] = std::int32_t(k);
+      }
+    for (std::size_t i = kWays * q; i < n; ++i)
+      ids[next[kWays - 1][slots[i]]++] = std::int32_t(i);
+    for (int s = 0; s < 32; ++s) {
+      if (end[s + 1] == end[s]) continue;
+      const std::int32_t node = top->slot_node[s];
+      if (t.child[node] == node)
+        AddLeaf(t, node, ids, end[s], end[s + 1], acc);
+      else
+        queue[tail++] = {node, end[s], end[s + 1], 0};
+    }
+  } else {
+    for (std::size_t i = 0; i < n; ++i)
+      ids[i] = std::int32_t(i);
+    queue[tail++] = {root, 0, std::int32_t(n), 0};
+  }
+  // Breadth first: the nodes of a level are independent (disjoint ranges), so their
+  // gathers overlap; depth first made every node wait for its parent's stores. The queue
+  // holds each node at most once.
+  while (head < tail) {
+    const WalkRange r = queue[head++];
     const std::int32_t* in = buf[r.buffer];
     const std::int32_t c = t.child[r.node];
     if (c == r.node) {  // leaf: add its value to the samples that reached it
-      const float* v = t.values + std::size_t(t.leaf[r.node]) * t.width;
-      if (t.width == 2) {
-        for (std::int32_t j = r.begin; j < r.end; ++j) {
-          float* a = acc + std::size_t(in[j]) * 2;
-          a[0] += v[0];
-          a[1] += v[1];
-        }
-      } else {
-        for (std::int32_t j = r.begin; j < r.end; ++j) {
-          float* a = acc + std::size_t(in[j]) * t.width;
-          for (std::size_t k = 0; k < t.width; ++k)
-            a[k] += v[k];
-        }
-      }
-      continue;
-    }
-    if (top + 2 > 128) {  // deeper than any sane tree: finish this subtree sample by sample
-      for (std::int32_t j = r.begin; j < r.end; ++j) {
-        std::int32_t node = r.node;
-        const float* s = x + std::ptrdiff_t(in[j]) * sample_stride;
-        while (t.child[node] != node)
-          node = t.child[node] + (s[t.feature_offset[node]] < t.threshold[node] ? 0 : 1);
-        const float* v = t.values + std::size_t(t.leaf[node]) * t.width;
-        for (std::size_t k = 0; k < t.width; ++k)
-          acc[std::size_t(in[j]) * t.width + k] += v[k];
-      }
+      AddLeaf(t, r.node, in, r.begin, r.end, acc);
       continue;
     }
     const std::int32_t other = 1 - r.buffer;
     const std::int32_t mid =
         Partition(x, t.feature_offset[r.node], t.threshold[r.node], sample_stride, in, buf[other],
                   r.begin, r.end, r.node == root && sample_stride == 1);
-    if (mid < r.end) stack[top++] = {c + 1, mid, r.end, other};
-    if (mid > r.begin) stack[top++] = {c, r.begin, mid, other};
+    if (mid > r.begin) queue[tail++] = {c, r.begin, mid, other};
+    if (mid < r.end) queue[tail++] = {c + 1, mid, r.end, other};
   }
 }
 
@@ -114,11 +189,42 @@ HWY_AFTER_NAMESPACE();
 #if HWY_ONCE
 namespace bioforest::learn::detail {
 HWY_EXPORT(AccumulateTreeImpl);
+HWY_EXPORT(TopSlotsImpl);
 
-void accumulate_tree(const WalkTree& tree, std::int32_t root, const float* x,
+void top_slots(const TopLevels* tops, std::size_t count, const float* x, std::size_t n,
+               std::uint8_t* slots) {
+  HWY_DYNAMIC_DISPATCH(TopSlotsImpl)(tops, count, x, n, slots);
+}
+
+void accumulate_tree(const WalkTree& tree, std::int32_t root, const TopLevels* top, const float* x,
                      std::int32_t sample_stride, std::size_t n, std::int32_t* ids,
-                     std::int32_t* tmp, float* acc) {
-  HWY_DYNAMIC_DISPATCH(AccumulateTreeImpl)(tree, root, x, sample_stride, n, ids, tmp, acc);
+                     std::int32_t* tmp, const std::uint8_t* slots, WalkRange* queue, float* acc) {
+  HWY_DYNAMIC_DISPATCH(AccumulateTreeImpl)
+  (tree, root, top, x, sample_stride, n, ids, tmp, slots, queue, acc);
+}
+
+namespace {
+void add_top(const WalkTree& t, std::int32_t node, int level, int depth, std::int32_t first,
+             TopLevels& top) {
+  const std::int32_t c = t.child[node];
+  if (c == node || level == depth) {
+    top.slot_node[first] = node;
+    return;
+  }
+  const std::int32_t half = std::int32_t(1) << (depth - level - 1);
+  const std::int32_t s = top.n_split++;
+  top.feature_offset[s] = t.feature_offset[node];
+  top.threshold[s] = t.threshold[node];
+  top.clear[s] = ~(((std::uint32_t(1) << half) - 1) << first);
+  add_top(t, c, level + 1, depth, first, top);
+  add_top(t, c + 1, level + 1, depth, first + half, top);
+}
+}  // namespace
+
+void build_top_levels(const WalkTree& tree, std::int32_t root, int depth, TopLevels& top) {
+  top = TopLevels{};
+  std::fill(top.slot_node, top.slot_node + 32, -1);
+  add_top(tree, root, 0, std::max(1, std::min(depth, kTopMaxDepth)), 0, top);
 }
 }  // namespace bioforest::learn::detail
 #endif

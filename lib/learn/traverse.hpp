@@ -36,12 +36,47 @@ struct WalkTree {
 /// Extra entries `ids` and `tmp` need beyond n (SIMD overrun).
 constexpr std::size_t kWalkPad = 64;
 
+/// Samples [begin, end) of the walk's id buffer 0 or 1 that reached `node`.
+struct WalkRange {
+  std::int32_t node, begin, end, buffer;
+};
+
+/// Deepest top of a tree evaluated without gathers: 2^5 = 32 slots, one uint32 per sample.
+constexpr int kTopMaxDepth = 5;
+
+/// The first levels of one tree, for samples whose features are contiguous per feature
+/// (planar input, sample stride 1). There every split node of the top can be evaluated
+/// for 8-16 samples with one contiguous load and compare, whatever node each sample is
+/// at: QuickScorer's scheme. Each sample starts with all 32 slot bits set (a slot is a
+/// node at depth `depth`, or a leaf above it, occupying its leftmost slot); a node the
+/// sample would leave to the right clears the slots of its left subtree. A node off the
+/// sample's path never clears the slot of its exit (that slot is outside its subtree) and
+/// every node on it clears all slots left of the exit, so the exit is the lowest set bit.
+/// This replaces `depth` gathered partition steps by ~2^depth loads, which are cheap.
+struct TopLevels {
+  std::int32_t n_split = 0;           ///< split nodes in the top
+  std::int32_t feature_offset[31]{};  ///< per split node: feature * feature stride
+  float threshold[31]{};
+  std::uint32_t clear[31]{};     ///< slot bits kept when the sample goes right
+  std::int32_t slot_node[32]{};  ///< node at each slot (-1: never an exit)
+};
+
+/// slots[t * n + i]: the slot where sample i of a planar block (x + f * feature stride + i)
+/// leaves the top of tree t, for `count` trees.
+void top_slots(const TopLevels* tops, std::size_t count, const float* x, std::size_t n,
+               std::uint8_t* slots);
+
+/// The top of tree `root` down to `depth` (1..kTopMaxDepth) levels.
+void build_top_levels(const WalkTree& tree, std::int32_t root, int depth, TopLevels& top);
+
 /// Adds the leaf values of tree `root` to acc[i * width + k] for the n samples of a block
 /// whose sample i starts at x + i * sample_stride; all offsets fit int32 (the caller
-/// checks). ids and tmp are scratch of n + kWalkPad entries.
-void accumulate_tree(const WalkTree& tree, std::int32_t root, const float* x,
+/// checks). ids and tmp are scratch of n + kWalkPad entries. With `top` (only for
+/// sample_stride 1) the samples start from their top_slots() exits, given in slots.
+/// queue: scratch of as many entries as the tree has nodes.
+void accumulate_tree(const WalkTree& tree, std::int32_t root, const TopLevels* top, const float* x,
                      std::int32_t sample_stride, std::size_t n, std::int32_t* ids,
-                     std::int32_t* tmp, float* acc);
+                     std::int32_t* tmp, const std::uint8_t* slots, WalkRange* queue, float* acc);
 
 /// The portable reference walk of one sample (any strides).
 inline std::int32_t walk(const NodeArrays& nodes, std::int32_t node, const float* sample,
