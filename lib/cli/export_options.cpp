@@ -9,6 +9,7 @@ void add_export_options(CLI::App& sub, ExportFlags& f, const std::string& source
   const char* g = "Export";
   sub.add_option("--export-source,--export_source", f.sources,
                  sources_help + "; repeat for several results from one run")
+      ->allow_extra_args(false)  // "--export_source=X in.tif" must not swallow the input
       ->group(g);
   sub.add_option("-o,--output", f.output, "Output file (one input, one export source)")->group(g);
   sub.add_option("--output-filename-format,--output_filename_format", f.filename_format,

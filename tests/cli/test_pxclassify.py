@@ -161,6 +161,15 @@ def test_batch_default_names_one_bad_input_and_skip_existing(tmp):
     assert "skipped" in r.err
 
 
+def test_ilastik_style_flag_before_the_input(tmp):
+    # "--export_source=X in.tif": the source option must not swallow the input.
+    model = trained(tmp)
+    out = os.path.join(tmp, "x.h5")
+    expect_ok(run("pxclassify", "predict", "--model", model, "-o", out,
+                  "--export_source=Simple Segmentation", NUCLEI))
+    assert h5(out)[0].dtype == np.uint8
+
+
 def test_tiff_and_png_outputs(tmp):
     model = trained(tmp)
     t = os.path.join(tmp, "seg.tif")

@@ -4,6 +4,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "bioforest/cli/export_options.hpp"
 #include "bioforest/cli/inputs.hpp"
 #include "bioforest/cli/tool.hpp"
 #include "bioforest/core/error.hpp"
@@ -18,10 +19,8 @@ namespace {
 
 struct PredictFlags {
   std::string model, boxes, csv;
-  std::vector<std::string> inputs, raw_data, sources;
-  std::string format, filename_format, output, internal_path, dtype, drange, pipeline_drange,
-      cutout, output_axes, compression;
-  bool skip_existing = false, headless = false, readonly = false;
+  std::vector<std::string> inputs, raw_data;
+  cli::ExportFlags exports;
   cli::InputOptions input;
 };
 
@@ -35,46 +34,15 @@ void add_common_options(CLI::App& sub, PredictFlags& f) {
                  "to count in, applied to every input");
   sub.add_option("--csv,--csv-export-file,--csv_export_file", f.csv,
                  "Write the counts (name,count,box,t,file) to this CSV file");
-  sub.add_option("--cutout-subregion,--cutout_subregion,--roi", f.cutout,
-                 "Only this region, in the input's axis order: \"[(start,...),(stop,...)]\"");
-  sub.add_flag("--headless", f.headless, "Accepted for ilastik scripts")->group("");
-  sub.add_flag("--readonly", f.readonly, "Accepted for ilastik scripts")->group("");
   cli::add_input_options(sub, f.input);
 }
 
-void add_export_options(CLI::App& sub, PredictFlags& f) {
-  const char* g = "Export";
-  sub.add_option("--export-source,--export_source", f.sources,
-                 "Density (ilastik: Probabilities) [default: Density]")
-      ->allow_extra_args(false)
-      ->group(g);
-  sub.add_option("-o,--output", f.output, "Output file (one input)")->group(g);
-  sub.add_option("--output-filename-format,--output_filename_format", f.filename_format,
-                 "Output path pattern with {dataset_dir}, {nickname}, {result_type}, {result} "
-                 "[default: {dataset_dir}/{nickname}_{result_type}]")
-      ->group(g);
-  sub.add_option("--output-format,--output_format", f.format,
-                 "hdf5, compressed hdf5, tiff, multipage tiff, tiff sequence, png, npy "
-                 "[default: from -o, else hdf5]")
-      ->group(g);
-  sub.add_option("--output-internal-path,--output_internal_path", f.internal_path,
-                 "HDF5 dataset [default: exported_data]")
-      ->group(g);
-  sub.add_option("--export-dtype,--export_dtype", f.dtype,
-                 "Output dtype [default: float32; integer types are a plain rounded cast "
-                 "unless --pipeline-result-drange is given]")
-      ->group(g);
-  sub.add_option("--export-drange,--export_drange", f.drange, "Target range LOW,HIGH")->group(g);
-  sub.add_option("--pipeline-result-drange,--pipeline_result_drange", f.pipeline_drange,
-                 "Value range LOW,HIGH of the density, mapped onto --export-drange")
-      ->group(g);
-  sub.add_option("--output-axis-order,--output_axis_order", f.output_axes,
-                 "Axis order of the outputs [default: (t)(z)yxc]")
-      ->group(g);
-  sub.add_option("--compression", f.compression, "HDF5: gzip, gzip:N, none; TIFF: none, lzw, ...")
-      ->group(g);
-  sub.add_flag("--skip-existing", f.skip_existing,
-               "Skip inputs whose outputs all exist (resumable job arrays)");
+// `count` writes no maps: of the export flags it takes only the region and ilastik's no-ops.
+void add_count_options(CLI::App& sub, PredictFlags& f) {
+  sub.add_option("--cutout-subregion,--cutout_subregion,--roi", f.exports.cutout,
+                 "Only this region, in the input's axis order: \"[(start,...),(stop,...)]\"");
+  sub.add_flag("--headless", f.exports.headless, "Accepted for ilastik scripts")->group("");
+  sub.add_flag("--readonly", f.exports.readonly, "Accepted for ilastik scripts")->group("");
 }
 
 workflows::DensityRequest make_request(const PredictFlags& f, bool maps, bool overwrite) {
@@ -84,24 +52,9 @@ workflows::DensityRequest make_request(const PredictFlags& f, bool maps, bool ov
   if (r.inputs.empty()) throw_usage("no input images given");
   r.read = f.input.read_options();
   if (!f.boxes.empty()) r.boxes = workflows::read_count_boxes(f.boxes);
-  auto& e = r.exports;
-  if (maps) {
-    for (const auto& s : f.sources)
-      e.sources.push_back(workflows::match_density_export_source(s));
-    if (e.sources.empty()) e.sources.push_back("Density");
-  }
-  e.format = f.format;
-  if (!f.filename_format.empty()) e.filename_format = f.filename_format;
-  e.output = f.output;
-  if (!f.internal_path.empty()) e.internal_path = f.internal_path;
-  if (!f.dtype.empty()) e.dtype = parse_dtype(f.dtype);
-  if (!f.drange.empty()) e.export_drange = io::parse_range(f.drange);
-  if (!f.pipeline_drange.empty()) e.pipeline_drange = io::parse_range(f.pipeline_drange);
-  e.cutout = f.cutout;
-  if (!f.output_axes.empty()) e.output_axes = Axes(f.output_axes);
-  e.compression = f.compression;
-  e.overwrite = overwrite;
-  e.skip_existing = f.skip_existing;
+  r.exports =
+      cli::export_options(f.exports, overwrite, workflows::match_density_export_source, "Density");
+  if (!maps) r.exports.sources.clear();
   return r;
 }
 
@@ -155,9 +108,11 @@ int main(int argc, char** argv) {
   PredictFlags pf, cf;
   auto* predict = app.add_subcommand("predict", "Density maps and counts of images");
   add_common_options(*predict, pf);
-  add_export_options(*predict, pf);
+  cli::add_export_options(*predict, pf.exports,
+                          "Density (ilastik: Probabilities) [default: Density]");
   auto* count = app.add_subcommand("count", "Counts per image and per box (no density maps)");
   add_common_options(*count, cf);
+  add_count_options(*count, cf);
 
   std::string info_model;
   auto* info = app.add_subcommand("info", "Print what a density model holds");

@@ -35,7 +35,8 @@ void add_predict_options(CLI::App& sub, PredictFlags& f) {
                           "Probabilities, Simple Segmentation, Uncertainty, Features or Labels "
                           "[default: Probabilities]");
   sub.add_option("--prediction-mask,--prediction_mask", f.masks,
-                 "Mask image(s): one for all inputs or one per input; 0 = not predicted");
+                 "Mask image(s): one for all inputs or one per input; 0 = not predicted")
+      ->allow_extra_args(false);
   cli::add_input_options(sub, f.input);
 }
 
