@@ -9,7 +9,6 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
-#include <fstream>
 #include <iostream>
 #include <locale>
 #include <new>
@@ -248,14 +247,7 @@ void Tool::finish_summary(int code, double seconds) {
   j["peak_rss_mb"] = double(peak_rss_bytes()) / (1 << 20);
   for (auto it = summary_.begin(); it != summary_.end(); ++it)
     j[it.key()] = it.value();
-  io::AtomicOutput out(std_.summary_json, true);
-  {
-    std::ofstream f(out.temp_path());
-    f << j.dump(2) << "\n";
-    f.flush();
-    if (!f) throw_output(std_.summary_json, "cannot write the summary (disk full?)");
-  }
-  out.commit();
+  io::write_text_file(std_.summary_json, j.dump(2) + "\n", true);
 }
 
 }  // namespace bioforest::cli

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 
 #include "bioforest/core/error.hpp"
 
@@ -51,6 +52,17 @@ void AtomicOutput::commit() {
     throw_output(final_, std::string("cannot rename the finished temporary file into place: ") +
                              std::strerror(errno));
   committed_ = true;
+}
+
+void write_text_file(const std::string& path, const std::string& text, bool overwrite) {
+  AtomicOutput out(path, overwrite);
+  {
+    std::ofstream f(out.temp_path());
+    f << text;
+    f.flush();
+    if (!f) throw_output(path, "cannot write the file (disk full?)");
+  }
+  out.commit();
 }
 
 }  // namespace bioforest::io

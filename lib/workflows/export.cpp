@@ -76,14 +76,20 @@ std::string dataset_dir(const std::string& input) {
 
 }  // namespace
 
-std::string export_path(const ExportOptions& o, const std::string& input,
-                        const std::string& source) {
-  if (!o.output.empty()) return o.output;
-  std::string p = o.filename_format;
+std::string fill_filename_placeholders(const std::string& pattern, const std::string& input,
+                                       const std::string& source) {
+  std::string p = pattern;
   replace_all(p, "{dataset_dir}", dataset_dir(input));
   replace_all(p, "{nickname}", nickname(input));
   replace_all(p, "{result_type}", source);
   replace_all(p, "{result}", result_slug(source));
+  return p;
+}
+
+std::string export_path(const ExportOptions& o, const std::string& input,
+                        const std::string& source) {
+  if (!o.output.empty()) return o.output;
+  std::string p = fill_filename_placeholders(o.filename_format, input, source);
   const std::string format = export_format(o);
   // ilastik replaces whatever extension the pattern has by the format's.
   const fs::path fp(p);

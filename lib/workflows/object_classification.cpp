@@ -12,6 +12,7 @@
 #include "bioforest/io/atomic_output.hpp"
 #include "bioforest/io/hdf5.hpp"
 #include "bioforest/io/writer.hpp"
+#include "bioforest/workflows/export.hpp"
 #include "bioforest/workflows/pixel_spec.hpp"
 #include "bioforest/workflows/spec_file.hpp"
 
@@ -501,7 +502,7 @@ ObjectPredictResult predict_objects(const ObjectModel& m, const ObjectPredictReq
   std::vector<std::string> tables;
   for (const auto& r : req.raw)
     if (!req.table_filename.empty()) {
-      tables.push_back(fill_input_placeholders(req.table_filename, r));
+      tables.push_back(fill_filename_placeholders(req.table_filename, r));
       io::check_output_path(tables.back(), req.exports.overwrite);
     }
   if (std::set<std::string>(tables.begin(), tables.end()).size() != tables.size())

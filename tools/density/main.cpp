@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // density: counting objects without segmenting them (train, predict, count, info). Every
 // algorithm lives in the library (workflows/density_*.hpp).
-#include <fstream>
 #include <iostream>
 
 #include "bioforest/cli/export_options.hpp"
@@ -58,17 +57,6 @@ workflows::DensityRequest make_request(const PredictFlags& f, bool maps, bool ov
   return r;
 }
 
-void write_text_atomically(const std::string& path, const std::string& text, bool overwrite) {
-  io::AtomicOutput out(path, overwrite);
-  {
-    std::ofstream f(out.temp_path());
-    f << text;
-    f.close();
-    if (!f) throw_output(path, "cannot write the counts");
-  }
-  out.commit();
-}
-
 int run_counting(cli::Tool& tool, const PredictFlags& f, bool maps) {
   const bool overwrite = tool.standard().overwrite;
   const auto request = make_request(f, maps, overwrite);
@@ -77,7 +65,7 @@ int run_counting(cli::Tool& tool, const PredictFlags& f, bool maps) {
   const auto r = workflows::predict_density(model, request, tool.context());
   const std::string csv = workflows::counts_csv(r, request.boxes);
   std::cout << csv;
-  if (!f.csv.empty()) write_text_atomically(f.csv, csv, overwrite);
+  if (!f.csv.empty()) io::write_text_file(f.csv, csv, overwrite);
   for (const auto& o : r.outputs)
     logger().info("wrote {}", o);
   for (const auto& s : r.skipped)

@@ -48,14 +48,7 @@ std::vector<double> parse_thresholds(const std::string& text) {
 }
 
 void write_csv(const std::string& path, const ev::Table& table, bool overwrite) {
-  io::AtomicOutput out(path, overwrite);
-  {
-    std::ofstream f(out.temp_path());
-    f << table.csv();
-    f.flush();
-    if (!f) throw_output(path, "cannot write the CSV table (disk full?)");
-  }
-  out.commit();
+  io::write_text_file(path, table.csv(), overwrite);
 }
 
 }  // namespace

@@ -12,6 +12,10 @@ namespace bioforest::io {
 /// Error{output} if its folder does not exist or is not writable. Call it before any work.
 void check_output_path(const std::string& path, bool overwrite);
 
+/// Writes `text` to `path` through an AtomicOutput (summaries, CSV tables); Error{output}
+/// if the write fails (disk full).
+void write_text_file(const std::string& path, const std::string& text, bool overwrite);
+
 class AtomicOutput {
  public:
   /// Checks the target (check_output_path) and picks the temporary name

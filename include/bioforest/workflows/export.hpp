@@ -42,6 +42,11 @@ struct ExportOptions {
 /// "Simple Segmentation" -> "simple-segmentation".
 std::string result_slug(const std::string& display_name);
 
+/// `pattern` with {dataset_dir}, {nickname} (ilastik's: file name without extensions and
+/// glob characters), {result_type} (`source`) and {result} (its slug) filled in.
+std::string fill_filename_placeholders(const std::string& pattern, const std::string& input,
+                                       const std::string& source = {});
+
 /// The output file of `input` for `source` (placeholders filled, extension from the format).
 std::string export_path(const ExportOptions& options, const std::string& input,
                         const std::string& source);

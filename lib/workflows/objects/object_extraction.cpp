@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "bioforest/workflows/objects/object_extraction.hpp"
+#include "bioforest/workflows/export.hpp"
 
 #include <limits>
 #include <set>
@@ -68,7 +69,7 @@ MeasureResult measure_objects(const MeasureRequest& req, const RunContext& ctx) 
   std::vector<std::string> paths;
   std::set<std::string> seen;
   for (const auto& r : req.raw) {
-    paths.push_back(req.output.empty() ? fill_input_placeholders(req.filename_format, r)
+    paths.push_back(req.output.empty() ? fill_filename_placeholders(req.filename_format, r)
                                        : req.output);
     if (!seen.insert(paths.back()).second)
       throw_usage("two tables would be written to " + paths.back() +

@@ -96,18 +96,4 @@ void write_object_table(const ObjectTable& table, const std::string& path, bool 
   out.commit();
 }
 
-std::string fill_input_placeholders(const std::string& pattern, const std::string& input) {
-  const std::string file = io::parse_image_path(input).file;
-  std::string dir = fs::path(file).parent_path().string();
-  if (dir.empty()) dir = ".";
-  const std::string nick = fs::path(file).stem().string();
-  std::string p = pattern;
-  for (auto [key, value] : {std::pair<std::string, std::string>{"{dataset_dir}", dir},
-                            std::pair<std::string, std::string>{"{nickname}", nick}}) {
-    for (std::size_t pos; (pos = p.find(key)) != std::string::npos;)
-      p.replace(pos, key.size(), value);
-  }
-  return p;
-}
-
 }  // namespace bioforest::workflows

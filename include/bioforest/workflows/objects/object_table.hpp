@@ -26,7 +26,4 @@ struct ObjectTable {
 /// !overwrite.
 void write_object_table(const ObjectTable& table, const std::string& path, bool overwrite);
 
-/// `pattern` with {dataset_dir} and {nickname} of `input` filled in.
-std::string fill_input_placeholders(const std::string& pattern, const std::string& input);
-
 }  // namespace bioforest::workflows
