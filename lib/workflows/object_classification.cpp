@@ -13,6 +13,8 @@
 #include "bioforest/io/hdf5.hpp"
 #include "bioforest/io/writer.hpp"
 #include "bioforest/workflows/export.hpp"
+#include "bioforest/workflows/object_classification_import.hpp"
+#include "bioforest/workflows/pixel_model.hpp"
 #include "bioforest/workflows/pixel_spec.hpp"
 #include "bioforest/workflows/spec_file.hpp"
 
@@ -250,26 +252,61 @@ std::vector<FrameObjects> objects_of(const CanonicalImage& raw, const CanonicalI
   return frames;
 }
 
+}  // namespace
+
 std::vector<std::string> classifier_columns(const ObjectFeatures& f,
                                             const std::vector<std::string>& selected) {
   std::vector<std::string> cols;
-  for (std::size_t c = 0; c < f.columns.size(); ++c)
-    if (std::find(selected.begin(), selected.end(), f.feature_of_column[c]) != selected.end())
-      cols.push_back(f.columns[c]);
+  for (const auto& feature : selected)
+    for (std::size_t c = 0; c < f.columns.size(); ++c)
+      if (f.feature_of_column[c] == feature) cols.push_back(f.columns[c]);
   return cols;
 }
 
-constexpr const char* kKind = "bioforest object classifier";
+ThresholdSettings segmentation_settings(const ObjectModel& m) {
+  return m.threshold.method == ThresholdMethod::binary ? m.threshold : segmentation_as_is();
+}
 
-}  // namespace
+void gather_labelled_objects(const std::vector<FrameObjects>& frames,
+                             const std::vector<std::map<std::uint32_t, int>>& labels,
+                             ObjectModel& m, std::vector<float>& x, std::vector<std::int32_t>& y) {
+  m.label_counts.resize(m.class_names.size(), 0);
+  for (std::size_t t = 0; t < frames.size(); ++t) {
+    if (labels[t].empty()) continue;
+    if (m.columns.empty()) m.columns = classifier_columns(frames[t].features, m.features);
+    const auto fx = object_feature_matrix(frames[t].features, m.columns);
+    const std::size_t F = m.columns.size();
+    for (const auto& [obj, cls] : labels[t]) {
+      x.insert(x.end(), fx.begin() + std::ptrdiff_t((obj - 1) * F),
+               fx.begin() + std::ptrdiff_t(obj * F));
+      y.push_back(cls);
+      ++m.label_counts[std::size_t(cls - 1)];
+    }
+  }
+}
+
+void fit_object_forest(ObjectModel& m, const std::vector<float>& x,
+                       const std::vector<std::int32_t>& y, const learn::ForestOptions& options,
+                       const RunContext& ctx) {
+  // The class list is fixed, as ilastik's (labels=[1..N]): a class without labelled
+  // objects still gets its probability column.
+  std::vector<std::int32_t> classes;
+  for (std::size_t k = 1; k <= m.class_names.size(); ++k)
+    classes.push_back(std::int32_t(k));
+  m.forest = learn::ClassificationForest::train(
+      learn::FeatureView::sample_major(x.data(), y.size(), m.columns.size()), y, options, ctx,
+      classes);
+  m.forest.set_feature_names(m.columns);
+}
 
 ObjectModel train_object_classifier(const ObjectClassificationSpec& spec, const RunContext& ctx) {
   ObjectModel m;
   m.class_names = spec.class_names;
+  for (const auto& c : parse_classes(spec.doc["classes"]))
+    m.class_colors.push_back(c.color);
   m.features = spec.features;
   m.threshold = spec.threshold;
   m.spec_json = spec.doc.dump();
-  m.label_counts.assign(m.class_names.size(), 0);
   std::vector<float> x;
   std::vector<std::int32_t> y;
   for (const auto& im : spec.training) {
@@ -279,68 +316,85 @@ ObjectModel train_object_classifier(const ObjectClassificationSpec& spec, const 
       const CanonicalImage seg(probs ? im.probabilities : im.segmentation, {});
       const auto frames =
           objects_of(raw, seg, probs ? spec.threshold : segmentation_as_is(), spec.features, ctx);
-      const auto labels = read_object_labels(im.labels, raw, frames, spec.class_names, {});
-      for (std::size_t t = 0; t < frames.size(); ++t) {
-        if (labels[t].empty()) continue;
-        if (m.columns.empty()) m.columns = classifier_columns(frames[t].features, spec.features);
-        const auto fx = object_feature_matrix(frames[t].features, m.columns);
-        const std::size_t F = m.columns.size();
-        for (const auto& [obj, cls] : labels[t]) {
-          x.insert(x.end(), fx.begin() + std::ptrdiff_t((obj - 1) * F),
-                   fx.begin() + std::ptrdiff_t(obj * F));
-          y.push_back(cls);
-          ++m.label_counts[std::size_t(cls - 1)];
-        }
-      }
+      gather_labelled_objects(
+          frames, read_object_labels(im.labels, raw, frames, spec.class_names, {}), m, x, y);
     });
   }
   if (y.empty())
     throw_usage("no labelled objects: every label point fell on background or no label was given",
                 spec.file);
-  std::vector<std::int32_t> classes;
-  for (std::size_t k = 1; k <= m.class_names.size(); ++k)
-    classes.push_back(std::int32_t(k));
-  m.forest = learn::ClassificationForest::train(
-      learn::FeatureView::sample_major(x.data(), y.size(), m.columns.size()), y, spec.forest, ctx,
-      classes);
-  m.forest.set_feature_names(m.columns);
+  fit_object_forest(m, x, y, spec.forest, ctx);
   return m;
 }
+
+namespace {
+
+constexpr int kObjectModelFormat = 1;
+constexpr const char* kModelKind = "object_classification";
+
+}  // namespace
 
 void save_object_model(const ObjectModel& m, const std::string& path, bool overwrite) {
   io::AtomicOutput out(path, overwrite);
   {
     h5::File f = h5::File::create(out.temp_path());
-    f.write_string("/kind", kKind);
+    write_model_header(f, kModelKind, m.source);
+    f.write("/object_model_format", std::vector<std::int32_t>{kObjectModelFormat});
     f.write_string("/spec", m.spec_json);
-    f.write_strings("/classes", m.class_names);
+    f.write_strings("/classes/names", m.class_names);
+    std::vector<std::uint8_t> colors;
+    for (const auto& c : m.class_colors)
+      colors.insert(colors.end(), c.begin(), c.end());
+    f.write("/classes/colors", colors, {m.class_colors.size(), 3});
     f.write_strings("/features", m.features);
     f.write_strings("/columns", m.columns);
     f.write_string("/threshold", threshold_settings_json(m.threshold).dump());
-    std::vector<double> counts(m.label_counts.begin(), m.label_counts.end());
-    f.write("/label_counts", counts);
+    std::vector<std::uint64_t> counts(m.label_counts.begin(), m.label_counts.end());
+    f.write("/training/label_counts", counts);
     m.forest.save(f, "/forest");
     f.close();
   }
   out.commit();
 }
 
+namespace {
+
+ObjectModel read_object_model(const h5::File& f) {
+  ObjectModel m;
+  m.source = f.read_string_attribute("/", "source");
+  m.spec_json = f.read_string("/spec");
+  m.class_names = f.read_strings("/classes/names");
+  const auto colors = f.read<std::uint8_t>("/classes/colors");
+  if (colors.size() != 3 * m.class_names.size())
+    throw_input(f.path(), "class colours do not match the class names", "/classes/colors");
+  for (std::size_t k = 0; k < m.class_names.size(); ++k)
+    m.class_colors.push_back({colors[3 * k], colors[3 * k + 1], colors[3 * k + 2]});
+  m.features = f.read_strings("/features");
+  m.columns = f.read_strings("/columns");
+  m.threshold =
+      threshold_settings_from_json(nlohmann::json::parse(f.read_string("/threshold")), f.path());
+  for (auto c : f.read<std::uint64_t>("/training/label_counts"))
+    m.label_counts.push_back(std::size_t(c));
+  m.forest = learn::ClassificationForest::load(f, "/forest");
+  if (m.forest.n_features() != m.columns.size())
+    throw_input(f.path(), "the forest has " + std::to_string(m.forest.n_features()) +
+                              " features but the model lists " + std::to_string(m.columns.size()) +
+                              " columns");
+  return m;
+}
+
+}  // namespace
+
 ObjectModel load_object_model(const std::string& path) {
-  return with_context("loading the model " + path, [&] {
+  return with_context("loading the object classifier " + path, [&] {
     h5::File f = h5::File::open_read(path);
-    if (!f.exists("/kind") || f.read_string("/kind") != kKind)
-      throw_input(path, "not an object classifier (train one with 'objclassify train')");
-    ObjectModel m;
-    m.spec_json = f.read_string("/spec");
-    m.class_names = f.read_strings("/classes");
-    m.features = f.read_strings("/features");
-    m.columns = f.read_strings("/columns");
-    m.threshold =
-        threshold_settings_from_json(nlohmann::json::parse(f.read_string("/threshold")), path);
-    for (double c : f.read<double>("/label_counts"))
-      m.label_counts.push_back(std::size_t(c));
-    m.forest = learn::ClassificationForest::load(f, "/forest");
-    return m;
+    if (f.has_attribute("/", "bioforest_model")) {
+      check_model_header(f, kModelKind);
+      return read_object_model(f);
+    }
+    if (f.exists("ObjectClassification")) return import_ilp_object_model(path, {}, RunContext{});
+    throw_input(path,
+                "neither a bioforest object model nor an ilastik Object Classification project");
   });
 }
 
@@ -348,15 +402,37 @@ std::string describe_object_model(const ObjectModel& m) {
   std::ostringstream o;
   o << "object classifier: " << m.class_names.size() << " classes, " << m.columns.size()
     << " feature columns, " << m.forest.n_trees() << " trees\n";
-  for (std::size_t k = 0; k < m.class_names.size(); ++k)
-    o << "  class " << k + 1 << " '" << m.class_names[k] << "': " << m.label_counts[k]
-      << " labelled objects\n";
+  o << "source: " << m.source << '\n';
+  for (std::size_t k = 0; k < m.class_names.size(); ++k) {
+    o << "  class " << k + 1 << " '" << m.class_names[k] << "'";
+    if (k < m.label_counts.size()) o << ": " << m.label_counts[k] << " labelled objects";
+    o << '\n';
+  }
   o << "features:";
   for (const auto& f : m.features)
     o << ' ' << f << ';';
   o << "\nthreshold: " << threshold_settings_json(m.threshold).dump() << '\n';
   if (!m.forest.oob().empty()) o << "out-of-bag error: " << m.forest.oob().error << '\n';
   return o.str();
+}
+
+nlohmann::ordered_json object_model_json(const ObjectModel& m) {
+  nlohmann::ordered_json j;
+  j["source"] = m.source;
+  auto classes = nlohmann::ordered_json::array();
+  for (std::size_t k = 0; k < m.class_names.size(); ++k) {
+    nlohmann::ordered_json c{{"label", k + 1}, {"name", m.class_names[k]}};
+    if (k < m.class_colors.size()) c["color"] = m.class_colors[k];
+    if (k < m.label_counts.size()) c["labelled_objects"] = m.label_counts[k];
+    classes.push_back(c);
+  }
+  j["classes"] = classes;
+  j["features"] = m.features;
+  j["columns"] = m.columns;
+  j["threshold"] = threshold_settings_json(m.threshold);
+  j["trees"] = m.forest.n_trees();
+  if (!m.forest.oob().empty()) j["oob_error"] = m.forest.oob().error;
+  return j;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -507,7 +583,8 @@ ObjectPredictResult predict_objects(const ObjectModel& m, const ObjectPredictReq
     }
   if (std::set<std::string>(tables.begin(), tables.end()).size() != tables.size())
     throw_usage("several inputs would write the same table (add {nickname} to --table-filename)");
-  const ThresholdSettings settings = req.probabilities.empty() ? segmentation_as_is() : m.threshold;
+  const ThresholdSettings settings =
+      req.probabilities.empty() ? segmentation_settings(m) : m.threshold;
   ObjectPredictResult result;
   for (std::size_t i = 0; i < req.raw.size(); ++i) {
     auto failure = try_input(req.raw[i], [&] {

@@ -9,7 +9,8 @@ import shutil
 
 import numpy as np
 
-from clitest import DATA, EXAMPLES, expect_error, expect_ok, main, no_files_like, run
+from clitest import (DATA, EXAMPLES, Skip, expect_error, expect_ok, main, no_files_like, run,
+                     shared)
 
 NUCLEI = os.path.join(EXAMPLES, "nuclei", "nuclei.tif")
 GT = os.path.join(EXAMPLES, "nuclei", "nuclei_groundtruth.tif")
@@ -118,6 +119,45 @@ def test_label_image_and_segmentation_input(tmp):
     assert h5py.File(out, "r")["table/Predicted Class"].shape[0] == lab.max()
 
 
+def test_model_header_and_kind_checks(tmp):
+    """The model carries the standard root attributes; another kind of model is refused by
+    name, both ways."""
+    import h5py
+    sp, lab, cls, picks = setup(tmp)
+    model = os.path.join(tmp, "m.h5")
+    expect_ok(run("objclassify", "train", sp, "-o", model))
+    with h5py.File(model, "r") as f:
+        assert f.attrs["bioforest_model"] in ("object_classification", b"object_classification")
+        assert f.attrs["format_version"][0] == 1
+        assert "kind" not in f
+        assert [bytes(c) if not isinstance(c, str) else c.encode()
+                for c in f["classes/names"][()]] == [b"single", b"clump"]
+        assert f["classes/colors"].shape == (2, 3)
+    info = expect_ok(run("objclassify", "info", model, "--summary-json",
+                         os.path.join(tmp, "s.json")))
+    assert "class 2 'clump': 10 labelled objects" in info.out, info.out
+    summary = json.load(open(os.path.join(tmp, "s.json")))
+    assert summary["classifier"]["classes"][1]["color"] == [0, 255, 0]
+    # An object model given to pxclassify, a pixel model given to objclassify.
+    out = os.path.join(tmp, "px.h5")
+    expect_error(run("pxclassify", "predict", "--model", model, NUCLEI, "-o", out), 1, "m.h5",
+                 "object_classification")
+    pixel = os.path.join(tmp, "pixel.h5")
+    with h5py.File(pixel, "w") as f:
+        f.attrs["bioforest_model"] = "pixel_classification"
+        f.attrs["format_version"] = np.array([1.0])
+    expect_error(run("objclassify", "info", pixel), 1, "pixel.h5", "pixel_classification")
+    expect_error(run("objclassify", "predict", "--model", pixel, NUCLEI, "--segmentation", NUCLEI,
+                     "-o", os.path.join(tmp, "o.h5")), 1, "pixel.h5", "pixel_classification")
+    # The old layout (a /kind dataset) is not a model any more.
+    old = os.path.join(tmp, "old.h5")
+    with h5py.File(old, "w") as f:
+        f["kind"] = "bioforest object classifier"
+    expect_error(run("objclassify", "info", old), 1, "old.h5", "neither")
+    no_files_like(tmp, "o.h5")
+    no_files_like(tmp, "px.h5")
+
+
 def test_batch_and_bad_inputs(tmp):
     sp, lab, cls, picks = setup(tmp)
     model = os.path.join(tmp, "m.h5")
@@ -143,6 +183,155 @@ def test_batch_and_bad_inputs(tmp):
     expect_error(run("objclassify", "predict", "--model", model, NUCLEI, "--segmentation", frac,
                      "-o", os.path.join(tmp, "o.h5")), 1, "frac.tif")
     no_files_like(tmp, "o.h5")
+
+
+# ---------------------------------------------------------------------------------------
+# ilastik projects (GPL fixtures in ../shared: extracted to the test's folder, never copied
+# into the repository)
+
+def ilastik_projects(tmp):
+    zipped = shared("data/ilastik_projects/test_projects/test_projects.zip")
+    inputs = shared("data/ilastik_projects/test_projects/inputdata")
+    if not zipped or not inputs:
+        raise Skip("../shared/data/ilastik_projects is absent")
+    import zipfile
+    with zipfile.ZipFile(zipped) as z:
+        for n in z.namelist():
+            if n.startswith("ObjectClassification"):
+                z.extract(n, tmp)
+    os.symlink(inputs, os.path.join(tmp, "inputdata"))
+    return tmp
+
+
+def ilastik_ids(ilp, t):
+    """ilastik's cached object label image of time point t, as (z,) y, x."""
+    import h5py
+    g = h5py.File(ilp, "r")["ObjectExtraction/LabelImage_v2/labelimage000"]
+    for b in g:
+        if int(g[b].attrs["blockSlice"].split(":")[0][1:]) == t:
+            return np.transpose(g[b][()][0, ..., 0], (2, 1, 0)).squeeze()
+    raise AssertionError(f"no cached label image for t={t} in {ilp}")
+
+
+def test_import_ilp_from_ilastik_projects(tmp):
+    """Real ilastik projects: the selected features objfeatures lacks are named; retrained on
+    the project's labelled objects with the supported ones, the objects from the project's own
+    threshold settings are ilastik's objects, pixel for pixel, and the clicked objects keep
+    their classes."""
+    import h5py
+    d = ilastik_projects(tmp)
+    for name, raw, probs, frames in [("2d3c", "2d3c.h5/data", "2d3c_Probabilities.h5", 1),
+                                     ("5t2d1c", "5t2d1c.h5/data", "5t2d1c_Probabilities.h5", 5)]:
+        ilp = os.path.join(d, f"ObjectClassification{name}_wPred.ilp")
+        model = os.path.join(tmp, f"{name}.h5")
+        r = run("objclassify", "import-ilp", ilp, "-o", model)
+        if r.code == 0:  # objfeatures computes the whole selection: ilastik's forest runs
+            direct = True
+        else:
+            expect_error(r, 1, os.path.basename(ilp), "does not compute yet",
+                         "Standard Object Features/Mean in neighborhood")
+            assert not os.path.exists(model)
+            expect_ok(run("objclassify", "import-ilp", ilp, "-o", model, "--retrain",
+                          "--features", "supported"))
+            direct = False
+        info = expect_ok(run("objclassify", "info", model)).out
+        assert "'Label 1'" in info and "'Label 2'" in info
+        assert '"min_size":' + ("50" if name == "2d3c" else "10") in info, info
+        table = os.path.join(tmp, f"{name}.csv")
+        expect_ok(run("objclassify", "predict", "--model", model,
+                      os.path.join(d, "inputdata", raw), "--prediction_maps",
+                      os.path.join(d, "inputdata", probs, "exported_data"), "--export-source",
+                      "Object Identities", "--output-filename-format",
+                      os.path.join(tmp, name + "_{result_type}.h5"), "--table-filename", table))
+        ids = h5py.File(os.path.join(tmp, f"{name}_Object Identities.h5"), "r")["exported_data"][()]
+        rows = list(csv.DictReader(open(table)))
+        labels = h5py.File(ilp, "r")["ObjectClassification/LabelInputs/0000"]
+        counts = h5py.File(ilp, "r")[
+            "ObjectExtraction/RegionFeatures/0000/[[0], [1]]/Default features/Count"][()][1:, 0]
+        for t in range(frames):
+            ref = ilastik_ids(ilp, t)
+            mine = ids[t] if frames > 1 else ids
+            assert mine.shape == ref.shape and (mine == ref).all(), (name, t)
+            if t == 0:
+                sizes = [float(r["Size in pixels"]) for r in rows if r["timestep"] == "0"]
+                assert np.allclose(sizes, counts), (sizes, counts)
+            if str(t) in labels:
+                clicked = labels[str(t)][()]
+                for oid in np.nonzero(clicked)[0]:
+                    row = next(r for r in rows if r["timestep"] == str(t)
+                               and r["labelimage_oid"] == str(oid))
+                    assert row["Predicted Class"] == f"Label {int(clicked[oid])}", (name, row)
+        if direct:  # ilastik's own predictions, cached in the project
+            cached = h5py.File(ilp, "r")["ObjectClassification/CachedProbabilities/0000/0"][()]
+            pred = [int(r["Predicted Class"][-1]) for r in rows if r["timestep"] == "0"]
+            assert (np.array(pred) == cached[1:].argmax(1) + 1).mean() >= 0.9
+
+
+def test_import_ilp_bad_projects(tmp):
+    d = ilastik_projects(tmp)
+    out = os.path.join(tmp, "o.h5")
+    # No labels, no forest.
+    seg = os.path.join(d, "ObjectClassification2d3c_wSeg.ilp")
+    expect_error(run("objclassify", "import-ilp", seg, "-o", out, "--retrain", "--features",
+                     "Count,Mean"), 1, "wSeg.ilp", "no labelled objects")
+    expect_error(run("objclassify", "import-ilp", seg, "-o", out, "--features", "Count"), 2,
+                 "--retrain")
+    # A pixel-classification project.
+    px = shared("data/ilastik_projects/test_projects/PixelClassification2d.ilp")
+    expect_error(run("objclassify", "import-ilp", px, "-o", out), 1, "PixelClassification2d.ilp",
+                 "not an ilastik object-classification project")
+    expect_error(run("objclassify", "predict", "--project", px, NUCLEI, "--segmentation", NUCLEI,
+                     "-o", out), 1, "PixelClassification2d.ilp")
+    no_files_like(tmp, "o.h5")
+
+
+def synthetic_project(tmp, src):
+    """A copy of an ilastik project whose selection and forest are rewritten: Count and Mean
+    selected, one vigra tree that calls objects under 150 pixels 'Label 1'."""
+    import h5py
+    ilp = os.path.join(os.path.dirname(src), "synthetic.ilp")
+    shutil.copy(src, ilp)
+    with h5py.File(ilp, "a") as f:
+        oc = f["ObjectClassification"]
+        del oc["SelectedFeatures"]
+        for name in ("Count", "Mean"):
+            g = oc.create_group(f"SelectedFeatures/Standard Object Features/{name}")
+            g["displaytext"] = name
+        del oc["ClassifierForests"]
+        tree = oc.create_group("ClassifierForests/Forest0000/Tree_0000")
+        oc["ClassifierForests/Forest0000"].attrs["vigra_random_forest_version"] = [0.1]
+        # features = 1 (Count) + 3 (Mean of 3 channels); node: [type, params, left, right, col]
+        tree["topology"] = np.array([4, 2, 0, 0, 7, 9, 0, 0x40000000, 2, 0x40000000, 5], np.int32)
+        tree["parameters"] = np.array([1, 150.0, 1, 1, 0, 1, 0, 1], np.float64)
+        oc["ClassifierForests/known_labels"] = np.array([1, 2], np.uint32)
+    return ilp
+
+
+def test_predict_with_an_ilastik_forest(tmp):
+    """An ilastik forest over the project's columns (ilastik's column order) runs unchanged,
+    straight from the .ilp and after import-ilp."""
+    d = ilastik_projects(tmp)
+    ilp = synthetic_project(tmp, os.path.join(d, "ObjectClassification2d3c_wPred.ilp"))
+    raw = os.path.join(d, "inputdata", "2d3c.h5", "data")
+    pm = os.path.join(d, "inputdata", "2d3c_Probabilities.h5", "exported_data")
+    direct = os.path.join(tmp, "direct.csv")
+    expect_ok(run("objclassify", "predict", "--project", ilp, "--raw_data", raw,
+                  "--prediction_maps", pm, "--table_filename", direct))
+    rows = list(csv.DictReader(open(direct)))
+    assert len(rows) == 12
+    for r in rows:
+        small = float(r["Size in pixels"]) < 150
+        assert r["Predicted Class"] == ("Label 1" if small else "Label 2"), r
+    assert {r["Predicted Class"] for r in rows} == {"Label 1", "Label 2"}
+    model = os.path.join(tmp, "imported.h5")
+    r = expect_ok(run("objclassify", "import-ilp", ilp, "-o", model))
+    info = expect_ok(run("objclassify", "info", model)).out
+    assert "4 feature columns, 1 trees" in info and "ilastik 1.2.2rc4" in info, info
+    via = os.path.join(tmp, "via.csv")
+    expect_ok(run("objclassify", "predict", "--model", model, raw, "--probabilities", pm,
+                  "--table-filename", via))
+    assert [r["Predicted Class"] for r in csv.DictReader(open(via))] == \
+        [r["Predicted Class"] for r in rows]
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// objclassify: object classification from a few labelled objects (train, predict, info).
+// objclassify: object classification from a few labelled objects (train, predict, info,
+// import-ilp).
 // Every algorithm lives in the library (workflows/object_classification.hpp).
 #include <iostream>
 
@@ -9,6 +10,7 @@
 #include "bioforest/core/log.hpp"
 #include "bioforest/io/atomic_output.hpp"
 #include "bioforest/workflows/object_classification.hpp"
+#include "bioforest/workflows/object_classification_import.hpp"
 
 using namespace bioforest;
 
@@ -22,7 +24,9 @@ struct PredictFlags {
 };
 
 void add_predict_options(CLI::App& sub, PredictFlags& f) {
-  sub.add_option("--model,--project", f.model, "Model from 'objclassify train'")->required();
+  sub.add_option("--model,--project", f.model,
+                 "Model from 'objclassify train' or an ilastik Object Classification project")
+      ->required();
   sub.add_option("raw", f.raw, "Raw images");
   sub.add_option("--raw-data,--raw_data", f.raw, "Raw images (ilastik's spelling)");
   sub.add_option("--segmentation,--segmentation-image,--segmentation_image", f.segmentation,
@@ -96,9 +100,25 @@ int main(int argc, char** argv) {
   PredictFlags pf;
   auto* predict = app.add_subcommand("predict", "Classify the objects of images");
   add_predict_options(*predict, pf);
-  auto* info = app.add_subcommand("info", "Print what a model holds");
-  info->add_option("model", info_model, "Model file")->required();
-  for (auto* sub : {train, predict, info})
+  auto* info = app.add_subcommand("info", "Print what a model (or .ilp project) holds");
+  info->add_option("model", info_model, "Model file or ilastik project")->required();
+  std::string ilp, ilp_out;
+  workflows::ObjectImportOptions import_options;
+  auto* import = app.add_subcommand("import-ilp",
+                                    "Turn an ilastik Object Classification project into a "
+                                    "bioforest model");
+  import->add_option("project", ilp, "ilastik project (.ilp)")->required();
+  import->add_option("-o,--output", ilp_out, "Model file to write (.h5)")->required();
+  import->add_flag("--retrain", import_options.retrain,
+                   "Train bioforest's forest on the project's labelled objects instead of "
+                   "importing ilastik's trained forest");
+  import
+      ->add_option("--features", import_options.features,
+                   "With --retrain: object features to train on instead of the project's "
+                   "selection; 'supported': the selection without the features bioforest "
+                   "lacks; 'default': every feature bioforest computes")
+      ->delimiter(',');
+  for (auto* sub : {train, predict, info, import})
     sub->fallthrough();
   tool.add_example("objclassify train cells.json -o cells.model.h5",
                    "train on the labelled objects named in a spec");
@@ -106,6 +126,10 @@ int main(int argc, char** argv) {
       "objclassify predict --model cells.model.h5 raw.tif --segmentation seg.tif "
       "--table-filename cells.csv",
       "classify every object, write the object table and the Object Predictions image");
+  tool.add_example(
+      "objclassify predict --project=MyObjects.ilp --prediction_maps=raw_Probabilities.h5 "
+      "--table_filename=objects.csv raw.h5",
+      "an ilastik project's classifier on new data, without converting it first");
 
   return tool.run(argc, argv, [&]() -> int {
     const RunContext& ctx = tool.context();
@@ -120,7 +144,7 @@ int main(int argc, char** argv) {
       if (!m.forest.oob().empty()) logger().info("out-of-bag error: {:.4f}", m.forest.oob().error);
       logger().info("wrote {}", model_out);
       tool.summary()["model"] = model_out;
-      tool.summary()["label_counts"] = m.label_counts;
+      tool.summary()["classifier"] = workflows::object_model_json(m);
       return 0;
     }
     if (*predict) {
@@ -133,8 +157,19 @@ int main(int argc, char** argv) {
       tool.summary()["objects"] = res.objects;
       return cli::finish_batch(tool, res.failures, r.raw.size());
     }
+    if (*import) {
+      io::check_output_path(ilp_out, tool.standard().overwrite);
+      const auto m = workflows::import_ilp_object_model(ilp, import_options, ctx);
+      workflows::save_object_model(m, ilp_out, tool.standard().overwrite);
+      logger().info("wrote {} ({} classes, {} feature columns, {} trees)", ilp_out,
+                    m.class_names.size(), m.columns.size(), m.forest.n_trees());
+      tool.summary()["model"] = ilp_out;
+      tool.summary()["classifier"] = workflows::object_model_json(m);
+      return 0;
+    }
     const auto m = workflows::load_object_model(info_model);
     std::cout << workflows::describe_object_model(m);
+    tool.summary()["classifier"] = workflows::object_model_json(m);
     return 0;
   });
 }

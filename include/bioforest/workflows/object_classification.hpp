@@ -6,6 +6,7 @@
 /// objects, and the exports Object Predictions, Object Probabilities, Object Identities and
 /// the object table.
 
+#include <array>
 #include <map>
 #include <string>
 #include <vector>
@@ -41,10 +42,14 @@ ObjectClassificationSpec load_object_spec(const std::string& path);
 
 struct ObjectModel {
   std::vector<std::string> class_names;
-  std::vector<std::string> features;  ///< vigra names selected
-  std::vector<std::string> columns;   ///< classifier columns (table names), in order
+  std::vector<std::array<std::uint8_t, 3>> class_colors;  ///< one per class
+  std::vector<std::string> features;                      ///< vigra names selected
+  std::vector<std::string> columns;  ///< classifier columns (table names), in order
+  /// How probability maps become objects (--probabilities). A segmentation (--segmentation)
+  /// is taken as a label image, unless this says "binary" (connected components of a mask).
   ThresholdSettings threshold;
   std::string spec_json;
+  std::string source = "bioforest";       ///< or "ilastik <version>, <project>" for imports
   std::vector<std::size_t> label_counts;  ///< labelled objects per class
   learn::ClassificationForest forest;
 };
@@ -61,10 +66,35 @@ std::vector<std::map<std::uint32_t, int>> read_object_labels(
 std::vector<float> object_feature_matrix(const ObjectFeatures& f,
                                          const std::vector<std::string>& columns);
 
+/// The classifier columns of `selected` features, in the order given, as the table names them
+/// (a feature's columns stay together, in the order objfeatures writes them).
+std::vector<std::string> classifier_columns(const ObjectFeatures& f,
+                                            const std::vector<std::string>& selected);
+
+/// Per frame, the segmentation settings a model applies to --segmentation inputs: a label
+/// image as it is, or (for models imported from ilastik's "from binary image" workflow)
+/// connected components of a mask.
+ThresholdSettings segmentation_settings(const ObjectModel& m);
+
+/// Appends the feature rows and classes of the labelled objects of `frames` to (x, y) and
+/// counts them per class; fixes m.columns from the first labelled frame.
+void gather_labelled_objects(const std::vector<FrameObjects>& frames,
+                             const std::vector<std::map<std::uint32_t, int>>& labels,
+                             ObjectModel& m, std::vector<float>& x, std::vector<std::int32_t>& y);
+/// Trains m.forest on (x, y) with classes 1..K (K = m.class_names.size()).
+void fit_object_forest(ObjectModel& m, const std::vector<float>& x,
+                       const std::vector<std::int32_t>& y, const learn::ForestOptions& options,
+                       const RunContext& ctx);
+
 ObjectModel train_object_classifier(const ObjectClassificationSpec& spec, const RunContext& ctx);
+/// Model files carry the standard root attributes (write_model_header, kind
+/// "object_classification"); Error{input} naming the file for another kind of model.
 void save_object_model(const ObjectModel& m, const std::string& path, bool overwrite);
+/// A bioforest object model, or an ilastik Object Classification project with a trained
+/// forest (import_ilp_object_model).
 ObjectModel load_object_model(const std::string& path);
 std::string describe_object_model(const ObjectModel& m);
+nlohmann::ordered_json object_model_json(const ObjectModel& m);
 
 /// ilastik's export sources for object classification.
 const std::vector<std::string>& object_export_sources();
