@@ -5,6 +5,8 @@
 #include <cctype>
 #include <cmath>
 #include <fstream>
+#include <functional>
+#include <memory>
 #include <set>
 #include <sstream>
 
@@ -13,6 +15,7 @@
 #include "bioforest/io/hdf5.hpp"
 #include "bioforest/io/writer.hpp"
 #include "bioforest/workflows/export.hpp"
+#include "bioforest/workflows/object_classification_blockwise.hpp"
 #include "bioforest/workflows/object_classification_import.hpp"
 #include "bioforest/workflows/pixel_model.hpp"
 #include "bioforest/workflows/pixel_spec.hpp"
@@ -482,21 +485,30 @@ FramePrediction predict_frame(const ObjectModel& m, const FrameObjects& f, const
   return p;
 }
 
-void write_exports(const ObjectModel& m, const CanonicalImage& raw,
-                   const std::vector<FrameObjects>& frames,
+// Each frame's object ids, band by band (one band: the whole frame). `read` returns the
+// ids of a band, in `scratch` or in memory the frame already holds.
+struct FrameLabels {
+  std::function<const std::vector<Roi>&(std::size_t t)> bands;
+  std::function<const std::vector<std::uint32_t>&(std::size_t t, const Roi& band,
+                                                  std::vector<std::uint32_t>& scratch)>
+      read;
+};
+
+void write_exports(const ObjectModel& m, const CanonicalImage& raw, const FrameLabels& labels,
                    const std::vector<FramePrediction>& preds, const ObjectPredictRequest& req,
                    std::vector<std::string>& outputs) {
   const bool has_t = raw.info().axes.has('t');
   const std::size_t K = m.class_names.size();
+  std::vector<std::uint32_t> scratch;
   for (const auto& source : req.exports.sources) {
     const bool proba = source == "Object Probabilities";
     std::string axes = has_t ? "t" : "";
     axes += raw.is_3d() ? "zyx" : "yx";
-    Shape shape, frame_shape;
-    if (has_t) shape.push_back(raw.t()), frame_shape.push_back(1);
+    Shape shape;
+    if (has_t) shape.push_back(raw.t());
     for (auto e : raw.spatial_shape())
-      shape.push_back(e), frame_shape.push_back(e);
-    if (proba) axes += 'c', shape.push_back(K), frame_shape.push_back(K);
+      shape.push_back(e);
+    if (proba) axes += 'c', shape.push_back(K);
     const DType dt = proba                           ? DType::float32
                      : source == "Object Identities" ? DType::uint32
                                                      : DType::uint8;
@@ -505,24 +517,29 @@ void write_exports(const ObjectModel& m, const CanonicalImage& raw,
     w.attributes["export_source"] = source;
     if (proba) w.attributes["channel_names"] = nlohmann::json(m.class_names).dump();
     auto writer = io::create_image(path, shape, dt, Axes(axes), w);
-    for (std::size_t t = 0; t < frames.size(); ++t) {
-      const auto& lab = frames[t].labels;
-      Shape off(shape.size(), 0);
-      if (has_t) off[0] = t;
-      Image img(dt, frame_shape, Axes(axes));
-      if (proba) {
-        float* d = img.data<float>();
-        for (std::size_t i = 0; i < lab.size(); ++i)
-          if (lab[i]) std::copy_n(preds[t].proba.data() + (lab[i] - 1) * K, K, d + i * K);
-      } else if (dt == DType::uint32) {
-        std::copy(lab.begin(), lab.end(), img.data<std::uint32_t>());
-      } else {
-        std::uint8_t* d = img.data<std::uint8_t>();
-        for (std::size_t i = 0; i < lab.size(); ++i)
-          d[i] = lab[i] ? std::uint8_t(preds[t].klass[lab[i] - 1]) : 0;
+    for (std::size_t t = 0; t < preds.size(); ++t)
+      for (const Roi& band : labels.bands(t)) {
+        const auto& lab = labels.read(t, band, scratch);
+        Shape block_shape, off;
+        if (has_t) block_shape.push_back(1), off.push_back(t);
+        for (std::size_t a = 0; a < band.rank(); ++a)
+          block_shape.push_back(band.stop[a] - band.start[a]), off.push_back(band.start[a]);
+        if (proba) block_shape.push_back(K), off.push_back(0);
+        Image img(dt, block_shape, Axes(axes));
+        if (proba) {
+          float* d = img.data<float>();
+          std::fill_n(d, lab.size() * K, 0.0f);
+          for (std::size_t i = 0; i < lab.size(); ++i)
+            if (lab[i]) std::copy_n(preds[t].proba.data() + (lab[i] - 1) * K, K, d + i * K);
+        } else if (dt == DType::uint32) {
+          std::copy(lab.begin(), lab.end(), img.data<std::uint32_t>());
+        } else {
+          std::uint8_t* d = img.data<std::uint8_t>();
+          for (std::size_t i = 0; i < lab.size(); ++i)
+            d[i] = lab[i] ? std::uint8_t(preds[t].klass[lab[i] - 1]) : 0;
+        }
+        writer->write(img, off);
       }
-      writer->write(img, off);
-    }
     writer->commit();
     outputs.push_back(path);
   }
@@ -591,7 +608,42 @@ ObjectPredictResult predict_objects(const ObjectModel& m, const ObjectPredictReq
       with_context("classifying objects of " + req.raw[i], [&] {
         const CanonicalImage raw(req.raw[i], req.read);
         const CanonicalImage seg(segs[i], req.read);
-        const auto frames = objects_of(raw, seg, settings, m.features, ctx);
+        // Frames larger than the memory budget are labelled blockwise and measured band by
+        // band; user labels (--labels) and features that look past their object need the
+        // whole frame.
+        const std::size_t rows = band_rows(raw, m.class_names.size(), ctx);
+        const bool banded =
+            rows < raw.spatial_shape()[0] && req.labels.empty() && band_safe_features(m.features);
+        std::vector<FrameObjects> frames;
+        std::vector<std::unique_ptr<BandedObjects>> parts;
+        std::vector<std::vector<Roi>> whole;
+        for (std::size_t t = 0; t < raw.t(); ++t) {
+          if (banded) {
+            parts.push_back(
+                std::make_unique<BandedObjects>(raw, seg, t, settings, m.features, rows, ctx));
+            frames.push_back(parts.back()->objects());
+          } else {
+            frames.push_back(extract_objects(raw, seg, t, settings, m.features, ctx));
+            whole.push_back({Roi::whole(raw.spatial_shape())});
+          }
+        }
+        FrameLabels labels;
+        if (banded) {
+          labels.bands = [&](std::size_t t) -> const std::vector<Roi>& {
+            return parts[t]->bands();
+          };
+          labels.read = [&](std::size_t t, const Roi& band,
+                            std::vector<std::uint32_t>& ids) -> const std::vector<std::uint32_t>& {
+            parts[t]->read_labels(band, ids);
+            return ids;
+          };
+        } else {
+          labels.bands = [&](std::size_t t) -> const std::vector<Roi>& { return whole[t]; };
+          labels.read = [&](std::size_t t, const Roi&,
+                            std::vector<std::uint32_t>&) -> const std::vector<std::uint32_t>& {
+            return frames[t].labels;
+          };
+        }
         std::vector<FramePrediction> preds;
         std::uint64_t n = 0;
         for (const auto& f : frames) {
@@ -601,7 +653,7 @@ ObjectPredictResult predict_objects(const ObjectModel& m, const ObjectPredictReq
         std::vector<std::map<std::uint32_t, int>> user;
         if (!req.labels.empty())
           user = read_object_labels(req.labels[i], raw, frames, m.class_names, req.read);
-        write_exports(m, raw, frames, preds, req, result.outputs);
+        write_exports(m, raw, labels, preds, req, result.outputs);
         if (!tables.empty()) {
           write_object_table(prediction_table(m, frames, preds, user), tables[i],
                              req.exports.overwrite);

@@ -158,6 +158,166 @@ def test_model_header_and_kind_checks(tmp):
     no_files_like(tmp, "px.h5")
 
 
+def same_outputs(tmp, a, b, sources):
+    """Exports of runs a and b are identical; their tables agree (floating-point noise aside:
+    banded runs measure coordinates from the band's start)."""
+    import h5py
+    for s in sources:
+        x = h5py.File(os.path.join(tmp, f"{a}_{s}.h5"), "r")["exported_data"][()]
+        y = h5py.File(os.path.join(tmp, f"{b}_{s}.h5"), "r")["exported_data"][()]
+        assert x.shape == y.shape and (x == y).all(), s
+    ra = list(csv.reader(open(os.path.join(tmp, f"{a}.csv"))))
+    rb = list(csv.reader(open(os.path.join(tmp, f"{b}.csv"))))
+    assert ra[0] == rb[0] and len(ra) == len(rb)
+    for p, q in zip(ra[1:], rb[1:]):
+        assert p[:5] == q[:5], (p[:5], q[:5])
+        assert np.allclose(np.array(p[5:], float), np.array(q[5:], float), rtol=1e-9, atol=1e-9)
+    return len(ra) - 1
+
+
+SOURCES = ["Object Identities", "Object Predictions", "Object Probabilities"]
+
+
+def predict_run(tmp, model, raw, seg, name, *extra):
+    return run("objclassify", "predict", "--model", model, raw, "--segmentation", seg,
+               *[a for s in SOURCES for a in ("--export-source", s)], "--output-filename-format",
+               os.path.join(tmp, name + "_{result_type}.h5"), "--table-filename",
+               os.path.join(tmp, name + ".csv"), *extra)
+
+
+def test_blockwise_equals_whole_frame_2d(tmp):
+    """Under a small --ram-mb the image is labelled blockwise and measured band by band:
+    the same exports and table as the whole-frame run."""
+    sp, lab, cls, picks = setup(tmp)
+    model = os.path.join(tmp, "m.h5")
+    expect_ok(run("objclassify", "train", sp, "-o", model))
+    n = os.path.join(tmp, "nuclei.tif")
+    for name, extra in [("whole", ()), ("banded", ("--ram-mb", "1"))]:
+        expect_ok(run("objclassify", "predict", "--model", model, n, "--probabilities", n,
+                      *[a for s in SOURCES for a in ("--export-source", s)],
+                      "--output-filename-format", os.path.join(tmp, name + "_{result_type}.h5"),
+                      "--table-filename", os.path.join(tmp, name + ".csv"), *extra))
+    assert same_outputs(tmp, "whole", "banded", SOURCES) == lab.max()
+
+
+def synthetic_volume(tmp, shape=(24, 160, 200), n=40, seed=3):
+    """Boxes of random sizes (several z planes each) in noise; class 2 = the large ones."""
+    import tifffile
+    rng = np.random.default_rng(seed)
+    seg = np.zeros(shape, np.uint16)
+    raw = rng.normal(10, 2, shape).astype(np.float32)
+    sizes = {}
+    k = 0
+    while k < n:
+        d, h, w = rng.integers(2, 9), rng.integers(3, 20), rng.integers(3, 20)
+        z, y, x = (rng.integers(0, s - e) for s, e in zip(shape, (d, h, w)))
+        if seg[max(z - 1, 0):z + d + 1, max(y - 1, 0):y + h + 1, max(x - 1, 0):x + w + 1].any():
+            continue
+        k += 1
+        seg[z:z + d, y:y + h, x:x + w] = k
+        raw[z:z + d, y:y + h, x:x + w] += rng.normal(50, 10)
+        sizes[k] = (d * h * w, (x + w // 2, y + h // 2, z + d // 2))
+    tifffile.imwrite(os.path.join(tmp, "vol.tif"), raw)
+    tifffile.imwrite(os.path.join(tmp, "volseg.tif"), seg)
+    median = np.median([v[0] for v in sizes.values()])
+    with open(os.path.join(tmp, "vclicks.csv"), "w") as f:
+        f.write("x,y,z,class\n")
+        for k in list(sizes)[:16]:
+            (x, y, z) = sizes[k][1]
+            f.write(f"{x},{y},{z},{'large' if sizes[k][0] > median else 'small'}\n")
+    spec = {"classes": [{"name": "small"}, {"name": "large"}],
+            "features": ["Count", "Mean", "RegionCenter", "Coord<ArgMaxWeight >", "Histogram",
+                         "Quantiles", "RegionRadii"],
+            "training": [{"raw": "vol.tif", "segmentation": "volseg.tif",
+                          "labels": "vclicks.csv"}],
+            "forest": {"trees": 20, "seed": 1}}
+    json.dump(spec, open(os.path.join(tmp, "vspec.json"), "w"))
+    return os.path.join(tmp, "vspec.json"), os.path.join(tmp, "vol.tif"), \
+        os.path.join(tmp, "volseg.tif"), n
+
+
+def test_blockwise_equals_whole_frame_3d(tmp):
+    """Volumes band along z: objects spanning several bands keep their features (coordinates,
+    histograms over the frame's range)."""
+    spec, raw, seg, n = synthetic_volume(tmp)
+    model = os.path.join(tmp, "v.h5")
+    expect_ok(run("objclassify", "train", spec, "-o", model))
+    expect_ok(predict_run(tmp, model, raw, seg, "whole"))
+    expect_ok(predict_run(tmp, model, raw, seg, "banded", "--ram-mb", "1"))
+    assert same_outputs(tmp, "whole", "banded", SOURCES) == n
+
+
+def peak_rss_mb(args):
+    """Peak resident memory of a tool run (GNU time), or None without /usr/bin/time."""
+    import subprocess
+    import tempfile
+    from clitest import BIN
+    if not os.path.exists("/usr/bin/time"):
+        return None
+    with tempfile.NamedTemporaryFile("r") as t:
+        p = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", t.name,
+                            os.path.join(BIN, args[0]), *args[1:]], capture_output=True,
+                           text=True)
+        assert p.returncode == 0, p.stderr
+        return int(t.read().split()[-1]) / 1024
+
+
+def test_blockwise_memory_stays_within_the_budget(tmp):
+    """A 4096 x 4096 float image (64 MB; a whole-frame run holds several frame-sized arrays)
+    under --ram-mb 16: peak RSS stays within the budget plus the fixed overhead of a run on a
+    tiny image plus the HDF5 writers' chunk rows. Inputs are chunked HDF5: readers that cannot
+    read part of a plane (single-page TIFF) hold the plane."""
+    import h5py
+    rng = np.random.default_rng(1)
+    big = np.zeros((4096, 4096), np.float32)
+    seg = np.zeros((4096, 4096), np.uint32)
+    for k in range(1, 401):
+        y, x = rng.integers(0, 4096 - 40, 2)
+        seg[y:y + 30, x:x + 30] = k
+        big[y:y + 30, x:x + 30] = k % 7 + 1
+    seg = np.unique(seg, return_inverse=True)[1].reshape(seg.shape).astype(np.uint32)
+    for name, data in [("big", big), ("bigseg", seg), ("tiny", big[:64, :64]),
+                       ("tinyseg", seg[:64, :64])]:
+        with h5py.File(os.path.join(tmp, name + ".h5"), "w") as f:
+            f.create_dataset("d", data=data, chunks=tuple(min(256, e) for e in data.shape))
+    with open(os.path.join(tmp, "bclicks.csv"), "w") as f:
+        f.write("x,y,class\n")
+        for k in (1, 2, 3, 4):
+            ys, xs = np.nonzero(seg == k)
+            f.write(f"{xs[0]},{ys[0]},{1 + k % 2}\n")
+    spec = {"classes": [{"name": "a"}, {"name": "b"}], "features": ["Count", "Mean", "Histogram"],
+            "training": [{"raw": "big.h5/d", "segmentation": "bigseg.h5/d",
+                          "labels": "bclicks.csv"}],
+            "forest": {"trees": 10, "seed": 1}}
+    json.dump(spec, open(os.path.join(tmp, "bspec.json"), "w"))
+    model = os.path.join(tmp, "b.h5")
+    expect_ok(run("objclassify", "train", os.path.join(tmp, "bspec.json"), "-o", model))
+    raw, sg = os.path.join(tmp, "big.h5/d"), os.path.join(tmp, "bigseg.h5/d")
+    exports = ["--export-source", "Object Predictions", "--export-source",
+               "Object Probabilities", "--compression", "none"]
+    base = peak_rss_mb(["objclassify", "predict", "--model", model,
+                        os.path.join(tmp, "tiny.h5/d"), "--segmentation",
+                        os.path.join(tmp, "tinyseg.h5/d"), "-o", os.path.join(tmp, "tiny_o.h5"),
+                        "--ram-mb", "16"])
+    if base is None:
+        raise Skip("/usr/bin/time is absent")
+    banded = peak_rss_mb(["objclassify", "predict", "--model", model, raw, "--segmentation", sg,
+                          "--output-filename-format", os.path.join(tmp, "b_{result_type}.h5"),
+                          "--ram-mb", "16", *exports])
+    whole = peak_rss_mb(["objclassify", "predict", "--model", model, raw, "--segmentation", sg,
+                         "--output-filename-format", os.path.join(tmp, "w_{result_type}.h5"),
+                         *exports])
+    print(f"peak RSS: tiny {base:.0f} MB, banded (--ram-mb 16) {banded:.0f} MB, "
+          f"whole frame {whole:.0f} MB")
+    # Budget, plus one row of 512 KiB chunks per HDF5 writer (2 x 8 MB here).
+    assert banded <= base + 16 + 16 + 4, (base, banded, whole)
+    assert whole > banded + 64, (base, banded, whole)
+    for s in ("Object Predictions", "Object Probabilities"):
+        x = h5py.File(os.path.join(tmp, f"b_{s}.h5"), "r")["exported_data"][()]
+        y = h5py.File(os.path.join(tmp, f"w_{s}.h5"), "r")["exported_data"][()]
+        assert (x == y).all(), s
+
+
 def test_batch_and_bad_inputs(tmp):
     sp, lab, cls, picks = setup(tmp)
     model = os.path.join(tmp, "m.h5")
