@@ -2,11 +2,12 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Object classification accuracy, single nucleus vs clump, on nuclei2d_coelho2009 (see
 # objects_accuracy.py): bioforest's threshold + objclassify vs scikit-learn on the same
-# features. usage: scripts/bench/objects_accuracy.sh    env: BIN (default build-obj/tools)
+# features, objects from thresholding our own probability maps (pxclassify on scribbles).
+# usage: scripts/bench/objects_accuracy.sh    env: BIN (default build/tools), THREADS (2)
 set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
-BIN=${BIN:-$ROOT/build-obj/tools}
+BIN=${BIN:-$ROOT/build/tools}
 DATA=${BIOFOREST_SHARED:-$ROOT/../shared}/data/nuclei2d_coelho2009
 if [ ! -d "$DATA" ]; then
   echo "# $DATA is absent: skipped"
