@@ -115,6 +115,19 @@ std::string our_feature(const h5::File& f, const std::string& group, const std::
   return "";
 }
 
+// ilastik saves an empty list as a placeholder number with an isEmpty attribute (a bool,
+// which our attribute reader does not convert): for a list of names, which is text
+// otherwise, a number means empty.
+bool is_empty_list(const h5::File& f, const std::string& ds) {
+  if (!f.has_attribute(ds, "isEmpty")) return false;
+  try {
+    f.dtype(ds);  // numeric: the placeholder
+    return true;
+  } catch (const Error&) {
+    return false;
+  }
+}
+
 // Class names and colours, source, threshold: everything but the features and the forest.
 ObjectModel ilp_object_settings(const h5::File& f, const std::string& ilp) {
   const std::string oc = kClassifier;
@@ -125,7 +138,7 @@ ObjectModel ilp_object_settings(const h5::File& f, const std::string& ilp) {
   m.source = "ilastik " +
              (f.exists("ilastikVersion") ? f.read_string("ilastikVersion") : std::string("?")) +
              ", " + fs::path(ilp).filename().string();
-  m.class_names = f.read_strings(oc + "/LabelNames");
+  if (!is_empty_list(f, oc + "/LabelNames")) m.class_names = f.read_strings(oc + "/LabelNames");
   if (m.class_names.size() < 2)
     throw_input(ilp,
                 "the project defines " + std::to_string(m.class_names.size()) +

@@ -442,6 +442,11 @@ def test_import_ilp_bad_projects(tmp):
                  "not an ilastik object-classification project")
     expect_error(run("objclassify", "predict", "--project", px, NUCLEI, "--segmentation", NUCLEI,
                      "-o", out), 1, "PixelClassification2d.ilp")
+    # An untrained "from pixel classification" project without label classes.
+    pcoc = shared("data/ilastik_projects/test_projects/inputdata/pc-oc-133.ilp")
+    if pcoc:
+        expect_error(run("objclassify", "import-ilp", pcoc, "-o", out), 1, "pc-oc-133.ilp",
+                     "0 label class(es)")
     no_files_like(tmp, "o.h5")
 
 
