@@ -108,11 +108,12 @@ void assign(std::map<std::uint32_t, int>& m, std::uint32_t obj, int cls, std::si
 }
 
 std::vector<std::map<std::uint32_t, int>> labels_from_points(
-    const std::string& file, const CanonicalImage& raw, const std::vector<FrameObjects>& frames,
+    const std::string& file, const CanonicalImage& raw, const ObjectIds& objects,
     const std::vector<std::string>& names) {
   std::ifstream in(file);
   if (!in) throw_input(file, "cannot open the object labels");
-  std::vector<std::map<std::uint32_t, int>> out(frames.size());
+  std::vector<std::map<std::uint32_t, int>> out(objects.frames);
+  std::vector<std::uint32_t> id;
   std::vector<std::string> header;
   const Shape& sh = raw.spatial_shape();
   const bool vol = raw.is_3d();
@@ -168,11 +169,14 @@ std::vector<std::map<std::uint32_t, int>> labels_from_points(
     }
     const std::size_t X = sh.back(), Y = sh[sh.size() - 2], Z = vol ? sh[0] : 1;
     if (cls.empty() || x < 0 || y < 0 || z < 0 || t < 0 || x >= double(X) || y >= double(Y) ||
-        z >= double(Z) || t >= double(frames.size()))
+        z >= double(Z) || t >= double(objects.frames))
       throw_input(file, "line " + std::to_string(line_no) + ": point (" + f[0] + ", " + f[1] +
                             ") is outside the image " + raw.path() + " or has no class");
-    const std::size_t idx = (std::size_t(z) * Y + std::size_t(y)) * X + std::size_t(x);
-    const std::uint32_t obj = frames[std::size_t(t)].labels[idx];
+    Roi at;
+    if (vol) at.start.push_back(std::size_t(z)), at.stop.push_back(std::size_t(z) + 1);
+    at.start.insert(at.start.end(), {std::size_t(y), std::size_t(x)});
+    at.stop.insert(at.stop.end(), {std::size_t(y) + 1, std::size_t(x) + 1});
+    const std::uint32_t obj = objects.read(std::size_t(t), at, id)[0];
     if (obj == 0) continue;  // a click on background labels nothing, as in ilastik
     assign(out[std::size_t(t)], obj, class_of(cls, names, file), std::size_t(t), file);
   }
@@ -181,22 +185,25 @@ std::vector<std::map<std::uint32_t, int>> labels_from_points(
 
 std::vector<std::map<std::uint32_t, int>> labels_from_image(const std::string& file,
                                                             const CanonicalImage& raw,
-                                                            const std::vector<FrameObjects>& frames,
+                                                            const ObjectIds& objects,
                                                             const std::vector<std::string>& names,
                                                             const io::ReadOptions& read) {
   const CanonicalImage lab(file, read);
   check_same_grid(raw, lab, "object label image");
-  std::vector<std::map<std::uint32_t, int>> out(frames.size());
-  std::vector<std::uint32_t> v;
-  for (std::size_t t = 0; t < frames.size(); ++t) {
-    lab.read_labels(t, Roi::whole(raw.spatial_shape()), v);
+  std::vector<std::map<std::uint32_t, int>> out(objects.frames);
+  std::vector<std::uint32_t> v, scratch;
+  for (std::size_t t = 0; t < objects.frames; ++t) {
     std::map<std::uint32_t, std::map<std::uint32_t, std::size_t>> votes;
-    for (std::size_t i = 0; i < v.size(); ++i) {
-      if (!v[i] || !frames[t].labels[i]) continue;
-      if (v[i] > names.size())
-        throw_input(file, "label value " + std::to_string(v[i]) + " but only " +
-                              std::to_string(names.size()) + " classes");
-      ++votes[frames[t].labels[i]][v[i]];
+    for (const Roi& band : objects.bands(t)) {
+      lab.read_labels(t, band, v);
+      const auto& ids = objects.read(t, band, scratch);
+      for (std::size_t i = 0; i < v.size(); ++i) {
+        if (!v[i] || !ids[i]) continue;
+        if (v[i] > names.size())
+          throw_input(file, "label value " + std::to_string(v[i]) + " but only " +
+                                std::to_string(names.size()) + " classes");
+        ++votes[ids[i]][v[i]];
+      }
     }
     for (const auto& [obj, counts] : votes) {
       const auto best = std::max_element(counts.begin(), counts.end(), [](auto& a, auto& b) {
@@ -214,11 +221,39 @@ bool ends_with_csv(const std::string& p) {
 
 }  // namespace
 
+std::vector<std::map<std::uint32_t, int>> read_object_labels(const std::string& labels,
+                                                             const CanonicalImage& raw,
+                                                             const ObjectIds& objects,
+                                                             const std::vector<std::string>& names,
+                                                             const io::ReadOptions& read) {
+  return ends_with_csv(labels) ? labels_from_points(labels, raw, objects, names)
+                               : labels_from_image(labels, raw, objects, names, read);
+}
+
+ObjectIds object_ids_of(const std::vector<FrameObjects>& frames, const Shape& spatial) {
+  ObjectIds ids;
+  ids.frames = frames.size();
+  auto whole = std::make_shared<std::vector<Roi>>(1, Roi::whole(spatial));
+  ids.bands = [whole](std::size_t) -> const std::vector<Roi>& { return *whole; };
+  ids.read = [&frames, spatial](
+                 std::size_t t, const Roi& roi,
+                 std::vector<std::uint32_t>& out) -> const std::vector<std::uint32_t>& {
+    if (roi == Roi::whole(spatial)) return frames[t].labels;
+    out.clear();
+    for_each_row(spatial, roi, [&](std::size_t off) {
+      out.insert(out.end(), frames[t].labels.begin() + std::ptrdiff_t(off),
+                 frames[t].labels.begin() + std::ptrdiff_t(off + roi.shape().back()));
+    });
+    return out;
+  };
+  return ids;
+}
+
 std::vector<std::map<std::uint32_t, int>> read_object_labels(
     const std::string& labels, const CanonicalImage& raw, const std::vector<FrameObjects>& frames,
     const std::vector<std::string>& class_names, const io::ReadOptions& read) {
-  return ends_with_csv(labels) ? labels_from_points(labels, raw, frames, class_names)
-                               : labels_from_image(labels, raw, frames, class_names, read);
+  return read_object_labels(labels, raw, object_ids_of(frames, raw.spatial_shape()), class_names,
+                            read);
 }
 
 std::vector<float> object_feature_matrix(const ObjectFeatures& f,
@@ -485,16 +520,7 @@ FramePrediction predict_frame(const ObjectModel& m, const FrameObjects& f, const
   return p;
 }
 
-// Each frame's object ids, band by band (one band: the whole frame). `read` returns the
-// ids of a band, in `scratch` or in memory the frame already holds.
-struct FrameLabels {
-  std::function<const std::vector<Roi>&(std::size_t t)> bands;
-  std::function<const std::vector<std::uint32_t>&(std::size_t t, const Roi& band,
-                                                  std::vector<std::uint32_t>& scratch)>
-      read;
-};
-
-void write_exports(const ObjectModel& m, const CanonicalImage& raw, const FrameLabels& labels,
+void write_exports(const ObjectModel& m, const CanonicalImage& raw, const ObjectIds& labels,
                    const std::vector<FramePrediction>& preds, const ObjectPredictRequest& req,
                    std::vector<std::string>& outputs) {
   const bool has_t = raw.info().axes.has('t');
@@ -609,14 +635,11 @@ ObjectPredictResult predict_objects(const ObjectModel& m, const ObjectPredictReq
         const CanonicalImage raw(req.raw[i], req.read);
         const CanonicalImage seg(segs[i], req.read);
         // Frames larger than the memory budget are labelled blockwise and measured band by
-        // band; user labels (--labels) and features that look past their object need the
-        // whole frame.
+        // band, unless features look past their object (they need the whole frame).
         const std::size_t rows = band_rows(raw, m.class_names.size(), ctx);
-        const bool banded =
-            rows < raw.spatial_shape()[0] && req.labels.empty() && band_safe_features(m.features);
+        const bool banded = rows < raw.spatial_shape()[0] && band_safe_features(m.features);
         std::vector<FrameObjects> frames;
         std::vector<std::unique_ptr<BandedObjects>> parts;
-        std::vector<std::vector<Roi>> whole;
         for (std::size_t t = 0; t < raw.t(); ++t) {
           if (banded) {
             parts.push_back(
@@ -624,10 +647,9 @@ ObjectPredictResult predict_objects(const ObjectModel& m, const ObjectPredictReq
             frames.push_back(parts.back()->objects());
           } else {
             frames.push_back(extract_objects(raw, seg, t, settings, m.features, ctx));
-            whole.push_back({Roi::whole(raw.spatial_shape())});
           }
         }
-        FrameLabels labels;
+        ObjectIds labels = object_ids_of(frames, raw.spatial_shape());
         if (banded) {
           labels.bands = [&](std::size_t t) -> const std::vector<Roi>& {
             return parts[t]->bands();
@@ -636,12 +658,6 @@ ObjectPredictResult predict_objects(const ObjectModel& m, const ObjectPredictReq
                             std::vector<std::uint32_t>& ids) -> const std::vector<std::uint32_t>& {
             parts[t]->read_labels(band, ids);
             return ids;
-          };
-        } else {
-          labels.bands = [&](std::size_t t) -> const std::vector<Roi>& { return whole[t]; };
-          labels.read = [&](std::size_t t, const Roi&,
-                            std::vector<std::uint32_t>&) -> const std::vector<std::uint32_t>& {
-            return frames[t].labels;
           };
         }
         std::vector<FramePrediction> preds;
@@ -652,7 +668,7 @@ ObjectPredictResult predict_objects(const ObjectModel& m, const ObjectPredictReq
         }
         std::vector<std::map<std::uint32_t, int>> user;
         if (!req.labels.empty())
-          user = read_object_labels(req.labels[i], raw, frames, m.class_names, req.read);
+          user = read_object_labels(req.labels[i], raw, labels, m.class_names, req.read);
         write_exports(m, raw, labels, preds, req, result.outputs);
         if (!tables.empty()) {
           write_object_table(prediction_table(m, frames, preds, user), tables[i],

@@ -192,12 +192,23 @@ def test_blockwise_equals_whole_frame_2d(tmp):
     model = os.path.join(tmp, "m.h5")
     expect_ok(run("objclassify", "train", sp, "-o", model))
     n = os.path.join(tmp, "nuclei.tif")
-    for name, extra in [("whole", ()), ("banded", ("--ram-mb", "1"))]:
-        expect_ok(run("objclassify", "predict", "--model", model, n, "--probabilities", n,
-                      *[a for s in SOURCES for a in ("--export-source", s)],
-                      "--output-filename-format", os.path.join(tmp, name + "_{result_type}.h5"),
-                      "--table-filename", os.path.join(tmp, name + ".csv"), *extra))
-    assert same_outputs(tmp, "whole", "banded", SOURCES) == lab.max()
+    import tifffile
+    image = os.path.join(tmp, "clicks_image.tif")
+    img = np.zeros_like(lab, dtype=np.uint8)
+    for o in picks:
+        img[lab == o + 1] = cls[o]
+    tifffile.imwrite(image, img)
+    for labels in (os.path.join(tmp, "clicks.csv"), image):
+        for name, extra in [("whole", ()), ("banded", ("--ram-mb", "1"))]:
+            expect_ok(run("objclassify", "predict", "--model", model, n, "--probabilities", n,
+                          *[a for s in SOURCES for a in ("--export-source", s)],
+                          "--output-filename-format",
+                          os.path.join(tmp, name + "_{result_type}.h5"), "--table-filename",
+                          os.path.join(tmp, name + ".csv"), "--labels", labels, "--overwrite",
+                          *extra))
+        assert same_outputs(tmp, "whole", "banded", SOURCES) == lab.max()
+        rows = list(csv.DictReader(open(os.path.join(tmp, "banded.csv"))))
+        assert sum(r["User Label"] != "0" for r in rows) == len(picks)
 
 
 def synthetic_volume(tmp, shape=(24, 160, 200), n=40, seed=3):
@@ -242,9 +253,12 @@ def test_blockwise_equals_whole_frame_3d(tmp):
     spec, raw, seg, n = synthetic_volume(tmp)
     model = os.path.join(tmp, "v.h5")
     expect_ok(run("objclassify", "train", spec, "-o", model))
-    expect_ok(predict_run(tmp, model, raw, seg, "whole"))
-    expect_ok(predict_run(tmp, model, raw, seg, "banded", "--ram-mb", "1"))
+    clicks = os.path.join(tmp, "vclicks.csv")
+    expect_ok(predict_run(tmp, model, raw, seg, "whole", "--labels", clicks))
+    expect_ok(predict_run(tmp, model, raw, seg, "banded", "--ram-mb", "1", "--labels", clicks))
     assert same_outputs(tmp, "whole", "banded", SOURCES) == n
+    rows = list(csv.DictReader(open(os.path.join(tmp, "banded.csv"))))
+    assert sum(r["User Label"] != "0" for r in rows) == 16
 
 
 def peak_rss_mb(args):

@@ -7,6 +7,7 @@
 /// the object table.
 
 #include <array>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -60,6 +61,22 @@ struct ObjectModel {
 /// Error{input} for points outside the image or an object given two classes.
 std::vector<std::map<std::uint32_t, int>> read_object_labels(
     const std::string& labels, const CanonicalImage& raw, const std::vector<FrameObjects>& frames,
+    const std::vector<std::string>& class_names, const io::ReadOptions& read);
+
+/// Each frame's object ids, band by band (whole frames: one band). `read` returns the ids of
+/// a region inside one band (or a single pixel), in `scratch` or in memory it already holds.
+struct ObjectIds {
+  std::size_t frames = 0;
+  std::function<const std::vector<Roi>&(std::size_t t)> bands;
+  std::function<const std::vector<std::uint32_t>&(std::size_t t, const Roi& roi,
+                                                  std::vector<std::uint32_t>& scratch)>
+      read;
+};
+/// The ids `frames` hold (which must outlive the result).
+ObjectIds object_ids_of(const std::vector<FrameObjects>& frames, const Shape& spatial);
+/// The same as above from ids read band by band (frames measured within a memory budget).
+std::vector<std::map<std::uint32_t, int>> read_object_labels(
+    const std::string& labels, const CanonicalImage& raw, const ObjectIds& objects,
     const std::vector<std::string>& class_names, const io::ReadOptions& read);
 
 /// Classifier input rows (objects 1..n) of one frame: `columns` of the table, NaN/inf -> 0.

@@ -302,3 +302,21 @@ TEST_CASE("a real ilastik project's objects and labels", "[objclassify][shared]"
   CHECK(s.min_size == 50);
   CHECK_FALSE(ilp_feature_selection(f).ours.empty());
 }
+
+TEST_CASE("object ids of whole frames: the frame, or a region of it", "[objclassify]") {
+  const Scene s = scene({40, 24});
+  std::vector<FrameObjects> frames(1);
+  frames[0].labels = s.ids;
+  const ObjectIds ids = object_ids_of(frames, s.shape);
+  CHECK(ids.frames == 1);
+  REQUIRE(ids.bands(0).size() == 1);
+  std::vector<std::uint32_t> scratch;
+  CHECK(&ids.read(0, ids.bands(0)[0], scratch) == &frames[0].labels);
+  Roi r;
+  r.start = {20, 16};
+  r.stop = {22, 18};
+  CHECK(ids.read(0, r, scratch) == std::vector<std::uint32_t>{4, 4, 4, 4});
+  r.start = {0, 0};
+  r.stop = {1, 1};
+  CHECK(ids.read(0, r, scratch) == std::vector<std::uint32_t>{0});
+}
