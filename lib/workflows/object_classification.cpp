@@ -10,6 +10,7 @@
 #include <set>
 #include <sstream>
 
+#include "bioforest/core/digest.hpp"
 #include "bioforest/core/error.hpp"
 #include "bioforest/io/atomic_output.hpp"
 #include "bioforest/io/hdf5.hpp"
@@ -331,6 +332,10 @@ void fit_object_forest(ObjectModel& m, const std::vector<float>& x,
   std::vector<std::int32_t> classes;
   for (std::size_t k = 1; k <= m.class_names.size(); ++k)
     classes.push_back(std::int32_t(k));
+  Sha256 digest;
+  digest.update(x.data(), x.size() * sizeof(float));
+  digest.update(y.data(), y.size() * sizeof(std::int32_t));
+  m.training_digest = digest.hex();
   m.forest = learn::ClassificationForest::train(
       learn::FeatureView::sample_major(x.data(), y.size(), m.columns.size()), y, options, ctx,
       classes);
@@ -389,6 +394,7 @@ void save_object_model(const ObjectModel& m, const std::string& path, bool overw
     f.write_string("/threshold", threshold_settings_json(m.threshold).dump());
     std::vector<std::uint64_t> counts(m.label_counts.begin(), m.label_counts.end());
     f.write("/training/label_counts", counts);
+    f.write_string("/training/digest", m.training_digest);
     m.forest.save(f, "/forest");
     f.close();
   }
@@ -411,6 +417,7 @@ ObjectModel read_object_model(const h5::File& f) {
   m.columns = f.read_strings("/columns");
   m.threshold =
       threshold_settings_from_json(nlohmann::json::parse(f.read_string("/threshold")), f.path());
+  m.training_digest = f.read_string("/training/digest");
   for (auto c : f.read<std::uint64_t>("/training/label_counts"))
     m.label_counts.push_back(std::size_t(c));
   m.forest = learn::ClassificationForest::load(f, "/forest");
@@ -451,6 +458,7 @@ std::string describe_object_model(const ObjectModel& m) {
     o << ' ' << f << ';';
   o << "\nthreshold: " << threshold_settings_json(m.threshold).dump() << '\n';
   if (!m.forest.oob().empty()) o << "out-of-bag error: " << m.forest.oob().error << '\n';
+  if (!m.training_digest.empty()) o << "training digest: " << m.training_digest << '\n';
   return o.str();
 }
 
@@ -470,6 +478,7 @@ nlohmann::ordered_json object_model_json(const ObjectModel& m) {
   j["threshold"] = threshold_settings_json(m.threshold);
   j["trees"] = m.forest.n_trees();
   if (!m.forest.oob().empty()) j["oob_error"] = m.forest.oob().error;
+  j["training_digest"] = m.training_digest;
   return j;
 }
 

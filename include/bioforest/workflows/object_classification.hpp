@@ -50,7 +50,8 @@ struct ObjectModel {
   /// is taken as a label image, unless this says "binary" (connected components of a mask).
   ThresholdSettings threshold;
   std::string spec_json;
-  std::string source = "bioforest";       ///< or "ilastik <version>, <project>" for imports
+  std::string source = "bioforest";  ///< or "ilastik <version>, <project>" for imports
+  std::string training_digest;       ///< SHA-256 of the training rows and classes ("" for imports)
   std::vector<std::size_t> label_counts;  ///< labelled objects per class
   learn::ClassificationForest forest;
 };
@@ -98,7 +99,8 @@ ThresholdSettings segmentation_settings(const ObjectModel& m);
 void gather_labelled_objects(const std::vector<FrameObjects>& frames,
                              const std::vector<std::map<std::uint32_t, int>>& labels,
                              ObjectModel& m, std::vector<float>& x, std::vector<std::int32_t>& y);
-/// Trains m.forest on (x, y) with classes 1..K (K = m.class_names.size()).
+/// Trains m.forest on (x, y) with classes 1..K (K = m.class_names.size()); records the
+/// digest of (x, y).
 void fit_object_forest(ObjectModel& m, const std::vector<float>& x,
                        const std::vector<std::int32_t>& y, const learn::ForestOptions& options,
                        const RunContext& ctx);

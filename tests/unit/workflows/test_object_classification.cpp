@@ -178,6 +178,8 @@ TEST_CASE("object models carry the standard header and round-trip", "[objclassif
   CHECK(back.columns == m.columns);
   CHECK(back.label_counts == m.label_counts);
   CHECK(back.forest.n_trees() == 5);
+  CHECK(m.training_digest.size() == 64);
+  CHECK(back.training_digest == m.training_digest);
   CHECK(describe_object_model(back).find("class 2 'wide': 2 labelled objects") !=
         std::string::npos);
   CHECK(object_model_json(back)["classes"][1]["color"][2] == 255);
