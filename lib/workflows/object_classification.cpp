@@ -281,14 +281,44 @@ std::vector<float> object_feature_matrix(const ObjectFeatures& f,
 
 namespace {
 
-std::vector<FrameObjects> objects_of(const CanonicalImage& raw, const CanonicalImage& seg,
-                                     const ThresholdSettings& s,
-                                     const std::vector<std::string>& features,
-                                     const RunContext& ctx) {
+// The objects of every frame of an image: measured whole, or, for frames larger than the
+// memory budget, labelled blockwise and measured band by band (unless a feature looks past
+// its object). `out_channels`: floats per pixel the caller writes per band.
+struct MeasuredImage {
   std::vector<FrameObjects> frames;
-  for (std::size_t t = 0; t < raw.t(); ++t)
-    frames.push_back(extract_objects(raw, seg, t, s, features, ctx));
-  return frames;
+  std::vector<std::unique_ptr<BandedObjects>> parts;  ///< per frame, when banded
+  ObjectIds ids;
+};
+
+std::unique_ptr<MeasuredImage> measure(const CanonicalImage& raw, const CanonicalImage& seg,
+                                       const ThresholdSettings& settings,
+                                       const std::vector<std::string>& features,
+                                       std::size_t out_channels, const RunContext& ctx) {
+  auto m = std::make_unique<MeasuredImage>();
+  const std::size_t rows = band_rows(raw, out_channels, ctx);
+  const bool banded = rows < raw.spatial_shape()[0] && band_safe_features(features);
+  for (std::size_t t = 0; t < raw.t(); ++t) {
+    if (banded) {
+      m->parts.push_back(
+          std::make_unique<BandedObjects>(raw, seg, t, settings, features, rows, ctx));
+      m->frames.push_back(m->parts.back()->objects());
+    } else {
+      m->frames.push_back(extract_objects(raw, seg, t, settings, features, ctx));
+    }
+  }
+  m->ids = object_ids_of(m->frames, raw.spatial_shape());
+  if (banded) {
+    auto* parts = &m->parts;
+    m->ids.bands = [parts](std::size_t t) -> const std::vector<Roi>& {
+      return (*parts)[t]->bands();
+    };
+    m->ids.read = [parts](std::size_t t, const Roi& band,
+                          std::vector<std::uint32_t>& ids) -> const std::vector<std::uint32_t>& {
+      (*parts)[t]->read_labels(band, ids);
+      return ids;
+    };
+  }
+  return m;
 }
 
 }  // namespace
@@ -357,10 +387,11 @@ ObjectModel train_object_classifier(const ObjectClassificationSpec& spec, const 
       const CanonicalImage raw(im.raw, {});
       const bool probs = !im.probabilities.empty();
       const CanonicalImage seg(probs ? im.probabilities : im.segmentation, {});
-      const auto frames =
-          objects_of(raw, seg, probs ? spec.threshold : segmentation_as_is(), spec.features, ctx);
+      const auto objects =
+          measure(raw, seg, probs ? spec.threshold : segmentation_as_is(), spec.features, 0, ctx);
       gather_labelled_objects(
-          frames, read_object_labels(im.labels, raw, frames, spec.class_names, {}), m, x, y);
+          objects->frames, read_object_labels(im.labels, raw, objects->ids, spec.class_names, {}),
+          m, x, y);
     });
   }
   if (y.empty())
@@ -643,32 +674,9 @@ ObjectPredictResult predict_objects(const ObjectModel& m, const ObjectPredictReq
       with_context("classifying objects of " + req.raw[i], [&] {
         const CanonicalImage raw(req.raw[i], req.read);
         const CanonicalImage seg(segs[i], req.read);
-        // Frames larger than the memory budget are labelled blockwise and measured band by
-        // band, unless features look past their object (they need the whole frame).
-        const std::size_t rows = band_rows(raw, m.class_names.size(), ctx);
-        const bool banded = rows < raw.spatial_shape()[0] && band_safe_features(m.features);
-        std::vector<FrameObjects> frames;
-        std::vector<std::unique_ptr<BandedObjects>> parts;
-        for (std::size_t t = 0; t < raw.t(); ++t) {
-          if (banded) {
-            parts.push_back(
-                std::make_unique<BandedObjects>(raw, seg, t, settings, m.features, rows, ctx));
-            frames.push_back(parts.back()->objects());
-          } else {
-            frames.push_back(extract_objects(raw, seg, t, settings, m.features, ctx));
-          }
-        }
-        ObjectIds labels = object_ids_of(frames, raw.spatial_shape());
-        if (banded) {
-          labels.bands = [&](std::size_t t) -> const std::vector<Roi>& {
-            return parts[t]->bands();
-          };
-          labels.read = [&](std::size_t t, const Roi& band,
-                            std::vector<std::uint32_t>& ids) -> const std::vector<std::uint32_t>& {
-            parts[t]->read_labels(band, ids);
-            return ids;
-          };
-        }
+        const auto objects = measure(raw, seg, settings, m.features, m.class_names.size(), ctx);
+        const auto& frames = objects->frames;
+        const ObjectIds& labels = objects->ids;
         std::vector<FramePrediction> preds;
         std::uint64_t n = 0;
         for (const auto& f : frames) {

@@ -252,13 +252,21 @@ def test_blockwise_equals_whole_frame_3d(tmp):
     histograms over the frame's range)."""
     spec, raw, seg, n = synthetic_volume(tmp)
     model = os.path.join(tmp, "v.h5")
-    expect_ok(run("objclassify", "train", spec, "-o", model))
+    trained = expect_ok(run("objclassify", "train", spec, "-o", model))
     clicks = os.path.join(tmp, "vclicks.csv")
     expect_ok(predict_run(tmp, model, raw, seg, "whole", "--labels", clicks))
     expect_ok(predict_run(tmp, model, raw, seg, "banded", "--ram-mb", "1", "--labels", clicks))
     assert same_outputs(tmp, "whole", "banded", SOURCES) == n
     rows = list(csv.DictReader(open(os.path.join(tmp, "banded.csv"))))
     assert sum(r["User Label"] != "0" for r in rows) == 16
+    # Training under the same budget: the same labelled objects, the same classifier.
+    banded_model = os.path.join(tmp, "vb.h5")
+    r = expect_ok(run("objclassify", "train", spec, "-o", banded_model, "--ram-mb", "1"))
+    counts = [l for l in r.err.splitlines() if "labelled objects" in l]
+    assert counts == [l for l in trained.err.splitlines() if "labelled objects" in l], r.err
+    assert sum(int(l.split(": ")[-1].split()[0]) for l in counts) == 16
+    expect_ok(predict_run(tmp, banded_model, raw, seg, "retrained", "--labels", clicks))
+    assert same_outputs(tmp, "whole", "retrained", SOURCES[1:]) == n
 
 
 def peak_rss_mb(args):

@@ -105,6 +105,8 @@ void fit_object_forest(ObjectModel& m, const std::vector<float>& x,
                        const std::vector<std::int32_t>& y, const learn::ForestOptions& options,
                        const RunContext& ctx);
 
+/// Trains on the labelled objects of the spec's images. Frames larger than ctx.ram_bytes are
+/// measured band by band (object_classification_blockwise.hpp), as in predict_objects.
 ObjectModel train_object_classifier(const ObjectClassificationSpec& spec, const RunContext& ctx);
 /// Model files carry the standard root attributes (write_model_header, kind
 /// "object_classification"); Error{input} naming the file for another kind of model.
@@ -135,6 +137,9 @@ struct ObjectPredictResult {
   std::vector<BatchFailure> failures;
 };
 
+/// Classifies the objects of every image; a failing image is recorded and the batch goes on.
+/// Frames larger than ctx.ram_bytes are labelled blockwise, measured band by band and
+/// exported band by band, with the same results as whole frames.
 ObjectPredictResult predict_objects(const ObjectModel& model, const ObjectPredictRequest& request,
                                     const RunContext& ctx);
 
