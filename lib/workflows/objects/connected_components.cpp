@@ -289,8 +289,10 @@ void BlockwiseLabeling::scan(const MaskFn& mask, const FlagFn& flag, const RunCo
       for (std::uint64_t l = 1; l <= n; ++l)
         flag_[off + l] = flags[l];
     }
-    store_faces(b, local);
-    if (blocks_.size() == 1) single_block_ = local;
+    if (blocks_.size() == 1)
+      single_block_ = std::move(local);  // no faces to merge
+    else
+      store_faces(b, local);
     ctx.progress("labelling", b + 1, blocks_.size());
   }
   for (std::size_t b = 0; b < blocks_.size(); ++b)

@@ -313,14 +313,50 @@ struct Frame {
   std::vector<double> gmin, gscale;  // per channel histogram mapping
 };
 
+// The standard features in standard_features() order, for column lookups in the hot path.
+enum Std {
+  kCount,
+  kSum,
+  kMean,
+  kVariance,
+  kSkewness,
+  kKurtosis,
+  kMinimum,
+  kMaximum,
+  kQuantileCols,
+  kHistogram,
+  kCenter,
+  kRadii,
+  kAxes,
+  kWCenter,
+  kWRadii,
+  kWAxes,
+  kBoxMin,
+  kBoxMax,
+  kArgMin,
+  kArgMax,
+  kPSkew,
+  kPKurt,
+  kStdCount
+};
+
 struct Layout {
   std::map<std::string, std::size_t> start;            // feature -> first column
+  std::array<std::ptrdiff_t, kStdCount> std_col{};     // first column or -1, by Std
   bool histogram = false;                              // Histogram or Quantiles selected
   bool weighted = false;                               // Weighted<RegionRadii/Axes> selected
   bool hull = false, skeleton = false, local = false;  // plugin groups selected
   bool local_histogram = false;
   bool has(const std::string& f) const { return start.count(f) != 0; }
   std::size_t operator[](const std::string& f) const { return start.at(f); }
+  bool has(Std f) const { return std_col[f] >= 0; }
+  std::size_t operator[](Std f) const { return std::size_t(std_col[f]); }
+  void index_standard() {
+    for (std::size_t k = 0; k < kStdCount; ++k) {
+      const auto it = start.find(standard_features()[k]);
+      std_col[k] = it == start.end() ? -1 : std::ptrdiff_t(it->second);
+    }
+  }
 };
 
 // Coordinates of raster-ordered pixel indices: divisions only when the row changes, which
@@ -357,11 +393,8 @@ void object_row(const Frame& g, const Layout& L, const std::uint32_t* px, std::s
   double csum[3] = {0, 0, 0}, cmin[3], cmax[3];
   std::fill_n(cmin, 3, std::numeric_limits<double>::max());
   std::fill_n(cmax, 3, std::numeric_limits<double>::lowest());
-  for (std::size_t ch = 0; ch < C; ++ch) {
-    double* s = scratch.data() + ch * per;
-    s[1] = std::numeric_limits<double>::max();
-    s[2] = std::numeric_limits<double>::lowest();
-  }
+  // Each sum below runs over the pixels in list order, one accumulator per loop kept in a
+  // register (channel-outer loops): fast, and the same values for any thread count.
   double c[3] = {0, 0, 0};
   for (std::size_t i = 0; i < n; ++i) {
     coords(px[i], c);
@@ -370,27 +403,44 @@ void object_row(const Frame& g, const Layout& L, const std::uint32_t* px, std::s
       cmin[d] = std::min(cmin[d], c[d]);
       cmax[d] = std::max(cmax[d], c[d]);
     }
-    const float* v = g.raw + std::size_t(px[i]) * C;
-    for (std::size_t ch = 0; ch < C; ++ch) {
-      double* s = scratch.data() + ch * per;
-      const double x = v[ch];
-      s[0] += x;
-      if (x < s[1]) {
-        s[1] = x;
-        std::copy_n(c, D, s + 3 + D);
+  }
+  for (std::size_t ch = 0; ch < C; ++ch) {
+    double* s = scratch.data() + ch * per;
+    double* hist = s + 3 + 3 * D;
+    double sum = 0, mn = std::numeric_limits<double>::max(),
+           mx = std::numeric_limits<double>::lowest(), w0 = 0, w1 = 0, w2 = 0;
+    std::size_t imin = 0, imax = 0;
+    RowWalker walk(X, Y);
+    const float* v = g.raw + ch;
+    for (std::size_t i = 0; i < n; ++i) {
+      const double x = v[std::size_t(px[i]) * C];
+      sum += x;
+      if (x < mn) {
+        mn = x;
+        imin = i;
       }
-      if (x > s[2]) {
-        s[2] = x;
-        std::copy_n(c, D, s + 3 + 2 * D);
+      if (x > mx) {
+        mx = x;
+        imax = i;
       }
-      for (std::size_t d = 0; d < D; ++d)
-        s[3 + d] += x * c[d];
+      walk(px[i], c);
+      w0 += x * c[0];
+      w1 += x * c[1];
+      w2 += x * c[2];
       if (L.histogram) {
         const double m = (x - g.gmin[ch]) * g.gscale[ch];
-        const std::size_t bin = m >= double(kBins) ? kBins - 1 : std::size_t(std::max(m, 0.0));
-        s[3 + 3 * D + bin] += 1;
+        hist[m >= double(kBins) ? kBins - 1 : std::size_t(std::max(m, 0.0))] += 1;
       }
     }
+    s[0] = sum;
+    s[1] = mn;
+    s[2] = mx;
+    const double w[3] = {w0, w1, w2};
+    std::copy_n(w, D, s + 3);
+    walk(px[imin], c);
+    std::copy_n(c, D, s + 3 + D);
+    walk(px[imax], c);
+    std::copy_n(c, D, s + 3 + 2 * D);
   }
   const double N = double(n);
   double mu[3];
@@ -406,18 +456,29 @@ void object_row(const Frame& g, const Layout& L, const std::uint32_t* px, std::s
     for (std::size_t a = 0; a < D; ++a)
       for (std::size_t b = a; b < D; ++b)
         scatter[a * 3 + b] += dc[a] * dc[b];
-    const float* v = g.raw + std::size_t(px[i]) * C;
-    for (std::size_t ch = 0; ch < C; ++ch) {
-      double* s = scratch.data() + ch * per;
-      const double x = v[ch];
-      const double dv = x - s[0] / N;
+  }
+  for (std::size_t ch = 0; ch < C; ++ch) {
+    double* s = scratch.data() + ch * per;
+    double* m = s + 3 + 3 * D + kBins;
+    const double mean = s[0] / N;
+    const float* v = g.raw + ch;
+    double m2 = 0, m3 = 0, m4 = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      const double dv = double(v[std::size_t(px[i]) * C]) - mean;
       const double d2 = dv * dv;
-      double* m = s + 3 + 3 * D + kBins;
-      m[0] += d2;
-      m[1] += d2 * dv;
-      m[2] += d2 * d2;
-      if (!L.weighted) continue;
-      double* ws = m + 3;
+      m2 += d2;
+      m3 += d2 * dv;
+      m4 += d2 * d2;
+    }
+    m[0] = m2;
+    m[1] = m3;
+    m[2] = m4;
+    if (!L.weighted) continue;
+    double* ws = m + 3;
+    RowWalker walk(X, Y);
+    for (std::size_t i = 0; i < n; ++i) {
+      const double x = v[std::size_t(px[i]) * C];
+      walk(px[i], c);
       double wc[3];
       for (std::size_t d = 0; d < D; ++d)
         wc[d] = c[d] - s[3 + d] / s[0];
@@ -435,20 +496,20 @@ void object_row(const Frame& g, const Layout& L, const std::uint32_t* px, std::s
     e /= N;
   symmetric_eigen(D, scatter, ev, vec);
 
-  row[L["Count"]] = N;
+  row[L[kCount]] = N;
   for (std::size_t d = 0; d < D; ++d) {
-    row[L["RegionCenter"] + d] = mu[d];
-    row[L["Coord<Minimum >"] + d] = cmin[d];
-    row[L["Coord<Maximum >"] + d] = cmax[d] + 1;  // exclusive end, as ilastik
+    row[L[kCenter] + d] = mu[d];
+    row[L[kBoxMin] + d] = cmin[d];
+    row[L[kBoxMax] + d] = cmax[d] + 1;  // exclusive end, as ilastik
   }
-  if (L.has("RegionRadii"))
+  if (L.has(kRadii))
     for (std::size_t d = 0; d < D; ++d)
-      row[L["RegionRadii"] + d] = std::sqrt(std::max(ev[d], 0.0));
-  if (L.has("RegionAxes"))
+      row[L[kRadii] + d] = std::sqrt(std::max(ev[d], 0.0));
+  if (L.has(kAxes))
     for (std::size_t r = 0; r < D; ++r)
       for (std::size_t k = 0; k < D; ++k)
-        row[L["RegionAxes"] + r * D + k] = vec[r * 3 + k];
-  if (L.has("Coord<Principal<Skewness > >") || L.has("Coord<Principal<Kurtosis > >")) {
+        row[L[kAxes] + r * D + k] = vec[r * 3 + k];
+  if (L.has(kPSkew) || L.has(kPKurt)) {
     double pm[3][3] = {};
     for (std::size_t i = 0; i < n; ++i) {
       coords(px[i], c);
@@ -463,39 +524,34 @@ void object_row(const Frame& g, const Layout& L, const std::uint32_t* px, std::s
       }
     }
     for (std::size_t k = 0; k < D; ++k) {
-      if (L.has("Coord<Principal<Skewness > >"))
-        row[L["Coord<Principal<Skewness > >"] + k] =
-            std::sqrt(N) * pm[k][1] / std::pow(pm[k][0], 1.5);
-      if (L.has("Coord<Principal<Kurtosis > >"))
-        row[L["Coord<Principal<Kurtosis > >"] + k] = N * pm[k][2] / (pm[k][0] * pm[k][0]) - 3.0;
+      if (L.has(kPSkew)) row[L[kPSkew] + k] = std::sqrt(N) * pm[k][1] / std::pow(pm[k][0], 1.5);
+      if (L.has(kPKurt)) row[L[kPKurt] + k] = N * pm[k][2] / (pm[k][0] * pm[k][0]) - 3.0;
     }
   }
   for (std::size_t ch = 0; ch < C; ++ch) {
     const double* s = scratch.data() + ch * per;
     const double* m = s + 3 + 3 * D + kBins;
-    auto put = [&](const char* f, double value) {
+    auto put = [&](Std f, double value) {
       if (L.has(f)) row[L[f] + ch] = value;
     };
-    put("Sum", s[0]);
-    put("Mean", s[0] / N);
-    put("Variance", m[0] / N);
-    put("Skewness", std::sqrt(N) * m[1] / std::pow(m[0], 1.5));
-    put("Kurtosis", N * m[2] / (m[0] * m[0]) - 3.0);
-    put("Minimum", s[1]);
-    put("Maximum", s[2]);
+    put(kSum, s[0]);
+    put(kMean, s[0] / N);
+    put(kVariance, m[0] / N);
+    put(kSkewness, std::sqrt(N) * m[1] / std::pow(m[0], 1.5));
+    put(kKurtosis, N * m[2] / (m[0] * m[0]) - 3.0);
+    put(kMinimum, s[1]);
+    put(kMaximum, s[2]);
     const double* hist = s + 3 + 3 * D;
-    if (L.has("Histogram")) std::copy_n(hist, kBins, row + L["Histogram"] + ch * kBins);
-    if (L.has("Quantiles"))
+    if (L.has(kHistogram)) std::copy_n(hist, kBins, row + L[kHistogram] + ch * kBins);
+    if (L.has(kQuantileCols))
       histogram_quantiles(hist, N, s[1], s[2], g.gscale[ch], g.gmin[ch],
-                          row + L["Quantiles"] + ch * kQuantiles.size());
+                          row + L[kQuantileCols] + ch * kQuantiles.size());
     for (std::size_t d = 0; d < D; ++d) {
-      if (L.has("Coord<ArgMinWeight >")) row[L["Coord<ArgMinWeight >"] + ch * D + d] = s[3 + D + d];
-      if (L.has("Coord<ArgMaxWeight >"))
-        row[L["Coord<ArgMaxWeight >"] + ch * D + d] = s[3 + 2 * D + d];
-      if (L.has("Weighted<RegionCenter>"))
-        row[L["Weighted<RegionCenter>"] + ch * D + d] = s[3 + d] / s[0];
+      if (L.has(kArgMin)) row[L[kArgMin] + ch * D + d] = s[3 + D + d];
+      if (L.has(kArgMax)) row[L[kArgMax] + ch * D + d] = s[3 + 2 * D + d];
+      if (L.has(kWCenter)) row[L[kWCenter] + ch * D + d] = s[3 + d] / s[0];
     }
-    if (L.has("Weighted<RegionRadii>") || L.has("Weighted<RegionAxes>")) {
+    if (L.has(kWRadii) || L.has(kWAxes)) {
       std::array<double, 9> ws{};
       for (std::size_t a = 0; a < D; ++a)
         for (std::size_t b = 0; b < D; ++b)
@@ -503,13 +559,13 @@ void object_row(const Frame& g, const Layout& L, const std::uint32_t* px, std::s
       std::array<double, 3> wev{};
       std::array<double, 9> wvec{};
       symmetric_eigen(D, ws, wev, wvec);
-      if (L.has("Weighted<RegionRadii>"))
+      if (L.has(kWRadii))
         for (std::size_t d = 0; d < D; ++d)
-          row[L["Weighted<RegionRadii>"] + ch * D + d] = std::sqrt(std::max(wev[d], 0.0));
-      if (L.has("Weighted<RegionAxes>"))
+          row[L[kWRadii] + ch * D + d] = std::sqrt(std::max(wev[d], 0.0));
+      if (L.has(kWAxes))
         for (std::size_t r = 0; r < D; ++r)
           for (std::size_t k = 0; k < D; ++k)
-            row[L["Weighted<RegionAxes>"] + ch * D * D + r * D + k] = wvec[r * 3 + k];
+            row[L[kWAxes] + ch * D * D + r * D + k] = wvec[r * 3 + k];
     }
   }
 }
@@ -533,8 +589,8 @@ void shape_row(const Frame& g, const Layout& L, const std::uint32_t* px, std::si
   std::array<std::size_t, 3> lo{0, 0, 0}, ext{1, 1, 1};  // (z, y, x)
   std::array<double, 3> origin{0, 0, 0};                 // (x, y, z)
   for (std::size_t d = 0; d < D; ++d) {
-    const auto a = std::size_t(row[L["Coord<Minimum >"] + d]);
-    const auto b = std::size_t(row[L["Coord<Maximum >"] + d]);
+    const auto a = std::size_t(row[L[kBoxMin] + d]);
+    const auto b = std::size_t(row[L[kBoxMax] + d]);
     lo[2 - d] = a;
     ext[2 - d] = b - a;
     origin[d] = double(a);
@@ -642,8 +698,8 @@ void local_row(const Frame& g, const Layout& L, const std::uint32_t* labels, std
                const Margin& margin, double* row, Neighbourhood& nb) {
   std::array<std::size_t, 3> lo{0, 0, 0}, hi{0, 0, 0};  // (z, y, x)
   for (std::size_t d = 0; d < g.D; ++d) {
-    lo[2 - d] = std::size_t(row[L["Coord<Minimum >"] + d]);
-    hi[2 - d] = std::size_t(row[L["Coord<Maximum >"] + d]) - 1;
+    lo[2 - d] = std::size_t(row[L[kBoxMin] + d]);
+    hi[2 - d] = std::size_t(row[L[kBoxMax] + d]) - 1;
   }
   object_neighbourhood(labels, g.spatial, id, lo, hi, margin, nb);
   local_stats(g, L, nb, true, kIncl, row);
@@ -698,6 +754,7 @@ ObjectFeatures compute_object_features(const float* raw, std::size_t channels,
       out.feature_of_column.push_back(f);
     }
   }
+  L.index_standard();
   L.histogram = L.has("Histogram") || L.has("Quantiles");
   L.weighted = L.has("Weighted<RegionRadii>") || L.has("Weighted<RegionAxes>");
   for (const auto& f : feats) {
