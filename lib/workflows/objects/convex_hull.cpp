@@ -106,6 +106,38 @@ std::vector<std::uint8_t> rasterise(const std::vector<HalfSpace>& hs, const Shap
 
 }  // namespace
 
+std::vector<HullPoint> convex_hull_2d(std::vector<HullPoint> points);
+
+namespace {
+
+// The points that are 2-D hull vertices within their plane of constant coordinate `axis`.
+std::vector<P> plane_hull_vertices(std::vector<P> pts, std::size_t axis) {
+  // Move `axis` to the third slot so that convex_hull_2d sees the other two.
+  const std::size_t u = axis == 0 ? 1 : 0, v = axis == 2 ? 1 : 2;
+  for (auto& p : pts)
+    p = {p[u], p[v], p[axis]};
+  std::sort(pts.begin(), pts.end(), [](const P& a, const P& b) { return a[2] < b[2]; });
+  std::vector<P> out;
+  for (std::size_t s = 0; s < pts.size();) {
+    std::size_t e = s;
+    while (e < pts.size() && pts[e][2] == pts[s][2])
+      ++e;
+    const auto h = convex_hull_2d(
+        std::vector<P>(pts.begin() + std::ptrdiff_t(s), pts.begin() + std::ptrdiff_t(e)));
+    for (const auto& q : h) {
+      P back{};
+      back[u] = q[0];
+      back[v] = q[1];
+      back[axis] = q[2];
+      out.push_back(back);
+    }
+    s = e;
+  }
+  return out;
+}
+
+}  // namespace
+
 std::vector<HullPoint> convex_hull_2d(std::vector<HullPoint> pts) {
   std::sort(pts.begin(), pts.end(),
             [](const P& a, const P& b) { return a[0] != b[0] ? a[0] < b[0] : a[1] < b[1]; });
@@ -202,19 +234,11 @@ std::vector<std::uint8_t> convex_hull_image(const std::uint8_t* mask, const Shap
     }
     return rasterise(hs, zyx);
   }
-  // Thin the points plane by plane (equal doubled z) with the 2-D hull first: only the
-  // planes' hull vertices can be vertices of the 3-D hull.
-  std::sort(pts.begin(), pts.end(), [](const P& a, const P& b) { return a[2] < b[2]; });
-  std::vector<P> thin;
-  for (std::size_t s = 0; s < pts.size();) {
-    std::size_t e = s;
-    while (e < pts.size() && pts[e][2] == pts[s][2])
-      ++e;
-    auto h = convex_hull_2d(
-        std::vector<P>(pts.begin() + std::ptrdiff_t(s), pts.begin() + std::ptrdiff_t(e)));
-    thin.insert(thin.end(), h.begin(), h.end());
-    s = e;
-  }
+  // A vertex of the 3-D hull is a vertex of the 2-D hull of every plane section through it:
+  // keep only the 2-D hull vertices of the planes of constant z, then y, then x.
+  std::vector<P> thin = std::move(pts);
+  for (std::size_t axis : {2, 1, 0})
+    thin = plane_hull_vertices(std::move(thin), axis);
   for (const auto& f : convex_hull_3d(thin)) {
     const P nrm = cross(sub(thin[f[1]], thin[f[0]]), sub(thin[f[2]], thin[f[0]]));
     hs.push_back({nrm, dot(nrm, thin[f[0]])});
