@@ -153,6 +153,41 @@ Longest longest_path(const Graph& g, const std::vector<std::size_t>& pixels,
   return best;
 }
 
+// Thinning stops about one local radius short of the object's ends, where vigra's
+// skeleton reaches the boundary: continue each end in the direction of its last steps
+// (the 8-neighbour step closest to it) while the next pixel is inside the object.
+void extend_terminals(const Graph& g, std::vector<std::uint8_t>& s,
+                      const std::vector<std::uint8_t>& inside,
+                      const std::vector<std::size_t>& terminals) {
+  const auto W = std::ptrdiff_t(g.PW);
+  for (const std::size_t t : terminals) {
+    // Walk back up to 4 steps along the branch.
+    std::size_t prev = t, cur = t;
+    for (int k = 0; k < 4; ++k) {
+      std::size_t next = cur;
+      g.neighbours(cur, [&](std::size_t j, double) {
+        if (j != prev && next == cur) next = j;
+      });
+      if (next == cur || (cur != t && g.degree(cur) != 2)) break;
+      prev = cur;
+      cur = next;
+    }
+    if (cur == t) continue;  // an isolated pixel: no direction
+    const std::ptrdiff_t dx = std::ptrdiff_t(t % g.PW) - std::ptrdiff_t(cur % g.PW);
+    const std::ptrdiff_t dy = std::ptrdiff_t(t / g.PW) - std::ptrdiff_t(cur / g.PW);
+    const std::ptrdiff_t sx = dx > 0 ? 1 : (dx < 0 ? -1 : 0), sy = dy > 0 ? 1 : (dy < 0 ? -1 : 0);
+    std::ptrdiff_t step;
+    if (std::abs(dx) > 2 * std::abs(dy))
+      step = sx;
+    else if (std::abs(dy) > 2 * std::abs(dx))
+      step = sy * W;
+    else
+      step = sy * W + sx;
+    for (auto p = std::ptrdiff_t(t) + step; inside[std::size_t(p)] && !s[std::size_t(p)]; p += step)
+      s[std::size_t(p)] = 1;
+  }
+}
+
 }  // namespace
 
 SkeletonFeatures skeleton_features(const std::uint8_t* mask, std::size_t H, std::size_t W,
@@ -166,6 +201,10 @@ SkeletonFeatures skeleton_features(const std::uint8_t* mask, std::size_t H, std:
   for (std::size_t y = 0; y < H; ++y)
     for (std::size_t x = 0; x < W; ++x)
       s[(y + 1) * PW + x + 1] = thin[y * W + x] != 0;
+  std::vector<std::uint8_t> inside(s.size(), 0);
+  for (std::size_t y = 0; y < H; ++y)
+    for (std::size_t x = 0; x < W; ++x)
+      inside[(y + 1) * PW + x + 1] = mask[y * W + x] != 0;
   const Graph g{PW, s};
   std::vector<std::size_t> pixels, terminals;
   auto collect = [&] {
@@ -174,7 +213,7 @@ SkeletonFeatures skeleton_features(const std::uint8_t* mask, std::size_t H, std:
     for (std::size_t i = 0; i < s.size(); ++i)
       if (s[i]) {
         pixels.push_back(i);
-        if (g.degree(i) <= 1) terminals.push_back(i);
+        if (g.degree(i) == 1) terminals.push_back(i);
       }
   };
   collect();
@@ -210,6 +249,8 @@ SkeletonFeatures skeleton_features(const std::uint8_t* mask, std::size_t H, std:
   }
   for (const std::size_t i : drop)
     s[i] = 0;
+  collect();
+  extend_terminals(g, s, inside, terminals);
   collect();
 
   // Lengths and segments: every edge once; segments = edges leaving nodes of degree != 2,

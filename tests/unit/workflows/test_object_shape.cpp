@@ -236,14 +236,14 @@ TEST_CASE("hole count matches scikit-image's Euler number; lengths near vigra's"
     rel_t.push_back(std::abs(t.at(r, col(t, "Total Length")) - vt[r]) / vt[r]);
   }
   REQUIRE(rel_d.size() >= 10);
-  // Our skeleton stops short of the corners that vigra's reaches into: the median relative
-  // difference is what the docs state (skeleton.hpp).
+  // A different skeleton (vigra's keeps a branch per convex corner): the median relative
+  // differences stated in skeleton.hpp.
   std::sort(rel_d.begin(), rel_d.end());
   std::sort(rel_t.begin(), rel_t.end());
   const double med_d = rel_d[rel_d.size() / 2], med_t = rel_t[rel_t.size() / 2];
   INFO("median relative difference to vigra: diameter " << med_d << ", total length " << med_t);
-  CHECK(med_d < 0.25);
-  CHECK(med_t < 0.35);
+  CHECK(med_d < 0.12);
+  CHECK(med_t < 0.3);
 }
 
 TEST_CASE("neighbourhood: ellipsoidal dilation with ilastik's pitch, against brute force",

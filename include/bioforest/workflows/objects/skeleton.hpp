@@ -4,10 +4,12 @@
 /// ilastik's "2D Skeleton Features" of one object given as a binary crop. ilastik calls
 /// vigra's skeletonizeImage (a medial-axis skeleton pruned by relative salience, which
 /// reaches into the corners of the object); we thin with Zhang & Suen's algorithm (CACM
-/// 27(3), 1984, the rules of the paper) and prune spurs by length, so the lengths are close
-/// to vigra's but not equal (scripts/make_object_fixtures.py records both; the unit test
-/// states the agreement). The hole count is exact: it is a property of the object, not of
-/// the skeleton.
+/// 27(3), 1984, the rules of the paper), prune spurs by length and continue each end to the
+/// boundary, as vigra's ends reach it. The lengths are near vigra's, not equal: on the
+/// fixtures of scripts/make_object_fixtures.py the median relative difference is 10 % for
+/// the diameter and 25 % for the total length, and vigra keeps more branches (one per
+/// convex corner; our branch count is often lower). The hole count is exact: it is a
+/// property of the object (Euler number), not of the skeleton.
 
 #include <array>
 #include <cstdint>
@@ -30,7 +32,7 @@ struct SkeletonFeatures {
   double euclidean_diameter = 0;  ///< straight distance between its two terminals
   double total_length = 0;        ///< sum of the skeleton's steps (1 or sqrt 2)
   double average_length = 0;      ///< total length / number of branches (segments)
-  double branch_count = 0;        ///< end points of the pruned skeleton
+  double branch_count = 0;        ///< end points (pixels with one neighbour) after pruning
   double hole_count = 0;
   std::array<double, 2> center{}, terminal1{}, terminal2{};  ///< x, y
 };
