@@ -76,7 +76,8 @@ void object_neighbourhood(const std::uint32_t* labels, const Shape& zyx, std::ui
     out.shape[a] = hi[a] - out.lo[a] + 1;
   }
   const std::size_t Z = out.shape[0], Y = out.shape[1], X = out.shape[2], n = Z * Y * X;
-  std::vector<double> d(n);
+  std::vector<double>& d = out.distance;
+  d.resize(n);
   for (std::size_t z = 0; z < Z; ++z)
     for (std::size_t y = 0; y < Y; ++y) {
       const std::uint32_t* row =
@@ -86,20 +87,21 @@ void object_neighbourhood(const std::uint32_t* labels, const Shape& zyx, std::ui
         dr[x] = row[x] == id ? 0.0 : kFar;
     }
   if (M > 0) {
-    std::vector<double> in, z;
-    std::vector<std::size_t> v;
+    // Line buffers of edt_1d, kept per thread across objects.
+    thread_local std::vector<double> in, z;
+    thread_local std::vector<std::size_t> v;
     const std::array<std::size_t, 3> len{Z, Y, X}, stride{Y * X, X, 1};
     for (std::size_t a = 0; a < 3; ++a) {
       if (len[a] == 1) continue;
       // ilastik's pixel pitch max // margin; a zero margin keeps the axis from growing.
       const double pitch = m[a] ? double(M / m[a]) : kFar;
       const double w = pitch * pitch;
-      for (std::size_t i = 0; i < n; ++i) {
-        // Lines along axis a start where the coordinate along a is 0.
-        if ((i / stride[a]) % len[a] != 0) continue;
-        if (w == kFar) continue;
-        edt_1d(d.data() + i, len[a], stride[a], w, in, v, z);
-      }
+      if (w == kFar) continue;
+      // Lines along axis a start at o * len * stride + i, i < stride.
+      const std::size_t block = len[a] * stride[a];
+      for (std::size_t o = 0; o < n; o += block)
+        for (std::size_t i = 0; i < stride[a]; ++i)
+          edt_1d(d.data() + o + i, len[a], stride[a], w, in, v, z);
     }
   }
   out.region.assign(n, 0);

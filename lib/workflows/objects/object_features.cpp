@@ -633,67 +633,46 @@ void shape_row(const Frame& g, const Layout& L, const std::uint32_t* px, std::si
   }
 }
 
-// Intensity statistics of one region of the neighbourhood box (the ring, and the object too
-// if `with_object`) for every channel, written to the "<base><suffix>" columns.
-void local_stats(const Frame& g, const Layout& L, const Neighbourhood& nb, bool with_object,
-                 const char* suffix, double* row) {
-  const std::uint8_t top = with_object ? 2 : 1;  // region codes 1..top are in
-  const std::size_t C = g.C, X = g.spatial[2], Y = g.spatial[1];
-  const std::size_t BZ = nb.shape[0], BY = nb.shape[1], BX = nb.shape[2];
-  auto pixel = [&](std::size_t z, std::size_t y, std::size_t x) {
-    return g.raw + (((nb.lo[0] + z) * Y + nb.lo[1] + y) * X + nb.lo[2] + x) * C;
-  };
-  auto col = [&](const char* base) -> std::ptrdiff_t {
-    const std::string f = std::string(base) + suffix;
-    return L.has(f) ? std::ptrdiff_t(L[f]) : -1;
-  };
-  for (std::size_t ch = 0; ch < C; ++ch) {
-    double n = 0, sum = 0, mn = std::numeric_limits<double>::max(),
-           mx = std::numeric_limits<double>::lowest();
-    for (std::size_t z = 0, i = 0; z < BZ; ++z)
-      for (std::size_t y = 0; y < BY; ++y)
-        for (std::size_t x = 0; x < BX; ++x, ++i) {
-          if (nb.region[i] == 0 || nb.region[i] > top) continue;
-          const double v = pixel(z, y, x)[ch];
-          n += 1;
-          sum += v;
-          mn = std::min(mn, v);
-          mx = std::max(mx, v);
-        }
-    const double nan = std::numeric_limits<double>::quiet_NaN();
-    const double mean = n > 0 ? sum / n : nan;
-    double m2 = 0, m3 = 0, m4 = 0;
-    std::array<double, kBins> hist{};
-    for (std::size_t z = 0, i = 0; z < BZ; ++z)
-      for (std::size_t y = 0; y < BY; ++y)
-        for (std::size_t x = 0; x < BX; ++x, ++i) {
-          if (nb.region[i] == 0 || nb.region[i] > top) continue;
-          const double v = pixel(z, y, x)[ch];
-          const double d = v - mean, d2 = d * d;
-          m2 += d2;
-          m3 += d2 * d;
-          m4 += d2 * d2;
-          if (L.local_histogram) {
-            const double m = (v - g.gmin[ch]) * g.gscale[ch];
-            hist[m >= double(kBins) ? kBins - 1 : std::size_t(std::max(m, 0.0))] += 1;
-          }
-        }
-    auto put = [&](const char* base, double v) {
-      if (const auto c = col(base); c >= 0) row[std::size_t(c) + ch] = v;
-    };
-    put("Sum", sum);
-    put("Mean", mean);
-    put("Variance", n > 0 ? m2 / n : nan);
-    put("Skewness", n > 0 ? std::sqrt(n) * m3 / std::pow(m2, 1.5) : nan);
-    put("Kurtosis", n > 0 ? n * m4 / (m2 * m2) - 3.0 : nan);
-    put("Minimum", n > 0 ? mn : nan);
-    put("Maximum", n > 0 ? mx : nan);
-    if (const auto c = col("Histogram"); c >= 0)
-      std::copy(hist.begin(), hist.end(), row + std::size_t(c) + ch * kBins);
+// Sum, mean, central moments, min, max and histogram of one region, per channel.
+struct RegionStats {
+  double n = 0, sum = 0, mn = std::numeric_limits<double>::max(),
+         mx = std::numeric_limits<double>::lowest(), m2 = 0, m3 = 0, m4 = 0;
+  std::array<double, kBins> hist{};
+  void add(double v) {
+    n += 1;
+    sum += v;
+    mn = std::min(mn, v);
+    mx = std::max(mx, v);
   }
-}
+  void add_central(double v, double mean) {
+    const double d = v - mean, d2 = d * d;
+    m2 += d2;
+    m3 += d2 * d;
+    m4 += d2 * d2;
+  }
+  // Writes the "<base><suffix>" columns of channel ch.
+  void put(const Layout& L, const std::string& suffix, std::size_t ch, double* row) const {
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    const bool any = n > 0;
+    const double values[] = {sum,
+                             any ? sum / n : nan,
+                             any ? m2 / n : nan,
+                             any ? std::sqrt(n) * m3 / std::pow(m2, 1.5) : nan,
+                             any ? n * m4 / (m2 * m2) - 3.0 : nan,
+                             any ? mn : nan,
+                             any ? mx : nan};
+    const char* bases[] = {"Sum", "Mean", "Variance", "Skewness", "Kurtosis", "Minimum", "Maximum"};
+    for (std::size_t k = 0; k < 7; ++k) {
+      const auto it = L.start.find(bases[k] + suffix);
+      if (it != L.start.end()) row[it->second + ch] = values[k];
+    }
+    const auto it = L.start.find("Histogram" + suffix);
+    if (it != L.start.end()) std::copy(hist.begin(), hist.end(), row + it->second + ch * kBins);
+  }
+};
 
-// The "in neighborhood" / "in object and neighborhood" features of object `id`.
+// The "in neighborhood" (the ring without the object) and "in object and neighborhood"
+// features of object `id`, both regions in the same two passes over the box per channel.
 void local_row(const Frame& g, const Layout& L, const std::uint32_t* labels, std::uint32_t id,
                const Margin& margin, double* row, Neighbourhood& nb) {
   std::array<std::size_t, 3> lo{0, 0, 0}, hi{0, 0, 0};  // (z, y, x)
@@ -702,8 +681,36 @@ void local_row(const Frame& g, const Layout& L, const std::uint32_t* labels, std
     hi[2 - d] = std::size_t(row[L[kBoxMax] + d]) - 1;
   }
   object_neighbourhood(labels, g.spatial, id, lo, hi, margin, nb);
-  local_stats(g, L, nb, true, kIncl, row);
-  local_stats(g, L, nb, false, kExcl, row);
+  const std::size_t C = g.C, X = g.spatial[2], Y = g.spatial[1];
+  const std::size_t BZ = nb.shape[0], BY = nb.shape[1], BX = nb.shape[2];
+  auto for_each = [&](std::size_t ch, auto&& f) {
+    for (std::size_t z = 0, i = 0; z < BZ; ++z)
+      for (std::size_t y = 0; y < BY; ++y) {
+        const float* p = g.raw + (((nb.lo[0] + z) * Y + nb.lo[1] + y) * X + nb.lo[2]) * C + ch;
+        for (std::size_t x = 0; x < BX; ++x, ++i)
+          if (const std::uint8_t r = nb.region[i]) f(r, double(p[x * C]));
+      }
+  };
+  for (std::size_t ch = 0; ch < C; ++ch) {
+    RegionStats ring, all;
+    for_each(ch, [&](std::uint8_t r, double v) {
+      all.add(v);
+      if (r == 1) ring.add(v);
+    });
+    const double ring_mean = ring.sum / ring.n, all_mean = all.sum / all.n;
+    for_each(ch, [&](std::uint8_t r, double v) {
+      all.add_central(v, all_mean);
+      if (r == 1) ring.add_central(v, ring_mean);
+      if (L.local_histogram) {
+        const double m = (v - g.gmin[ch]) * g.gscale[ch];
+        const std::size_t bin = m >= double(kBins) ? kBins - 1 : std::size_t(std::max(m, 0.0));
+        all.hist[bin] += 1;
+        if (r == 1) ring.hist[bin] += 1;
+      }
+    });
+    ring.put(L, kExcl, ch, row);
+    all.put(L, kIncl, ch, row);
+  }
 }
 
 }  // namespace

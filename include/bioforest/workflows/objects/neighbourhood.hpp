@@ -24,6 +24,7 @@ struct Neighbourhood {
   std::array<std::size_t, 3> lo{}, shape{};  ///< the grown box in the frame, (z, y, x)
   /// Per box pixel (row-major): 0 outside, 1 neighbourhood without the object, 2 object.
   std::vector<std::uint8_t> region;
+  std::vector<double> distance;  ///< scratch: squared scaled distances to the object
 };
 
 /// The neighbourhood of object `id` of `labels` (frame `zyx` = (z, y, x), z = 1 in 2-D)
