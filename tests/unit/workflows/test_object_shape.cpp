@@ -368,3 +368,34 @@ TEST_CASE("shape features: names, 2-D only skeleton, thread independence", "[obj
   CHECK(is_neighbourhood_feature("Sum in neighborhood"));
   CHECK(default_object_features().size() == 22);
 }
+
+TEST_CASE("neighbourhood features per channel", "[objects][neighbourhood]") {
+  const Shape shape{9, 12};
+  std::vector<std::uint32_t> labels(9 * 12, 0);
+  for (std::size_t x = 3; x < 6; ++x)
+    labels[4 * 12 + x] = 1;
+  labels[1 * 12 + 10] = 2;
+  std::vector<float> raw(9 * 12 * 2);
+  for (std::size_t i = 0; i < 9 * 12; ++i) {
+    raw[2 * i] = float(i % 7);
+    raw[2 * i + 1] = 2.0f * float(i % 7) + 1.0f;
+  }
+  RunContext ctx;
+  ObjectFeatureOptions opt;
+  opt.margin = {3, 2, 1};
+  const auto t = compute_object_features(
+      raw.data(), 2, labels.data(), shape, 2,
+      {"Mean in neighborhood", "Minimum in neighborhood", "Sum in object and neighborhood"}, ctx,
+      opt);
+  for (std::size_t r = 0; r < 2; ++r) {
+    CHECK(t.at(r, col(t, "Mean Intensity in neighborhood_1")) ==
+          Approx(2 * t.at(r, col(t, "Mean Intensity in neighborhood_0")) + 1));
+    CHECK(t.at(r, col(t, "Minimum intensity in neighborhood_1")) ==
+          2 * t.at(r, col(t, "Minimum intensity in neighborhood_0")) + 1);
+  }
+  // Object 2 sits near the corner: its box is clipped to the frame.
+  Neighbourhood nb;
+  object_neighbourhood(labels.data(), Shape{1, 9, 12}, 2, {0, 1, 10}, {0, 1, 10}, opt.margin, nb);
+  CHECK(nb.lo == std::array<std::size_t, 3>{0, 0, 7});
+  CHECK(nb.shape == std::array<std::size_t, 3>{1, 4, 5});
+}
