@@ -2,7 +2,11 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Writes tests/data/objects/fixtures.h5: connected components from scikit-image's `label`
 and region properties from scikit-image's `regionprops` and vigra's region features (Debian's
-python3-skimage and python3-vigra), on small real crops. Run from the repository root:
+python3-skimage and python3-vigra), on small real crops; shape features (groups shape2d,
+shape3d): scikit-image's convex image (`area_convex`, `solidity`, the hull centroid), the
+convexity defects as connected components of convex image minus object (count, areas,
+displacement, computed here with numpy), holes from `euler_number`, and vigra's skeleton
+features (ilastik's engine) for reference. Run from the repository root:
     /usr/bin/python3 scripts/make_object_fixtures.py
 """
 import h5py
@@ -15,9 +19,9 @@ from skimage.measure import label, regionprops
 OUT = "tests/data/objects/fixtures.h5"
 
 
-def blobs(shape, seed):
+def blobs(shape, seed, sigma=1.5):
     rng = np.random.default_rng(seed)
-    noise = ndimage.gaussian_filter(rng.standard_normal(shape), 1.5)
+    noise = ndimage.gaussian_filter(rng.standard_normal(shape), sigma)
     return (noise > 0.05).astype(np.uint8)
 
 
@@ -55,6 +59,47 @@ def props(f, group, lab, raw):
             vg[k] = a[1:].astype(np.float64)
 
 
+def shape_props(f, group, lab):
+    """Convex-hull features by scikit-image's convex image and numpy, per object."""
+    from skimage.measure import euler_number
+    g = f.create_group(group)
+    g["labels"] = lab.astype(np.uint32)
+    rp = regionprops(lab)
+    cols = {k: [] for k in ["area", "area_convex", "solidity", "hull_centroid", "defect_count",
+                            "defect_mean", "defect_variance", "defect_displacement",
+                            "defect_centroid", "holes"]}
+    for r in rp:
+        img, hull = r.image, r.image_convex
+        off = np.array([s.start for s in r.slice], np.float64)
+        cols["area"].append(r.area)
+        cols["area_convex"].append(r.area_convex)
+        cols["solidity"].append(r.solidity)
+        cols["hull_centroid"].append((np.argwhere(hull).mean(0) + off)[::-1])  # x, y(, z)
+        dl = label(hull & ~img, connectivity=1)
+        vols = np.array([(dl == k).sum() for k in range(1, dl.max() + 1)], np.float64)
+        c_obj = np.argwhere(img).mean(0)
+        cols["defect_count"].append(len(vols))
+        cols["defect_mean"].append(vols.mean() if len(vols) else 0.0)
+        cols["defect_variance"].append(vols.var() if len(vols) else 0.0)
+        disp = sum(v * np.linalg.norm(np.argwhere(dl == k + 1).mean(0) - c_obj)
+                   for k, v in enumerate(vols))
+        cols["defect_displacement"].append(disp / vols.sum() if len(vols) else 0.0)
+        cols["defect_centroid"].append(
+            ((np.argwhere(dl > 0).mean(0) if len(vols) else c_obj) + off)[::-1])
+        if lab.ndim == 2:
+            # 4-connected object, 8-connected background: holes = components - Euler number.
+            cols["holes"].append(label(img, connectivity=1).max() -
+                                 euler_number(np.pad(img, 1), connectivity=1))
+    for k, v in cols.items():
+        if v:
+            g[k] = np.array(v, np.float64)
+    if lab.ndim == 2:
+        sk = vigra.analysis.extractSkeletonFeatures(np.ascontiguousarray(lab.astype(np.uint32).T))
+        vg = g.create_group("vigra")
+        for k in sk.keys():
+            vg[k] = np.asarray(sk[k])[1:].astype(np.float64)
+
+
 def main():
     with h5py.File(OUT, "w") as f:
         m2 = blobs((64, 80), 1)
@@ -73,6 +118,9 @@ def main():
         gt3 = tifffile.imread("tests/data/images/nuclei3d_mask.tif")
         lab3 = label(gt3 > 0, connectivity=1)
         props(f, "rp3d", lab3, raw3)
+        shape_props(f, "shape2d", label(blobs((96, 120), 3), connectivity=1))
+        # Smoother blobs: scikit-image's 3-D hull fails on flat objects (skipped in the tests).
+        shape_props(f, "shape3d", label(blobs((28, 32, 36), 4, 2.5), connectivity=1))
     print("wrote", OUT)
 
 

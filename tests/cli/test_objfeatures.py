@@ -69,6 +69,84 @@ def test_3d_hdf5_table(tmp):
     assert np.allclose(z, [p.centroid[0] for p in props])
 
 
+def hull_and_skeleton_reference(lab):
+    """scikit-image's convex image and Euler number per object (ids in raster order)."""
+    from skimage.measure import euler_number, label, regionprops
+    out = []
+    for p in regionprops(lab):
+        holes = label(p.image, connectivity=1).max() - euler_number(np.pad(p.image, 1),
+                                                                   connectivity=1)
+        out.append((p.area, p.area_convex, p.solidity, holes))
+    return out
+
+
+def test_shape_features_match_scikit_image(tmp):
+    """Convex hull and skeleton features in the CSV: hull area = scikit-image's area_convex,
+    convexity = solidity, hole count from the Euler number; ilastik's display names."""
+    out = os.path.join(tmp, "shape.csv")
+    expect_ok(run("objfeatures", NUCLEI, "--segmentation", GT, "--features", "HullVolume",
+                  "Convexity", "DefectCount", "Mean Defect Displacement", "Hole Count",
+                  "Diameter", "Total Length", "Branch Count", "Terminal 1", "-o", out))
+    head, v = read_csv(out)
+    c = {n: i for i, n in enumerate(head)}
+    for name in ("Convex Hull Area", "Convexity", "Number of Defects",
+                 "Mean Defect Displacement", "Hole Count", "Diameter", "Total Length",
+                 "Branch Count", "Terminal 1_0", "Terminal 1_1"):
+        assert name in c, name
+    ref = hull_and_skeleton_reference(_raster_relabel(tiff(GT)))
+    assert v.shape[0] == len(ref)
+    for i, (area, convex, solidity, holes) in enumerate(ref):
+        assert v[i, c["Size in pixels"]] == area
+        assert v[i, c["Convex Hull Area"]] == convex
+        assert abs(v[i, c["Convexity"]] - solidity) < 1e-12
+        assert v[i, c["Hole Count"]] == holes
+        assert v[i, c["Total Length"]] >= v[i, c["Diameter"]] - 1e-9
+
+
+def _raster_relabel(lab):
+    values, first = np.unique(lab.ravel(), return_index=True)
+    order = values[np.argsort(first)]
+    order = order[order != 0]
+    lut = np.zeros(lab.max() + 1, np.int64)
+    lut[order] = np.arange(1, len(order) + 1)
+    return lut[lab]
+
+
+def test_neighbourhood_features_and_margin(tmp):
+    """'in neighborhood' columns: a wider margin takes in more pixels (its Total Intensity
+    grows on non-negative raw data); the object's own statistics do not change."""
+    a, b = os.path.join(tmp, "m2.csv"), os.path.join(tmp, "m6.csv")
+    feats = ["Sum in neighborhood", "Mean in object and neighborhood", "Mean"]
+    expect_ok(run("objfeatures", NUCLEI, "--segmentation", GT, "--features", *feats,
+                  "--margin", "2", "2", "-o", a))
+    expect_ok(run("objfeatures", NUCLEI, "--segmentation", GT, "--features", *feats,
+                  "--margin", "6", "-o", b))
+    ha, va = read_csv(a)
+    hb, vb = read_csv(b)
+    assert ha == hb
+    c = {n: i for i, n in enumerate(ha)}
+    assert "Total Intensity in neighborhood" in c
+    assert "Mean Intensity in object and neighborhood" in c
+    assert np.all(vb[:, c["Total Intensity in neighborhood"]] >=
+                  va[:, c["Total Intensity in neighborhood"]])
+    assert np.any(vb[:, c["Total Intensity in neighborhood"]] >
+                  va[:, c["Total Intensity in neighborhood"]])
+    assert np.array_equal(va[:, c["Mean Intensity"]], vb[:, c["Mean Intensity"]])
+
+
+def test_all_features_3d(tmp):
+    """'--features all' on a volume: every feature defined in 3-D (no skeleton columns),
+    3-D hull centres."""
+    out = os.path.join(tmp, "all.csv")
+    expect_ok(run("objfeatures", VOL, "--segmentation", VOL_MASK, "--features", "all",
+                  "--margin", "3", "3", "1", "-o", out))
+    head, v = read_csv(out)
+    assert "Convex Hull Center_2" in head and "Diameter" not in head
+    assert "Mean Intensity in neighborhood" in head
+    c = {n: i for i, n in enumerate(head)}
+    assert np.all(v[:, c["Convexity"]] <= 1) and np.all(v[:, c["Convexity"]] > 0)
+
+
 def test_bad_inputs(tmp):
     out = os.path.join(tmp, "o.csv")
     expect_error(run("objfeatures", NUCLEI, "--segmentation", os.path.join(tmp, "no.tif"), "-o",
@@ -81,6 +159,10 @@ def test_bad_inputs(tmp):
     expect_error(run("objfeatures", NUCLEI, "--segmentation", frac, "-o", out), 1, "frac.tif")
     expect_error(run("objfeatures", NUCLEI, "--segmentation", GT, "--features", "Texture", "-o",
                      out), 2, "Texture")
+    expect_error(run("objfeatures", VOL, "--segmentation", VOL_MASK, "--features", "Diameter",
+                     "-o", out), 2, "2-D")
+    expect_error(run("objfeatures", NUCLEI, "--segmentation", GT, "--margin", "1", "2", "3", "4",
+                     "-o", out), 2)
     no_files_like(tmp, "o.csv")
 
 

@@ -31,8 +31,16 @@ int main(int argc, char** argv) {
                  "Threshold settings (schemas/threshold.schema.json) to apply to the "
                  "segmentation inputs, e.g. when they are probability maps");
   app.add_option("--features", features,
-                 "vigra feature names (Count, Mean, Quantiles, RegionRadii, "
-                 "Coord<ArgMaxWeight>, ...) [default: all]");
+                 "Feature names: vigra's (Count, Mean, Quantiles, RegionRadii, "
+                 "Coord<ArgMaxWeight>, ...), neighbourhood variants ('Mean in neighborhood', "
+                 "'Mean in object and neighborhood', ...), convex hull (HullVolume, Convexity, "
+                 "DefectCount, ...), 2-D skeleton (Diameter, 'Hole Count', ...), or 'all' "
+                 "[default: every standard vigra feature]");
+  std::vector<std::size_t> margin;
+  app.add_option("--margin", margin,
+                 "Neighbourhood margin in pixels, x y [z] or one value for all axes "
+                 "[default: 30 30 1, ilastik's]")
+      ->expected(1, 3);
   app.add_option("-o,--output,--table-filename,--table_filename", r.output,
                  "Table file (.csv, or .h5 for HDF5), one input");
   app.add_option("--output-filename-format,--output_filename_format", r.filename_format,
@@ -42,13 +50,25 @@ int main(int argc, char** argv) {
   tool.add_example("objfeatures nuclei.tif --segmentation nuclei_seg.tif -o nuclei.csv",
                    "every feature of every object");
   tool.add_example(
+      "objfeatures cells.tif --segmentation cells_seg.tif --features Convexity HullVolume "
+      "DefectCount Diameter 'Mean in neighborhood' --margin 10 -o shape.csv",
+      "convex hull, skeleton and neighbourhood features");
+  tool.add_example(
       "objfeatures raw.h5/data --segmentation probs.h5 --threshold-spec t.json "
       "--features Count Mean -o t.h5",
       "threshold a probability map first, two features, HDF5 table");
   return tool.run(argc, argv, [&]() -> int {
     r.read = input.read_options();
     r.overwrite = tool.standard().overwrite;
-    if (!features.empty()) r.features = features;
+    if (features.size() == 1 && features[0] == "all") {
+      r.features = workflows::supported_object_features();
+      r.options.skip_inapplicable = true;  // no skeleton features for 3-D inputs
+    } else if (!features.empty()) {
+      r.features = features;
+    }
+    if (margin.size() == 1) r.options.margin = {margin[0], margin[0], margin[0]};
+    if (margin.size() >= 2)
+      r.options.margin = {margin[0], margin[1], margin.size() == 3 ? margin[2] : 1};
     if (!threshold_spec.empty())
       r.settings = workflows::threshold_settings_from_json(spec::read_json_file(threshold_spec),
                                                            threshold_spec);

@@ -2,6 +2,7 @@
 #include "bioforest/workflows/objects/connected_components.hpp"
 
 #include <algorithm>
+#include <array>
 #include <limits>
 #include <numeric>
 #include <string>
@@ -52,52 +53,77 @@ std::uint32_t merge(std::uint32_t* parent, std::uint32_t a, std::uint32_t b) {
   return b;
 }
 
-struct Offset {
-  int dz, dy, dx;
+// A run of foreground pixels [x0, x1) in one row, and its provisional label.
+struct Run {
+  std::uint32_t x0, x1, label;
 };
 
-// Neighbours already visited by a raster scan.
-std::vector<Offset> causal_offsets(Connectivity c) {
-  if (c == Connectivity::direct) return {{0, 0, -1}, {0, -1, 0}, {-1, 0, 0}};
-  std::vector<Offset> o{{0, 0, -1}, {0, -1, -1}, {0, -1, 0}, {0, -1, 1}};
-  for (int dy = -1; dy <= 1; ++dy)
-    for (int dx = -1; dx <= 1; ++dx)
-      o.push_back({-1, dy, dx});
-  return o;
+// Joins `run` to the runs [from, last) of an earlier row that touch it (`diagonal`: also at
+// a corner) and returns its label (l, or 0 if none touches and l is 0). `from` advances
+// along that row's sorted runs, so each row is walked once.
+std::uint32_t join_row(const Run& run, const std::vector<Run>& runs, std::size_t& from,
+                       std::size_t last, bool diagonal, std::uint32_t l, std::uint32_t* parent) {
+  const std::uint32_t reach = diagonal ? 1 : 0;
+  while (from != last && runs[from].x1 + reach <= run.x0)
+    ++from;
+  for (std::size_t r = from; r != last && runs[r].x0 < run.x1 + reach; ++r)
+    l = l ? merge(parent, l, runs[r].label) : runs[r].label;
+  return l;
 }
 
 }  // namespace
 
+// Run-based two-pass labelling: runs of each row are joined to the touching runs of the
+// causal neighbour rows (the previous row of the plane; the same and neighbouring rows of
+// the previous plane), so the work goes with the number of runs, not of pixels.
 std::uint32_t label_components(const std::uint8_t* mask, const Shape& shape, Connectivity c,
                                std::uint32_t* labels) {
   const Dims d = dims_of(shape);
-  const auto offsets = causal_offsets(c);
+  const bool ind = c == Connectivity::indirect;
+  const std::size_t rows = d.z * d.y;
+  std::vector<Run> runs;
+  std::vector<std::size_t> row_begin(rows + 1, 0);
   std::vector<std::uint32_t> parent{0};
-  const std::ptrdiff_t sy = std::ptrdiff_t(d.x), sz = std::ptrdiff_t(d.y * d.x);
-  std::size_t idx = 0;
-  for (std::size_t z = 0; z < d.z; ++z)
-    for (std::size_t y = 0; y < d.y; ++y)
-      for (std::size_t x = 0; x < d.x; ++x, ++idx) {
-        if (!mask[idx]) {
-          labels[idx] = 0;
+  for (std::size_t z = 0, r = 0; z < d.z; ++z)
+    for (std::size_t y = 0; y < d.y; ++y, ++r) {
+      row_begin[r] = runs.size();
+      const std::uint8_t* m = mask + r * d.x;
+      // Causal neighbour rows: (row index, diagonal contact allowed).
+      std::array<std::pair<std::size_t, bool>, 4> nb{};
+      std::size_t nn = 0;
+      if (y > 0) nb[nn++] = {r - 1, ind};
+      if (z > 0) {
+        nb[nn++] = {r - d.y, ind};
+        if (ind && y > 0) nb[nn++] = {r - d.y - 1, true};
+        if (ind && y + 1 < d.y) nb[nn++] = {r - d.y + 1, true};
+      }
+      std::array<std::size_t, 4> from{};
+      for (std::size_t k = 0; k < nn; ++k)
+        from[k] = row_begin[nb[k].first];
+      for (std::size_t x = 0; x < d.x;) {
+        if (!m[x]) {
+          ++x;
           continue;
         }
+        Run run{std::uint32_t(x), 0, 0};
+        while (x < d.x && m[x])
+          ++x;
+        run.x1 = std::uint32_t(x);
         std::uint32_t l = 0;
-        for (const Offset& o : offsets) {
-          if ((o.dz && z == 0) || (o.dy < 0 && y == 0) || (o.dy > 0 && y + 1 == d.y) ||
-              (o.dx < 0 && x == 0) || (o.dx > 0 && x + 1 == d.x))
-            continue;
-          const std::uint32_t n = labels[std::ptrdiff_t(idx) + o.dz * sz + o.dy * sy + o.dx];
-          if (n) l = l ? merge(parent.data(), l, n) : n;
-        }
+        for (std::size_t k = 0; k < nn; ++k)
+          l = join_row(run, runs, from[k], row_begin[nb[k].first + 1], nb[k].second, l,
+                       parent.data());
         if (!l) {
-          l = std::uint32_t(parent.size());
           BIOFOREST_CHECK(parent.size() < std::numeric_limits<std::uint32_t>::max(),
                           "more than 2^32 provisional labels in one block");
+          l = std::uint32_t(parent.size());
           parent.push_back(l);
         }
-        labels[idx] = l;
+        run.label = l;
+        runs.push_back(run);
       }
+      row_begin[r + 1] = runs.size();
+    }
   // Flatten (parents are smaller, so ascending order sees resolved parents) and number roots.
   std::vector<std::uint32_t> final_id(parent.size(), 0);
   std::uint32_t n = 0;
@@ -105,9 +131,11 @@ std::uint32_t label_components(const std::uint8_t* mask, const Shape& shape, Con
     parent[l] = parent[parent[l]];
     final_id[l] = parent[l] == l ? ++n : final_id[parent[l]];
   }
-  const std::size_t total = d.z * d.y * d.x;
-  for (std::size_t i = 0; i < total; ++i)
-    labels[i] = final_id[labels[i]];
+  std::fill_n(labels, rows * d.x, 0u);
+  for (std::size_t r = 0; r < rows; ++r)
+    for (std::size_t k = row_begin[r]; k < row_begin[r + 1]; ++k)
+      std::fill(labels + r * d.x + runs[k].x0, labels + r * d.x + runs[k].x1,
+                final_id[runs[k].label]);
   return n;
 }
 
@@ -261,8 +289,10 @@ void BlockwiseLabeling::scan(const MaskFn& mask, const FlagFn& flag, const RunCo
       for (std::uint64_t l = 1; l <= n; ++l)
         flag_[off + l] = flags[l];
     }
-    store_faces(b, local);
-    if (blocks_.size() == 1) single_block_ = local;
+    if (blocks_.size() == 1)
+      single_block_ = std::move(local);  // no faces to merge
+    else
+      store_faces(b, local);
     ctx.progress("labelling", b + 1, blocks_.size());
   }
   for (std::size_t b = 0; b < blocks_.size(); ++b)

@@ -20,7 +20,8 @@ ThresholdSettings segmentation_as_is() {
 
 FrameObjects extract_objects(const CanonicalImage& raw, const CanonicalImage& segmentation,
                              std::size_t t, const ThresholdSettings& settings,
-                             const std::vector<std::string>& features, const RunContext& ctx) {
+                             const std::vector<std::string>& features, const RunContext& ctx,
+                             const ObjectFeatureOptions& options) {
   check_same_grid(raw, segmentation, "segmentation");
   FrameObjects f;
   f.t = t;
@@ -28,7 +29,7 @@ FrameObjects extract_objects(const CanonicalImage& raw, const CanonicalImage& se
   std::vector<float> values;
   raw.read_float(t, Roi::whole(raw.spatial_shape()), values);
   f.features = compute_object_features(values.data(), raw.channels(), f.labels.data(),
-                                       raw.spatial_shape(), f.n, features, ctx);
+                                       raw.spatial_shape(), f.n, features, ctx, options);
   return f;
 }
 
@@ -85,7 +86,8 @@ MeasureResult measure_objects(const MeasureRequest& req, const RunContext& ctx) 
         std::vector<FrameObjects> frames;
         std::uint64_t n = 0;
         for (std::size_t t = 0; t < raw.t(); ++t) {
-          frames.push_back(extract_objects(raw, seg, t, req.settings, req.features, ctx));
+          frames.push_back(
+              extract_objects(raw, seg, t, req.settings, req.features, ctx, req.options));
           n += frames.back().n;
           ctx.progress("object features", t + 1, raw.t());
         }

@@ -4,10 +4,13 @@
 // threshold semantics (simple, hysteresis, size filter, relabelling).
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <numeric>
+#include <random>
 
 #include "bioforest/io/hdf5.hpp"
 #include "bioforest/io/memory_image.hpp"
+#include "bioforest/workflows/objects/connected_components.hpp"
 #include "bioforest/workflows/threshold.hpp"
 #include "test_support.hpp"
 
@@ -185,4 +188,64 @@ TEST_CASE("threshold settings from JSON validate", "[threshold]") {
                   Error);
   CHECK_THROWS_AS(threshold_settings_from_json(nlohmann::json{{"connectivity", 5}}, "s.json"),
                   Error);
+}
+
+namespace {
+
+// Reference labelling: breadth-first flood fill from each unlabelled pixel in raster order.
+std::vector<std::uint32_t> flood_labels(const std::vector<std::uint8_t>& m, std::size_t Z,
+                                        std::size_t Y, std::size_t X, bool indirect) {
+  std::vector<std::uint32_t> out(m.size(), 0);
+  std::uint32_t n = 0;
+  std::vector<std::size_t> queue;
+  for (std::size_t s = 0; s < m.size(); ++s) {
+    if (!m[s] || out[s]) continue;
+    out[s] = ++n;
+    queue.assign(1, s);
+    while (!queue.empty()) {
+      const std::size_t p = queue.back();
+      queue.pop_back();
+      const auto z = std::ptrdiff_t(p / (Y * X)), y = std::ptrdiff_t((p / X) % Y),
+                 x = std::ptrdiff_t(p % X);
+      for (std::ptrdiff_t dz = -1; dz <= 1; ++dz)
+        for (std::ptrdiff_t dy = -1; dy <= 1; ++dy)
+          for (std::ptrdiff_t dx = -1; dx <= 1; ++dx) {
+            const int steps = (dz != 0) + (dy != 0) + (dx != 0);
+            if (steps == 0 || (!indirect && steps > 1)) continue;
+            const std::ptrdiff_t a = z + dz, b = y + dy, c = x + dx;
+            if (a < 0 || b < 0 || c < 0 || a >= std::ptrdiff_t(Z) || b >= std::ptrdiff_t(Y) ||
+                c >= std::ptrdiff_t(X))
+              continue;
+            const std::size_t q = (std::size_t(a) * Y + std::size_t(b)) * X + std::size_t(c);
+            if (m[q] && !out[q]) {
+              out[q] = n;
+              queue.push_back(q);
+            }
+          }
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("run-based labelling equals a flood fill on random masks", "[threshold]") {
+  std::mt19937 rng(11);
+  for (int trial = 0; trial < 40; ++trial) {
+    const bool three_d = trial % 2 == 1;
+    const std::size_t Z = three_d ? 1 + rng() % 6 : 1, Y = 1 + rng() % 23, X = 1 + rng() % 29;
+    const unsigned density = 2 + rng() % 5;  // 1/density of the pixels are background
+    std::vector<std::uint8_t> m(Z * Y * X);
+    for (auto& v : m)
+      v = rng() % density != 0 ? (rng() % 3 == 0 ? 0 : 1) : 0;
+    const Shape shape = three_d ? Shape{Z, Y, X} : Shape{Y, X};
+    for (const bool indirect : {false, true}) {
+      std::vector<std::uint32_t> got(m.size());
+      const auto want = flood_labels(m, Z, Y, X, indirect);
+      const std::uint32_t n = label_components(
+          m.data(), shape, indirect ? Connectivity::indirect : Connectivity::direct, got.data());
+      CHECK(got == want);
+      CHECK(n == (want.empty() ? 0 : *std::max_element(want.begin(), want.end())));
+    }
+  }
 }

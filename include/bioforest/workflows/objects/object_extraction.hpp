@@ -30,7 +30,8 @@ ThresholdSettings segmentation_as_is();
 /// Error{input} naming both files if their grids differ.
 FrameObjects extract_objects(const CanonicalImage& raw, const CanonicalImage& segmentation,
                              std::size_t t, const ThresholdSettings& settings,
-                             const std::vector<std::string>& features, const RunContext& ctx);
+                             const std::vector<std::string>& features, const RunContext& ctx,
+                             const ObjectFeatureOptions& options = {});
 
 /// ilastik's table: object_id (0-based over all frames), timestep, labelimage_oid (1-based
 /// per frame), then the feature columns.
@@ -41,6 +42,7 @@ struct MeasureRequest {
   io::ReadOptions read;
   ThresholdSettings settings = segmentation_as_is();
   std::vector<std::string> features = default_object_features();
+  ObjectFeatureOptions options;
   std::string output;  ///< one input: the table path
   std::string filename_format = "{dataset_dir}/{nickname}_features.csv";
   bool overwrite = false;
