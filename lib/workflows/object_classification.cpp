@@ -48,6 +48,10 @@ ObjectClassificationSpec load_object_spec(const std::string& path) {
   }
   if (s.doc.contains("threshold"))
     s.threshold = threshold_settings_from_json(s.doc["threshold"], path);
+  if (s.doc.contains("margin")) {
+    const auto mg = s.doc["margin"].get<std::vector<std::size_t>>();
+    s.margin = {mg[0], mg[1], mg.size() > 2 ? mg[2] : 1};
+  }
   for (const auto& t : s.doc["training"]) {
     ObjectTrainingImage im;
     im.raw = spec::resolve_path(path, t["raw"]);
@@ -293,7 +297,10 @@ struct MeasuredImage {
 std::unique_ptr<MeasuredImage> measure(const CanonicalImage& raw, const CanonicalImage& seg,
                                        const ThresholdSettings& settings,
                                        const std::vector<std::string>& features,
-                                       std::size_t out_channels, const RunContext& ctx) {
+                                       const Margin& margin, std::size_t out_channels,
+                                       const RunContext& ctx) {
+  ObjectFeatureOptions options;
+  options.margin = margin;
   auto m = std::make_unique<MeasuredImage>();
   const std::size_t rows = band_rows(raw, out_channels, ctx);
   const bool banded = rows < raw.spatial_shape()[0] && band_safe_features(features);
@@ -303,7 +310,7 @@ std::unique_ptr<MeasuredImage> measure(const CanonicalImage& raw, const Canonica
           std::make_unique<BandedObjects>(raw, seg, t, settings, features, rows, ctx));
       m->frames.push_back(m->parts.back()->objects());
     } else {
-      m->frames.push_back(extract_objects(raw, seg, t, settings, features, ctx));
+      m->frames.push_back(extract_objects(raw, seg, t, settings, features, ctx, options));
     }
   }
   m->ids = object_ids_of(m->frames, raw.spatial_shape());
@@ -378,6 +385,7 @@ ObjectModel train_object_classifier(const ObjectClassificationSpec& spec, const 
   for (const auto& c : parse_classes(spec.doc["classes"]))
     m.class_colors.push_back(c.color);
   m.features = spec.features;
+  m.margin = spec.margin;
   m.threshold = spec.threshold;
   m.spec_json = spec.doc.dump();
   std::vector<float> x;
@@ -387,8 +395,8 @@ ObjectModel train_object_classifier(const ObjectClassificationSpec& spec, const 
       const CanonicalImage raw(im.raw, {});
       const bool probs = !im.probabilities.empty();
       const CanonicalImage seg(probs ? im.probabilities : im.segmentation, {});
-      const auto objects =
-          measure(raw, seg, probs ? spec.threshold : segmentation_as_is(), spec.features, 0, ctx);
+      const auto objects = measure(raw, seg, probs ? spec.threshold : segmentation_as_is(),
+                                   spec.features, spec.margin, 0, ctx);
       gather_labelled_objects(
           objects->frames, read_object_labels(im.labels, raw, objects->ids, spec.class_names, {}),
           m, x, y);
@@ -422,6 +430,7 @@ void save_object_model(const ObjectModel& m, const std::string& path, bool overw
     f.write("/classes/colors", colors, {m.class_colors.size(), 3});
     f.write_strings("/features", m.features);
     f.write_strings("/columns", m.columns);
+    f.write("/margin", std::vector<std::uint64_t>(m.margin.begin(), m.margin.end()));
     f.write_string("/threshold", threshold_settings_json(m.threshold).dump());
     std::vector<std::uint64_t> counts(m.label_counts.begin(), m.label_counts.end());
     f.write("/training/label_counts", counts);
@@ -446,6 +455,9 @@ ObjectModel read_object_model(const h5::File& f) {
     m.class_colors.push_back({colors[3 * k], colors[3 * k + 1], colors[3 * k + 2]});
   m.features = f.read_strings("/features");
   m.columns = f.read_strings("/columns");
+  const auto margin = f.read<std::uint64_t>("/margin");
+  if (margin.size() != 3) throw_input(f.path(), "margin needs 3 values (x, y, z)", "/margin");
+  std::copy(margin.begin(), margin.end(), m.margin.begin());
   m.threshold =
       threshold_settings_from_json(nlohmann::json::parse(f.read_string("/threshold")), f.path());
   m.training_digest = f.read_string("/training/digest");
@@ -488,6 +500,9 @@ std::string describe_object_model(const ObjectModel& m) {
   for (const auto& f : m.features)
     o << ' ' << f << ';';
   o << "\nthreshold: " << threshold_settings_json(m.threshold).dump() << '\n';
+  if (std::any_of(m.features.begin(), m.features.end(), is_neighbourhood_feature))
+    o << "neighbourhood margin (x, y, z): " << m.margin[0] << ", " << m.margin[1] << ", "
+      << m.margin[2] << '\n';
   if (!m.forest.oob().empty()) o << "out-of-bag error: " << m.forest.oob().error << '\n';
   if (!m.training_digest.empty()) o << "training digest: " << m.training_digest << '\n';
   return o.str();
@@ -506,6 +521,7 @@ nlohmann::ordered_json object_model_json(const ObjectModel& m) {
   j["classes"] = classes;
   j["features"] = m.features;
   j["columns"] = m.columns;
+  j["margin"] = m.margin;
   j["threshold"] = threshold_settings_json(m.threshold);
   j["trees"] = m.forest.n_trees();
   if (!m.forest.oob().empty()) j["oob_error"] = m.forest.oob().error;
@@ -674,7 +690,8 @@ ObjectPredictResult predict_objects(const ObjectModel& m, const ObjectPredictReq
       with_context("classifying objects of " + req.raw[i], [&] {
         const CanonicalImage raw(req.raw[i], req.read);
         const CanonicalImage seg(segs[i], req.read);
-        const auto objects = measure(raw, seg, settings, m.features, m.class_names.size(), ctx);
+        const auto objects =
+            measure(raw, seg, settings, m.features, m.margin, m.class_names.size(), ctx);
         const auto& frames = objects->frames;
         const ObjectIds& labels = objects->ids;
         std::vector<FramePrediction> preds;

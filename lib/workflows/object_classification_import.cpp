@@ -190,6 +190,24 @@ bool lane_geometry(const h5::File& f, const std::string& ilp, std::size_t& chann
 
 }  // namespace
 
+Margin ilp_margin(const h5::File& f) {
+  Margin margin{30, 30, 1};
+  const std::string sel = std::string(kClassifier) + "/SelectedFeatures";
+  if (!f.is_group(sel)) return margin;
+  for (const auto& plugin : f.list(sel)) {
+    if (!f.is_group(sel + "/" + plugin)) continue;
+    for (const auto& name : f.list(sel + "/" + plugin)) {
+      const std::string ds = sel + "/" + plugin + "/" + name + "/margin";
+      if (!f.is_dataset(ds)) continue;
+      const auto v = f.read<std::int64_t>(ds);  // x, y[, z]: one margin for all features
+      for (std::size_t a = 0; a < v.size() && a < 3; ++a)
+        margin[a] = std::size_t(std::max<std::int64_t>(0, v[a]));
+      return margin;
+    }
+  }
+  return margin;
+}
+
 IlpFeatureSelection ilp_feature_selection(const h5::File& f) {
   const std::string sel = std::string(kClassifier) + "/SelectedFeatures";
   if (!f.is_group(sel) || f.list(sel).empty())
@@ -361,7 +379,9 @@ ObjectModel retrain(const h5::File& f, const std::string& ilp, ObjectModel m,
       std::vector<FrameObjects> frames;
       std::vector<std::map<std::uint32_t, int>> labels;
       for (std::size_t t = 0; t < raw.t(); ++t) {
-        frames.push_back(extract_objects(raw, seg, t, s, m.features, ctx));
+        ObjectFeatureOptions options;
+        options.margin = m.margin;
+        frames.push_back(extract_objects(raw, seg, t, s, m.features, ctx, options));
         labels.push_back(t < theirs.size() && !theirs[t].empty()
                              ? transfer_labels(theirs[t],
                                                ilp_object_ids(f, lane, t, raw.spatial_shape()),
@@ -389,6 +409,7 @@ ObjectModel import_ilp_object_model(const std::string& ilp, const ObjectImportOp
       throw_usage(
           "--features needs --retrain (ilastik's forest was trained on the project's "
           "own selection)");
+    m.margin = ilp_margin(f);
     const auto& wanted = options.features;
     if (wanted.empty()) {
       m.features = ilp_object_features(f);

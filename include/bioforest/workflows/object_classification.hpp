@@ -34,6 +34,7 @@ struct ObjectClassificationSpec {
   std::vector<std::string> class_names;
   std::vector<std::string> features;  ///< vigra names
   ThresholdSettings threshold;
+  Margin margin{30, 30, 1};  ///< of neighbourhood features, x, y, z
   std::vector<ObjectTrainingImage> training;
   learn::ForestOptions forest;
 };
@@ -46,6 +47,7 @@ struct ObjectModel {
   std::vector<std::array<std::uint8_t, 3>> class_colors;  ///< one per class
   std::vector<std::string> features;                      ///< vigra names selected
   std::vector<std::string> columns;  ///< classifier columns (table names), in order
+  Margin margin{30, 30, 1};          ///< of neighbourhood features, x, y, z
   /// How probability maps become objects (--probabilities). A segmentation (--segmentation)
   /// is taken as a label image, unless this says "binary" (connected components of a mask).
   ThresholdSettings threshold;

@@ -41,6 +41,10 @@ IlpFeatureSelection ilp_feature_selection(const h5::File& ilp);
 /// Error{input} naming the project and every selected feature objfeatures does not compute.
 std::vector<std::string> ilp_object_features(const h5::File& ilp);
 
+/// The neighbourhood margin (x, y, z) ilastik stored with the selected neighbourhood
+/// features; ilastik's GUI default (30, 30, 1) when none is stored.
+Margin ilp_margin(const h5::File& ilp);
+
 /// The project's thresholding (ThresholdTwoLevels) for "from prediction image" projects;
 /// connected components of a mask for "from binary image"; the label image as it is for
 /// "from label image". Error{input} for a thresholding method bioforest lacks (graph cut).

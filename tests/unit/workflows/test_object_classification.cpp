@@ -219,7 +219,13 @@ TEST_CASE("ilastik projects: threshold settings, feature order, labels, object i
       f.create_group(std::string("ObjectClassification/SelectedFeatures/Standard Object "
                                  "Features/") +
                      name);
+    f.write(
+        "ObjectClassification/SelectedFeatures/Standard Object Features/Mean in "
+        "neighborhood/margin",
+        std::vector<std::int32_t>{12, 7});
     f.create_group("ObjectClassification/SelectedFeatures/2D Convex Hull Features/Convexity");
+    // A user's plugin bioforest has no counterpart for.
+    f.create_group("ObjectClassification/SelectedFeatures/Texture Plugin/Spherical Texture");
     f.write("ObjectClassification/LabelInputs/0000/0", std::vector<double>{0, 2, 0, 1});
     // One block of a 1 x 4(x) x 3(y) x 1 x 1 label image, t x y z c.
     std::vector<std::uint32_t> block(12);
@@ -241,16 +247,17 @@ TEST_CASE("ilastik projects: threshold settings, feature order, labels, object i
   CHECK(s.sigma == std::array<double, 3>{0.0, 2.0, 3.0});
 
   const auto sel = ilp_feature_selection(f);
-  // Plugins sorted, features sorted inside each ("Coord<Minimum>" < "Count" < "Variance").
-  CHECK(sel.ours == std::vector<std::string>{"Coord<Minimum >", "Count", "Variance"});
-  CHECK(sel.missing == std::vector<std::string>{"2D Convex Hull Features/Convexity",
-                                                "Standard Object Features/Mean in neighborhood"});
+  // Plugins sorted, features sorted inside each ("Coord<Minimum>" < "Count" < "Mean ...").
+  CHECK(sel.ours == std::vector<std::string>{"Convexity", "Coord<Minimum >", "Count",
+                                             "Mean in neighborhood", "Variance"});
+  CHECK(sel.missing == std::vector<std::string>{"Texture Plugin/Spherical Texture"});
   try {
     ilp_object_features(f);
     FAIL("unsupported features accepted");
   } catch (const Error& e) {
-    CHECK(std::string(e.what()).find("2D Convex Hull Features/Convexity") != std::string::npos);
+    CHECK(std::string(e.what()).find("Texture Plugin/Spherical Texture") != std::string::npos);
   }
+  CHECK(ilp_margin(f) == Margin{12, 7, 1});
 
   const auto labels = ilp_object_labels(f, 0);
   REQUIRE(labels.size() == 1);
