@@ -3,7 +3,8 @@
 // predict_proba_planar on the first N_PRED pixels of the channel-planar feature image (read
 // in place) in CPU seconds, counts node visits with the scalar walk to report ns per visit,
 // and compares the probabilities bit for bit with a reference file (written if missing), so
-// a faster walk can be checked against the one it replaces.
+// a faster walk can be checked against the one it replaces; then times predict_labels (the
+// early-exit argmax) and checks it against the argmax of the probabilities.
 //
 // usage: forest_predict_bench TRAIN_X.f32 TRAIN_Y.i32 N_TRAIN PRED_X.f32 N_IMAGE N_PRED F
 //                             THREADS REPEATS REFERENCE.f32
@@ -17,6 +18,7 @@
 
 #include "bioforest/core/error.hpp"
 #include "bioforest/learn/classification_forest.hpp"
+#include "bioforest/learn/probabilities.hpp"
 
 using namespace bioforest;
 using namespace bioforest::learn;
@@ -93,6 +95,21 @@ int main(int argc, char** argv) try {
   rf.predict_proba(FeatureView::planar(px.data(), n_pred, nf), rows.data(), ctx);
   const double rows_cpu = cpu_seconds() - c0;
 
+  // Labels only (Simple Segmentation): the early-exit argmax, checked against the argmax
+  // of the probabilities.
+  std::vector<std::int32_t> labels(n_pred);
+  double labels_cpu = 1e30;
+  for (int r = 0; r < repeats; ++r) {
+    const double l0 = cpu_seconds();
+    rf.predict_labels(view, labels.data(), ctx);
+    labels_cpu = std::min(labels_cpu, cpu_seconds() - l0);
+  }
+  std::vector<std::uint32_t> col(n_pred);
+  argmax(proba.data(), n_pred, rf.n_classes(), ProbaLayout::class_planar, col.data());
+  bool same_labels = true;
+  for (std::size_t i = 0; i < n_pred; ++i)
+    same_labels &= labels[i] == rf.classes()[col[i]];
+
   const char* check = "written";
   std::ifstream ref(ref_path, std::ios::binary);
   if (ref) {
@@ -113,9 +130,9 @@ int main(int argc, char** argv) try {
   std::printf(
       "{\"cpu_s\": %.4f, \"mpx_per_cpu_s\": %.3f, \"visits_per_px\": %.1f, "
       "\"ns_per_visit\": %.3f, \"rows_cpu_s\": %.4f, \"reference\": \"%s\", "
-      "\"rows_match\": %s}\n",
+      "\"rows_match\": %s, \"labels_cpu_s\": %.4f, \"labels_match\": %s}\n",
       best, double(n_pred) / best * 1e-6, visits / double(n_pred), best * 1e9 / visits, rows_cpu,
-      check, same_rows ? "true" : "false");
+      check, same_rows ? "true" : "false", labels_cpu, same_labels ? "true" : "false");
   return 0;
 } catch (const std::exception& e) {
   std::fprintf(stderr, "forest_predict_bench: %s\n", e.what());

@@ -136,15 +136,18 @@ void ClassificationForest::predict_proba_planar(const FeatureView& x, float* out
   trees_.predict_mean_planar(x, out, ctx);
 }
 
-std::vector<std::int32_t> ClassificationForest::predict(const FeatureView& x,
-                                                        const RunContext& ctx) const {
-  std::vector<float> p(x.n_samples * n_classes());
-  predict_proba(x, p.data(), ctx);
+void ClassificationForest::predict_labels(const FeatureView& x, std::int32_t* out,
+                                          const RunContext& ctx) const {
   std::vector<std::uint32_t> col(x.n_samples);
-  argmax(p.data(), x.n_samples, n_classes(), ProbaLayout::row_major, col.data());
-  std::vector<std::int32_t> out(x.n_samples);
+  trees_.predict_argmax(x, col.data(), ctx);
   for (std::size_t i = 0; i < x.n_samples; ++i)
     out[i] = classes_[col[i]];
+}
+
+std::vector<std::int32_t> ClassificationForest::predict(const FeatureView& x,
+                                                        const RunContext& ctx) const {
+  std::vector<std::int32_t> out(x.n_samples);
+  predict_labels(x, out.data(), ctx);
   return out;
 }
 

@@ -50,43 +50,65 @@ HWY_INLINE std::int32_t Partition(const float* HWY_RESTRICT x, std::int32_t feat
   return nl;
 }
 
-/// slots[t * n + i] = the top slot where sample i leaves the top levels of tree t (see
-/// TopLevels), for `count` trees. Tree-inner: one vector of samples is evaluated for every
-/// tree while its feature lines (one per feature) stay in L1; tree-outer runs streamed
-/// each tree's ~20 features of the whole block from L2/L3 and stalled on the loads.
-HWY_NOINLINE void TopSlotsImpl(const TopLevels* HWY_RESTRICT tops, std::size_t count,
-                               const float* HWY_RESTRICT x, std::size_t n,
-                               std::uint8_t* HWY_RESTRICT slots) {
+/// The exit slots of U vectors of samples starting at j for one tree (see TopLevels).
+/// The bits a sample loses are OR-ed into a zero register (one dependent op per node, no
+/// merge-masked copy), and the threshold, offset and bits each node loads serve U vectors.
+/// Right iff v >= t: a NaN feature goes left here and right in Partition, which is
+/// harmless because such samples get all-zero output.
+template <int U>
+HWY_INLINE void TopSlotsOfVectors(const TopLevels& top, const float* HWY_RESTRICT x, std::size_t j,
+                                  std::uint8_t* HWY_RESTRICT out) {
   const hn::ScalableTag<std::int32_t> di;
   const hn::ScalableTag<float> df;
   const hn::Rebind<std::uint8_t, decltype(di)> d8;
   const std::size_t N = hn::Lanes(di);
-  std::size_t j = 0;
-  for (; j + N <= n; j += N) {
-    for (std::size_t t = 0; t < count; ++t) {
-      const TopLevels& top = tops[t];
-      auto bits = hn::Set(di, -1);
-      for (std::int32_t s = 0; s < top.n_split; ++s) {
-        const auto v = hn::LoadU(df, x + top.feature_offset[s] + j);
-        // Right iff !(v < t), as in Partition.
-        const auto right = hn::RebindMask(di, hn::Not(hn::Lt(v, hn::Set(df, top.threshold[s]))));
-        bits = hn::IfThenElse(right, hn::And(bits, hn::Set(di, std::int32_t(top.clear[s]))), bits);
-      }
-      // Index of the lowest set bit: isolate it, and read the exponent of its float value
-      // (exact for a power of two; bit 31 converts to -2^31, same exponent).
-      const auto low = hn::And(bits, hn::Sub(hn::Zero(di), bits));
-      const auto expo =
-          hn::And(hn::ShiftRight<23>(hn::BitCast(di, hn::ConvertTo(df, low))), hn::Set(di, 0xFF));
-      hn::StoreU(hn::DemoteTo(d8, hn::Sub(expo, hn::Set(di, 127))), d8, slots + t * n + j);
+  hn::Vec<decltype(di)> gone[U];  // slot bits cleared so far
+  for (int u = 0; u < U; ++u)
+    gone[u] = hn::Zero(di);
+  for (std::int32_t s = 0; s < top.n_split; ++s) {
+    const float* p = x + top.feature_offset[s] + j;
+    const auto t = hn::Set(df, top.threshold[s]);
+    const auto c = hn::Set(di, std::int32_t(top.cleared[s]));
+    for (int u = 0; u < U; ++u) {
+      const auto right = hn::RebindMask(di, hn::Ge(hn::LoadU(df, p + u * N), t));
+      gone[u] = hn::Or(gone[u], hn::IfThenElseZero(right, c));
     }
   }
+  for (int u = 0; u < U; ++u) {
+    // Index of the lowest set bit: isolate it, and read the exponent of its float value
+    // (exact for a power of two; bit 31 converts to -2^31, same exponent).
+    const auto bits = hn::Not(gone[u]);
+    const auto low = hn::And(bits, hn::Sub(hn::Zero(di), bits));
+    const auto expo =
+        hn::And(hn::ShiftRight<23>(hn::BitCast(di, hn::ConvertTo(df, low))), hn::Set(di, 0xFF));
+    hn::StoreU(hn::DemoteTo(d8, hn::Sub(expo, hn::Set(di, 127))), d8, out + u * N);
+  }
+}
+
+/// slots[t * n + i] = the top slot where sample i leaves the top levels of tree t (see
+/// TopLevels), for `count` trees. Tree-inner: two vectors of samples are evaluated for
+/// every tree while their feature lines (one per feature) stay in L1; tree-outer runs
+/// streamed each tree's ~20 features of the whole block from L2/L3 and stalled on the
+/// loads.
+HWY_NOINLINE void TopSlotsImpl(const TopLevels* HWY_RESTRICT tops, std::size_t count,
+                               const float* HWY_RESTRICT x, std::size_t n,
+                               std::uint8_t* HWY_RESTRICT slots) {
+  const hn::ScalableTag<std::int32_t> di;
+  const std::size_t N = hn::Lanes(di);
+  std::size_t j = 0;
+  for (; j + 2 * N <= n; j += 2 * N)
+    for (std::size_t t = 0; t < count; ++t)
+      TopSlotsOfVectors<2>(tops[t], x, j, slots + t * n + j);
+  for (; j + N <= n; j += N)
+    for (std::size_t t = 0; t < count; ++t)
+      TopSlotsOfVectors<1>(tops[t], x, j, slots + t * n + j);
   for (; j < n; ++j) {  // the tail, without reading past the block
     for (std::size_t t = 0; t < count; ++t) {
       const TopLevels& top = tops[t];
       std::uint32_t bits = ~0u;
       for (std::int32_t s = 0; s < top.n_split; ++s)
-        if (!(x[top.feature_offset[s] + std::ptrdiff_t(j)] < top.threshold[s]))
-          bits &= top.clear[s];
+        if (x[top.feature_offset[s] + std::ptrdiff_t(j)] >= top.threshold[s])
+          bits &= ~top.cleared[s];
       slots[t * n + j] = std::uint8_t(__builtin_ctz(bits));
     }
   }
@@ -215,7 +237,7 @@ void add_top(const WalkTree& t, std::int32_t node, int level, int depth, std::in
   const std::int32_t s = top.n_split++;
   top.feature_offset[s] = t.feature_offset[node];
   top.threshold[s] = t.threshold[node];
-  top.clear[s] = ~(((std::uint32_t(1) << half) - 1) << first);
+  top.cleared[s] = ((std::uint32_t(1) << half) - 1) << first;  // half <= 16
   add_top(t, c, level + 1, depth, first, top);
   add_top(t, c + 1, level + 1, depth, first + half, top);
 }

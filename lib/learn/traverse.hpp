@@ -13,11 +13,26 @@
 // 7.4 split visits per sample and tree: the depth-first partition walk took ~1.1 ns per
 // split visit (1.17 Mpx per CPU second), this one ~0.9 ns (1.42 Mpx/CPU-s), of which the
 // padded copy (cache-set conflicts of power-of-two plane strides) gives ~10 %, the top
-// levels ~5 %, the rest the breadth-first order and the counting sort. What remains is
-// the deep nodes: each sees a few samples, so a partition step is latency-bound (gather,
-// compress, store) rather than throughput-bound. A lock-step walk (node fields gathered
-// per sample and step) took ~1.9 ns per visit; a branch-free scalar partition was no
-// faster.
+// levels ~5 %, the rest the breadth-first order and the counting sort. A lock-step walk
+// (node fields gathered per sample and step) took ~1.9 ns per visit; a branch-free
+// scalar partition was no faster.
+//
+// Where the time goes now (perf, 1 thread, 0.5 Mpx): top levels ~28 %, counting sort
+// ~17 %, partitions of the deep nodes ~40 % (more than half of it waiting on the gather:
+// a 16-lane gather costs ~20 cycles from L1 and ~50 from L3, and the 1.6 MB block does
+// not fit the 1 MB L2), leaf sums ~12 %. Tried and dropped (same data, bit-identical):
+// - top levels of 6 or 7 (64-128 slots in 2-4 slot words): ~15 % slower; each extra
+//   level doubles the nodes evaluated for every sample but saves one partition step;
+// - a streaming walk (16 lanes each walk one sample one node per step, a lane at a leaf
+//   takes the next sample, 4 trees interleaved, nodes packed as 32-bit links): 3x
+//   slower, 3 gathers per step;
+// - scalar loads instead of the partition's gather: ~5 % slower (the cost is the cache
+//   misses, not the gather instruction);
+// - blocks of 4096 samples (fits L2, but nodes see half the samples): ~10 % slower;
+//   prefetching the top levels' feature lines ahead: no change;
+// - partitioning two queued nodes in one loop so that their gathers overlap: within noise.
+// Evaluating the top levels with an OR-accumulated register per vector (instead of a
+// merge-masked AND) and two vectors per node cut their share from ~34 % to ~28 %.
 
 #include <cstddef>
 #include <cstdint>
@@ -64,7 +79,7 @@ struct TopLevels {
   std::int32_t n_split = 0;           ///< split nodes in the top
   std::int32_t feature_offset[31]{};  ///< per split node: feature * feature stride
   float threshold[31]{};
-  std::uint32_t clear[31]{};     ///< slot bits kept when the sample goes right
+  std::uint32_t cleared[31]{};   ///< slot bits cleared when the sample goes right
   std::int32_t slot_node[32]{};  ///< node at each slot (-1: never an exit)
 };
 

@@ -50,6 +50,7 @@ struct BlockScratch {
   std::vector<std::uint8_t> slots;  ///< top exits of a group of trees
   std::vector<float> acc;
   std::vector<unsigned char> has_nan;
+  std::vector<std::uint32_t> order;  ///< predict_argmax: block sample of each active row
   BlockScratch(std::size_t block, std::size_t n_features, std::size_t width,
                std::size_t max_tree_nodes)
       : planes(plane_stride(block) * n_features),
@@ -58,7 +59,8 @@ struct BlockScratch {
         tmp(block + detail::kWalkPad),
         slots(block * kTopGroup),
         acc(block * width),
-        has_nan(block) {}
+        has_nan(block),
+        order(block) {}
 };
 
 /// Copies samples [0, n) of `xb` into s.planes and marks those with a NaN feature (they
@@ -82,15 +84,24 @@ void copy_block(const FeatureView& xb, std::size_t stride, BlockScratch& s) {
 
 /// Sum over trees of the leaf values for the block in s.planes (n samples), into s.acc
 /// (row-major, width values per sample), in tree order.
-void accumulate_block(const TreeEnsemble& t, std::size_t n,
-                      const std::vector<std::int32_t>& offsets,
-                      const std::vector<detail::TopLevels>& tops, BlockScratch& s) {
-  const std::size_t w = t.value_width;
-  std::fill(s.acc.begin(), s.acc.begin() + std::ptrdiff_t(n * w), 0.0f);
+/// What every block's walk reads (built once per prediction).
+struct BlockPlan {
+  std::size_t block = 0, stride = 0;
+  std::vector<std::int32_t> offsets;  ///< per node: feature * stride
+  std::vector<detail::TopLevels> tops;
+  std::size_t max_tree_nodes = 0;
+};
+
+/// Adds trees [first, last) (first a multiple of kTopGroup) to s.acc for the n samples of
+/// the block in s.planes, in tree order.
+void accumulate_trees(const TreeEnsemble& t, std::size_t first, std::size_t last, std::size_t n,
+                      const BlockPlan& plan, BlockScratch& s) {
+  const std::vector<std::int32_t>& offsets = plan.offsets;
+  const std::vector<detail::TopLevels>& tops = plan.tops;
   const detail::WalkTree wt{offsets.data(), t.threshold.data(), t.child.data(),
-                            t.leaf.data(),  t.values.data(),    w};
-  for (std::size_t g = 0; g < t.n_trees(); g += kTopGroup) {
-    const std::size_t count = std::min(kTopGroup, t.n_trees() - g);
+                            t.leaf.data(),  t.values.data(),    t.value_width};
+  for (std::size_t g = first; g < last; g += kTopGroup) {
+    const std::size_t count = std::min(kTopGroup, last - g);
     if (!tops.empty()) detail::top_slots(&tops[g], count, s.planes.data(), n, s.slots.data());
     for (std::size_t tree = g; tree < g + count; ++tree)
       detail::accumulate_tree(wt, t.tree_root[tree], tops.empty() ? nullptr : &tops[tree],
@@ -99,39 +110,33 @@ void accumulate_block(const TreeEnsemble& t, std::size_t n,
   }
 }
 
-template <class Write>
-void predict_blocks(const TreeEnsemble& t, const FeatureView& x, const RunContext& ctx,
-                    Write&& write) {
+BlockPlan plan_blocks(const TreeEnsemble& t, const FeatureView& x, const RunContext& ctx) {
   if (x.n_features != t.n_features)
     throw_usage("the forest was trained on " + std::to_string(t.n_features) + " features, but " +
                 std::to_string(x.n_features) + " were given");
   if (t.n_trees() == 0) throw_usage("the forest has no trees");
-  const std::size_t n = x.n_samples;
-  if (n == 0) return;
+  BlockPlan p;
   // Smaller blocks when there are few samples, so every thread gets work (results do not
   // depend on the blocking: each sample's sum runs over the trees in order).
+  const std::size_t n = x.n_samples;
   const std::size_t per_thread =
       (n + std::size_t(std::max(1, ctx.threads)) - 1) / std::size_t(std::max(1, ctx.threads));
-  const std::size_t block =
-      std::min(kBlock, std::max<std::size_t>(1024, (per_thread + 63) / 64 * 64));
-  const std::size_t stride = plane_stride(block);
-  if (double(stride) * double(x.n_features) >= double(std::numeric_limits<std::int32_t>::max()))
+  p.block = std::min(kBlock, std::max<std::size_t>(1024, (per_thread + 63) / 64 * 64));
+  p.stride = plane_stride(p.block);
+  if (double(p.stride) * double(x.n_features) >= double(std::numeric_limits<std::int32_t>::max()))
     throw_usage(std::to_string(x.n_features) + " features are too many for the forest");
-  // Per node: feature index times the block copy's plane stride.
-  std::vector<std::int32_t> offsets(t.n_nodes());
+  p.offsets.resize(t.n_nodes());
   for (std::size_t i = 0; i < t.n_nodes(); ++i)
-    offsets[i] = std::int32_t(std::size_t(t.feature[i]) * stride);
+    p.offsets[i] = std::int32_t(std::size_t(t.feature[i]) * p.stride);
   // The top levels of every tree are evaluated without gathers.
-  std::vector<detail::TopLevels> tops;
   if (kTopDepth > 0) {
-    const detail::WalkTree wt{offsets.data(), t.threshold.data(), t.child.data(),
-                              t.leaf.data(),  t.values.data(),    t.value_width};
-    tops.resize(t.n_trees());
+    const detail::WalkTree wt{p.offsets.data(), t.threshold.data(), t.child.data(),
+                              t.leaf.data(),    t.values.data(),    t.value_width};
+    p.tops.resize(t.n_trees());
     for (std::size_t tree = 0; tree < t.n_trees(); ++tree)
-      detail::build_top_levels(wt, t.tree_root[tree], kTopDepth, tops[tree]);
+      detail::build_top_levels(wt, t.tree_root[tree], kTopDepth, p.tops[tree]);
   }
   // The walk queues each node of a tree at most once.
-  std::size_t max_tree_nodes = 0;
   std::vector<std::int32_t> pending;
   for (std::size_t tree = 0; tree < t.n_trees(); ++tree) {
     std::size_t count = 0;
@@ -143,29 +148,57 @@ void predict_blocks(const TreeEnsemble& t, const FeatureView& x, const RunContex
       const std::int32_t c = t.child[std::size_t(node)];
       if (c != node) pending.insert(pending.end(), {c, c + 1});
     }
-    max_tree_nodes = std::max(max_tree_nodes, count);
+    p.max_tree_nodes = std::max(p.max_tree_nodes, count);
   }
+  return p;
+}
+
+/// Runs per_block(scratch, begin, count) on blocks of samples in parallel, with the block's
+/// features copied into scratch.planes.
+template <class PerBlock>
+void for_blocks(const TreeEnsemble& t, const FeatureView& x, const BlockPlan& plan,
+                const RunContext& ctx, PerBlock&& per_block) {
+  const std::size_t n = x.n_samples, block = plan.block;
   const std::size_t n_blocks = (n + block - 1) / block;
-  const float n_trees_f = float(t.n_trees());
   const int threads = std::max(1, std::min<int>(ctx.threads, int(n_blocks)));
 #pragma omp parallel num_threads(threads)
   {
-    BlockScratch s(block, x.n_features, t.value_width, max_tree_nodes);
+    BlockScratch s(block, x.n_features, t.value_width, plan.max_tree_nodes);
 #pragma omp for schedule(dynamic, 1)
     for (std::size_t b = 0; b < n_blocks; ++b) {
       if (ctx.cancelled()) continue;
       const std::size_t begin = b * block, count = std::min(block, n - begin);
-      copy_block(x.rows(begin, count), stride, s);
-      accumulate_block(t, count, offsets, tops, s);
-      for (std::size_t i = 0; i < count; ++i) {
-        float* a = s.acc.data() + i * t.value_width;
-        for (std::size_t k = 0; k < t.value_width; ++k)
-          a[k] = s.has_nan[i] ? 0.0f : a[k] / n_trees_f;
-      }
-      write(begin, count, s.acc.data());
+      copy_block(x.rows(begin, count), plan.stride, s);
+      per_block(s, begin, count);
     }
   }
   ctx.check_cancelled();
+}
+
+template <class Write>
+void predict_blocks(const TreeEnsemble& t, const FeatureView& x, const RunContext& ctx,
+                    Write&& write) {
+  const BlockPlan plan = plan_blocks(t, x, ctx);
+  if (x.n_samples == 0) return;
+  const float n_trees_f = float(t.n_trees());
+  for_blocks(t, x, plan, ctx, [&](BlockScratch& s, std::size_t begin, std::size_t count) {
+    std::fill(s.acc.begin(), s.acc.begin() + std::ptrdiff_t(count * t.value_width), 0.0f);
+    accumulate_trees(t, 0, t.n_trees(), count, plan, s);
+    for (std::size_t i = 0; i < count; ++i) {
+      float* a = s.acc.data() + i * t.value_width;
+      for (std::size_t k = 0; k < t.value_width; ++k)
+        a[k] = s.has_nan[i] ? 0.0f : a[k] / n_trees_f;
+    }
+    write(begin, count, s.acc.data());
+  });
+}
+
+/// The first column of the largest value of a row of mean values (argmax's tie rule).
+std::uint32_t first_max(const float* a, std::size_t w) {
+  std::uint32_t best = 0;
+  for (std::size_t k = 1; k < w; ++k)
+    if (a[k] > a[best]) best = std::uint32_t(k);
+  return best;
 }
 
 }  // namespace
@@ -184,6 +217,85 @@ void TreeEnsemble::predict_mean_planar(const FeatureView& x, float* out,
     for (std::size_t k = 0; k < w; ++k)
       for (std::size_t i = 0; i < count; ++i)
         out[k * n + begin + i] = acc[i * w + k];
+  });
+}
+
+void TreeEnsemble::predict_argmax(const FeatureView& x, std::uint32_t* out,
+                                  const RunContext& ctx) const {
+  const BlockPlan plan = plan_blocks(*this, x, ctx);
+  const std::size_t w = value_width, n_trees_all = n_trees();
+  if (x.n_samples == 0) return;
+  if (w == 1) {
+    std::fill(out, out + x.n_samples, 0u);
+    return;
+  }
+  // One tree moves a class b ahead of a by at most max(values) - min(values). The sums
+  // are float: `slack` bounds their rounding (each of T additions errs by at most
+  // 2^-24 T max|v|, for both classes) and that of the final division by T, generously.
+  const auto [lo, hi] = std::minmax_element(values.begin(), values.end());
+  const float spread = *hi - *lo;
+  const double vmax = std::max(std::abs(double(*lo)), std::abs(double(*hi)));
+  const double t_d = double(n_trees_all);
+  const float slack = float((4 * t_d * t_d + 4 * t_d + 4) * vmax * 0x1p-23);
+  const float n_trees_f = float(n_trees_all);
+  for_blocks(*this, x, plan, ctx, [&](BlockScratch& s, std::size_t begin, std::size_t count) {
+    std::fill(s.acc.begin(), s.acc.begin() + std::ptrdiff_t(count * w), 0.0f);
+    std::vector<std::uint32_t>& orig = s.order;  // block sample of each active row
+    for (std::size_t i = 0; i < count; ++i)
+      orig[i] = std::uint32_t(i);
+    std::size_t active = count;
+    // Rows decided before the trees run out leave the block. A row with a NaN feature is
+    // decided at once: its probabilities are all zero, so column 0.
+    auto decided = [&](std::size_t i, std::size_t remaining, std::uint32_t& col) {
+      if (s.has_nan[i]) {
+        col = 0;
+        return true;
+      }
+      const float* a = s.acc.data() + i * w;
+      const std::uint32_t best = first_max(a, w);
+      float second = -std::numeric_limits<float>::infinity();
+      for (std::size_t k = 0; k < w; ++k)
+        if (k != best) second = std::max(second, a[k]);
+      col = best;
+      return a[best] - second > float(remaining) * spread + slack;
+    };
+    for (std::size_t g = 0; g < n_trees_all && active > 0; g += kTopGroup) {
+      const std::size_t remaining = n_trees_all - g;
+      // Compacting costs a copy of the active rows: only when it drops 1/8 of them.
+      std::size_t n_decided = 0;
+      std::uint32_t col = 0;
+      for (std::size_t i = 0; i < active; ++i)
+        n_decided += decided(i, remaining, col) ? 1 : 0;
+      if (n_decided * 8 >= active) {
+        std::size_t kept = 0;
+        for (std::size_t i = 0; i < active; ++i) {
+          if (decided(i, remaining, col)) {
+            out[begin + orig[i]] = col;
+            continue;
+          }
+          if (kept != i) {
+            for (std::size_t f = 0; f < n_features; ++f) {
+              float* plane = s.planes.data() + f * plan.stride;
+              plane[kept] = plane[i];
+            }
+            std::copy_n(s.acc.data() + i * w, w, s.acc.data() + kept * w);
+            s.has_nan[kept] = s.has_nan[i];
+            orig[kept] = orig[i];
+          }
+          ++kept;
+        }
+        active = kept;
+        if (active == 0) break;
+      }
+      accumulate_trees(*this, g, std::min(n_trees_all, g + kTopGroup), active, plan, s);
+    }
+    // The rest: the argmax of the means, exactly as predict_mean computes them.
+    for (std::size_t i = 0; i < active; ++i) {
+      float* a = s.acc.data() + i * w;
+      for (std::size_t k = 0; k < w; ++k)
+        a[k] = s.has_nan[i] ? 0.0f : a[k] / n_trees_f;
+      out[begin + orig[i]] = first_max(a, w);
+    }
   });
 }
 

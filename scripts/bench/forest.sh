@@ -34,7 +34,7 @@ else
   cmake -G Ninja -S "$ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release -DBIOFOREST_BENCH=ON \
     -DBIOFOREST_TESTS=OFF >/dev/null
 fi
-ninja -C "$BUILD_DIR" forest_bench >/dev/null
+ninja -C "$BUILD_DIR" forest_bench forest_predict_bench >/dev/null
 mkdir -p "$WORK"
 [ -f "$WORK/meta.json" ] || $PY "$HERE/forest_bench.py" prepare
 
@@ -63,3 +63,9 @@ done
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 cat "$OURS" "$WORK/peers.jsonl" >"$WORK/results.jsonl"
 $PY "$HERE/forest_bench.py" table "$WORK/results.jsonl"
+# The block walk alone, 1 thread, first 1 Mpx (20k/2-class forest): CPU seconds, ns per
+# split visit, bit-identity against the reference of the first run, and the labels-only
+# early exit (predict_labels) against the argmax of the probabilities.
+echo "walk (1 thread, 1 Mpx): $("$BUILD_DIR/bench/forest_predict_bench" "$WORK/train_x_20000.f32" \
+  "$WORK/train_y_20000_2.i32" 20000 "$WORK/pred_x_planar.f32" $((2048 * 2048)) 1048576 49 1 3 \
+  "$WORK/walk_reference_1048576.f32")"

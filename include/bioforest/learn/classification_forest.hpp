@@ -52,7 +52,12 @@ class ClassificationForest {
   void predict_proba(const FeatureView& x, float* out, const RunContext& ctx) const;
   /// Class-planar output: out[c * x.n_samples + i] (one image per class).
   void predict_proba_planar(const FeatureView& x, float* out, const RunContext& ctx) const;
-  /// The label of the most probable class per sample (ties: the lower column).
+  /// The label of the most probable class per sample (ties: the lower column; rows with a
+  /// NaN feature: the first class): exactly the argmax of predict_proba, but samples stop
+  /// walking trees once their winner is certain (TreeEnsemble::predict_argmax), so it is
+  /// faster for callers that need only the labels (Simple Segmentation).
+  void predict_labels(const FeatureView& x, std::int32_t* out, const RunContext& ctx) const;
+  /// predict_labels into a new vector.
   std::vector<std::int32_t> predict(const FeatureView& x, const RunContext& ctx) const;
 
   /// Out-of-bag estimate from training (empty if disabled or without bootstrap).

@@ -44,6 +44,13 @@ struct TreeEnsemble {
   /// The same, written value-planar: out[k * x.n_samples + i].
   void predict_mean_planar(const FeatureView& x, float* out, const RunContext& ctx) const;
 
+  /// out[i] = the column of the largest predict_mean value of sample i (ties: the lower
+  /// column; rows with a NaN feature: 0), identical to argmax(predict_mean) whatever
+  /// ctx.threads, but faster: after every few trees, samples whose leading column can no
+  /// longer be overtaken by the remaining trees (each moves a column by at most the
+  /// spread of the leaf values; float rounding is bounded with a margin) stop walking.
+  void predict_argmax(const FeatureView& x, std::uint32_t* out, const RunContext& ctx) const;
+
   /// For each sample of a view and each tree in [first_tree, last_tree): the leaf node
   /// reached (tree-major: out[(t - first_tree) * n + i]). Single-threaded; used by OOB.
   void leaves_of(const FeatureView& x, std::size_t first_tree, std::size_t last_tree,

@@ -364,3 +364,80 @@ TEST_CASE("every compiled SIMD target predicts bit-identically", "[learn]") {
   hwy::SetSupportedTargetsForTest(0);  // back to the real CPU
   CHECK(targets.size() >= 2);
 }
+
+namespace {
+
+/// Three classes: two clear regions and a noisy middle band where the trees disagree.
+Problem three_classes(std::size_t n, std::uint32_t seed) {
+  std::mt19937 g(seed);
+  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+  std::uniform_int_distribution<int> any(1, 3);
+  Problem p{std::vector<float>(n * 5), std::vector<std::int32_t>(n), n, 5};
+  for (std::size_t i = 0; i < n; ++i) {
+    for (std::size_t k = 0; k < 5; ++k)
+      p.x[i * 5 + k] = u(g);
+    const float a = p.x[i * 5], b = p.x[i * 5 + 1];
+    p.y[i] = a < -0.3f ? 1 : a > 0.3f ? 2 : b > 0.5f ? 3 : any(g);
+  }
+  return p;
+}
+
+/// classes[argmax(predict_proba)] per sample.
+std::vector<std::int32_t> labels_from_proba(const ClassificationForest& rf, const FeatureView& x) {
+  std::vector<float> prob(x.n_samples * rf.n_classes());
+  rf.predict_proba(x, prob.data(), threads(2));
+  std::vector<std::uint32_t> col(x.n_samples);
+  argmax(prob.data(), x.n_samples, rf.n_classes(), ProbaLayout::row_major, col.data());
+  std::vector<std::int32_t> out(x.n_samples);
+  for (std::size_t i = 0; i < x.n_samples; ++i)
+    out[i] = rf.classes()[col[i]];
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("predict_labels equals argmax of predict_proba, with early exit, any threads",
+          "[learn]") {
+  const Problem train = three_classes(3000, 51);
+  Problem held = three_classes(20000, 52);
+  for (std::size_t i = 7; i < held.n; i += 997)  // rows with a NaN feature: the first class
+    held.x[i * 5 + 3] = std::numeric_limits<float>::quiet_NaN();
+  const auto planar = test::to_planar(held);
+  // Grown to purity (one-hot leaves), with mixed leaves, and a tree count that is not a
+  // multiple of the walk's group of trees.
+  ForestOptions pure, mixed, odd;
+  mixed.min_samples_leaf = 7;
+  odd.n_trees = 13;
+  for (const ForestOptions& o : {pure, mixed, odd}) {
+    const auto rf = ClassificationForest::train(view(train), train.y, o, threads(2));
+    const auto want = labels_from_proba(rf, view(held));
+    CHECK(want[7] == 1);
+    for (int t : {1, 2, 3}) {
+      INFO("threads " << t << ", trees " << rf.n_trees());
+      std::vector<std::int32_t> got(held.n);
+      rf.predict_labels(view(held), got.data(), threads(t));
+      CHECK(got == want);
+      rf.predict_labels(FeatureView::planar(planar.data(), held.n, held.f), got.data(), threads(t));
+      CHECK(got == want);
+    }
+    CHECK(rf.predict(view(held), threads(2)) == want);
+  }
+}
+
+TEST_CASE("predict_labels: exact ties go to the first class, as argmax", "[learn]") {
+  // Two single-leaf trees voting for different classes: means (0.5, 0.5) for every sample.
+  TreeEnsemble t;
+  t.n_features = 1;
+  t.value_width = 2;
+  t.tree_root = {0, 1};
+  t.feature = {0, 0};
+  t.threshold = {std::numeric_limits<float>::quiet_NaN(), std::numeric_limits<float>::quiet_NaN()};
+  t.child = {0, 1};
+  t.leaf = {0, 1};
+  t.values = {0.0f, 1.0f, 1.0f, 0.0f};
+  const auto rf = ClassificationForest::from_ensemble(t, {4, 9});
+  const std::vector<float> x = {0.1f, 0.7f, -3.0f};
+  std::vector<std::int32_t> got(3);
+  rf.predict_labels(FeatureView::sample_major(x.data(), 3, 1), got.data(), threads(1));
+  CHECK(got == std::vector<std::int32_t>{4, 4, 4});
+}
