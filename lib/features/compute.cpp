@@ -525,8 +525,11 @@ void FeatureComputer::Impl::feature_tile(const Column& col, const View& P,
       S[i] = R.at(0, 0, 0);
     }
     const long b = base(FeatureFamily::StructureTensorEigenvalues) + cz * nev;
+    // Double: a tensor of an edge has its smallest eigenvalue ~1e-4 of its largest, and that
+    // channel's range is as small; float (as fastfilters) leaves ~1e-7 of the largest there,
+    // which failed the 1e-4-of-range parity test for sigma 3.5 and 5 (2e-4).
     if (zact)
-      rows(simd::eig3, shape, S[0], S[1], S[2], S[3], S[4], S[5], out_view(b), out_view(b + 1),
+      rows(simd::eig3_f64, shape, S[0], S[1], S[2], S[3], S[4], S[5], out_view(b), out_view(b + 1),
            out_view(b + 2));
     else
       rows(simd::eig2, shape, S[0], S[1], S[2], out_view(b), out_view(b + 1));

@@ -48,12 +48,20 @@ void products2(const float* a, const float* b, float* aa, float* ab, float* bb, 
 /// (a*a, a*b, a*c, b*b, b*c, c*c).
 void products3(const float* a, const float* b, const float* c, float* aa, float* ab, float* ac,
                float* bb, float* bc, float* cc, std::size_t n);
-/// Eigenvalues of [[a00 a01] [a01 a11]], descending, computed in double (as vigra).
+/// Eigenvalues of [[a00 a01] [a01 a11]], descending: vigra's formula in float (a few ulp of
+/// the larger eigenvalue; lanes that overflow float are computed in double, as vigra).
 void eig2(const float* a00, const float* a01, const float* a11, float* e0, float* e1,
           std::size_t n);
-/// Eigenvalues of a symmetric 3x3 matrix, descending, closed form in double (as vigra's
-/// symmetric3x3Eigenvalues; reference §1.6 explains why double).
+/// Eigenvalues of a symmetric 3x3 matrix, descending, closed form in float on the deviator:
+/// accurate to ~1e-6 of the matrix norm, so for matrices whose eigenvalue channels all span
+/// ranges comparable to that norm (the Hessian). Near-double eigenvalues and non-finite
+/// lanes are computed as eig3_f64.
 void eig3(const float* a00, const float* a01, const float* a02, const float* a11, const float* a12,
           const float* a22, float* e0, float* e1, float* e2, std::size_t n);
+/// Eigenvalues of a symmetric 3x3 matrix, descending, vigra's closed form evaluated in double
+/// (reference §1.6 explains why double): for positive semi-definite tensors whose smallest
+/// eigenvalue is orders of magnitude below the largest (the structure tensor).
+void eig3_f64(const float* a00, const float* a01, const float* a02, const float* a11,
+              const float* a12, const float* a22, float* e0, float* e1, float* e2, std::size_t n);
 
 }  // namespace bioforest::features::simd
