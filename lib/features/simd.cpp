@@ -181,8 +181,29 @@ void ConvRowsF64T(const float* const* rows, float* out, std::size_t n, const dou
                : hn::Mul(hn::Set(dd, taps[0]), hn::PromoteTo(dd, hn::LoadU(df, c[0] + c0 + i)));
       hn::StoreU(v, dd, acc + i);
     });
-    // Two taps per sweep halve the accumulator traffic; the FMAs keep their order.
+    // Four (then two) taps per sweep cut the accumulator traffic; the FMAs keep their order.
+    // (Four rather than two: 2-D set 0.290 -> 0.285 CPU s, 1 thread.)
     int m = 1;
+    for (; m + 3 <= r; m += 4) {
+      const float *pa = c[m] + c0, *pb = c[-m] + c0;
+      const float *qa = c[m + 1] + c0, *qb = c[-m - 1] + c0;
+      const float *sa = c[m + 2] + c0, *sb = c[-m - 2] + c0;
+      const float *ua = c[m + 3] + c0, *ub = c[-m - 3] + c0;
+      const double t0 = taps[m], t1 = taps[m + 1], t2 = taps[m + 2], t3 = taps[m + 3];
+      ForEachSpan<hn::ScalableTag<double>>(len, [&](auto dd, std::size_t i) {
+        const hn::Rebind<float, decltype(dd)> df;
+        auto pair = [&](const float* x, const float* y) {
+          const auto a = hn::PromoteTo(dd, hn::LoadU(df, x + i));
+          const auto b = hn::PromoteTo(dd, hn::LoadU(df, y + i));
+          return kOdd ? hn::Sub(a, b) : hn::Add(a, b);
+        };
+        auto v = hn::MulAdd(hn::Set(dd, t0), pair(pa, pb), hn::LoadU(dd, acc + i));
+        v = hn::MulAdd(hn::Set(dd, t1), pair(qa, qb), v);
+        v = hn::MulAdd(hn::Set(dd, t2), pair(sa, sb), v);
+        v = hn::MulAdd(hn::Set(dd, t3), pair(ua, ub), v);
+        hn::StoreU(v, dd, acc + i);
+      });
+    }
     for (; m + 1 <= r; m += 2) {
       const float *pa = c[m] + c0, *pb = c[-m] + c0;
       const float *qa = c[m + 1] + c0, *qb = c[-m - 1] + c0;
