@@ -530,9 +530,11 @@ void Eig3(const float* p00, const float* p01, const float* p02, const float* p11
     const auto hi = hn::Max(x0, x1), lo = hn::Min(x0, x1);
     const auto t = hn::Min(hi, x2);
     auto r0 = hn::Max(hi, x2), r1 = hn::Max(t, lo), r2 = hn::Min(t, lo);
-    // Not (1 - |r| >= kNearDouble): also true for NaN, i.e. non-finite input or overflow.
+    // Not (1 - |r| >= kNearDouble): also true for NaN (non-finite input); p overflows (to
+    // infinity, with r = 0) when the entries' squares exceed float.
     constexpr float kNearDouble = 1e-3f;
-    const auto bad = hn::Not(hn::Ge(hn::Sub(one, hn::Abs(r)), hn::Set(d, kNearDouble)));
+    const auto bad = hn::Or(hn::Not(hn::Ge(hn::Sub(one, hn::Abs(r)), hn::Set(d, kNearDouble))),
+                            hn::Not(hn::Lt(p, hn::Set(d, HUGE_VALF))));
     if (HWY_UNLIKELY(!hn::AllFalse(d, bad))) {
       HWY_ALIGN float t0[kMaxFloatLanes], t1[kMaxFloatLanes], t2[kMaxFloatLanes];
       Eig3Double(p00 + i, p01 + i, p02 + i, p11 + i, p12 + i, p22 + i, t0, t1, t2, hn::Lanes(d));
