@@ -29,9 +29,13 @@ void conv_line_promoted(const float* center, float* out, std::size_t n, const do
 /// (m = -radius..radius), so mirrored borders and lines in other planes need no copy.
 void conv_rows(const float* const* rows, float* out, std::size_t n, const float* taps, int radius,
                bool odd);
-/// conv_rows with double taps and double accumulation (as conv_line_f64).
-void conv_rows_f64(const float* const* rows, float* out, std::size_t n, const double* taps,
-                   int radius, bool odd);
+
+/// Up to kBlockRows output lines of one vertical pass at once, in double: outs[k][i] =
+/// sum_{t=0..2r} taps_full[t] * rows[k + t][i] for k < `k` (rows: k + 2r lines), one FMA per
+/// tap in ascending t, one rounding to float. taps_full: the 2r+1 correlation taps.
+constexpr int kBlockRows = 6;
+void conv_rows_block_f64(const float* const* rows, float* const* outs, int k, std::size_t n,
+                         const double* taps_full, int radius);
 
 /// copy .. eig3 write their outputs with non-temporal stores where aligned: call this on
 /// the writing thread before the outputs are read elsewhere.
