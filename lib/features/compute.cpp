@@ -130,26 +130,45 @@ void derivatives(const View& src, int nz, int ny, int nx, bool zact, const Kerne
   bool hasx[3] = {false, false, false};
   for (const Combo& c : need)
     hasx[c.ox] = true;
+  // Each pass runs the kernels that share its input together (the input is loaded once).
+  View outs[3];
+  const Kernel* ks[3];
+  int count = 0;
   for (int o = 0; o < 3; ++o) {
     if (!hasx[o]) continue;
     X[o] = arena.vol(nzs, ny + 2 * r, nx);
-    separable_pass(src, X[o], 2, *k[o]);
+    outs[count] = X[o];
+    ks[count++] = k[o];
   }
+  separable_pass_multi(src, outs, ks, count, 2);
   View Y[3][3];
-  for (const Combo& c : need) {
-    if (Y[c.oy][c.ox].p) continue;
-    Y[c.oy][c.ox] = arena.vol(nzs, ny, nx);
-    separable_pass(X[c.ox], Y[c.oy][c.ox], 1, *k[c.oy]);
-  }
-  for (const Combo& c : need) {
-    if (!zact) {
-      out.at(0, c.oy, c.ox) = Y[c.oy][c.ox];
-      continue;
+  for (int ox = 0; ox < 3; ++ox) {
+    count = 0;
+    for (const Combo& c : need) {
+      if (c.ox != ox || Y[c.oy][ox].p) continue;
+      Y[c.oy][ox] = arena.vol(nzs, ny, nx);
+      outs[count] = Y[c.oy][ox];
+      ks[count++] = k[c.oy];
     }
-    View& o = out.at(c.oz, c.oy, c.ox);
-    if (o.p) continue;
-    o = arena.vol(nz, ny, nx);
-    separable_pass(Y[c.oy][c.ox], o, 0, *k[c.oz]);
+    if (count > 0) separable_pass_multi(X[ox], outs, ks, count, 1);
+  }
+  if (!zact) {
+    for (const Combo& c : need)
+      out.at(0, c.oy, c.ox) = Y[c.oy][c.ox];
+    return;
+  }
+  for (int oyx = 0; oyx < 9; ++oyx) {
+    const int oy = oyx / 3, ox = oyx % 3;
+    count = 0;
+    for (const Combo& c : need) {
+      if (c.oy != oy || c.ox != ox) continue;
+      View& o = out.at(c.oz, oy, ox);
+      if (o.p) continue;
+      o = arena.vol(nz, ny, nx);
+      outs[count] = o;
+      ks[count++] = k[c.oz];
+    }
+    if (count > 0) separable_pass_multi(Y[oy][ox], outs, ks, count, 0);
   }
 }
 

@@ -84,6 +84,63 @@ void ConvLine(const float* center, std::ptrdiff_t step, float* out, std::size_t 
     ConvDispatchRadius<false>(center, step, out, n, taps, radius);
 }
 
+// Up to three kernels of one radius over the same input (a tile's x, y or z derivatives):
+// the 2R+1 input vectors are loaded and paired once for all of them. Per output the
+// operations are ConvFixed's, in its order, so the bits are conv_line's. (2-D set 0.2525 ->
+// 0.2438 CPU s, 1 thread, mean of 5 alternating runs.)
+template <int R, int C, class D>
+HWY_INLINE void ConvMultiFixed(D d, const float* HWY_RESTRICT p, std::ptrdiff_t step,
+                               float* const* outs, std::size_t i, const float* const* taps,
+                               const bool* odd) {
+  using V = hn::Vec<D>;
+  const V c = hn::LoadU(d, p + i);
+  V sum[R + 1], dif[R + 1];
+  for (int m = 1; m <= R; ++m) {
+    const V a = hn::LoadU(d, p + i + m * step);
+    const V b = hn::LoadU(d, p + i - m * step);
+    sum[m] = hn::Add(a, b);
+    dif[m] = hn::Sub(a, b);
+  }
+  for (int k = 0; k < C; ++k) {
+    const float* t = taps[k];
+    V acc = odd[k] ? hn::Zero(d) : hn::Mul(hn::Set(d, t[0]), c);
+    for (int m = 1; m <= R; ++m)
+      acc = hn::MulAdd(hn::Set(d, t[m]), odd[k] ? dif[m] : sum[m], acc);
+    hn::StoreU(acc, d, outs[k] + i);
+  }
+}
+
+template <int C>
+void ConvMultiC(const float* p, std::ptrdiff_t step, float* const* outs, std::size_t n,
+                const float* const* taps, const bool* odd, int r) {
+  using D = hn::ScalableTag<float>;
+  switch (r) {
+#define BIOFOREST_CONV_MULTI_CASE(R)                                                              \
+  case R:                                                                                         \
+    ForEachSpan<D>(                                                                               \
+        n, [&](auto d, std::size_t i) { ConvMultiFixed<R, C>(d, p, step, outs, i, taps, odd); }); \
+    return;
+    BIOFOREST_CONV_MULTI_CASE(1)
+    BIOFOREST_CONV_MULTI_CASE(2)
+    BIOFOREST_CONV_MULTI_CASE(3)
+    BIOFOREST_CONV_MULTI_CASE(4)
+#undef BIOFOREST_CONV_MULTI_CASE
+    default:
+      for (int k = 0; k < C; ++k)
+        ConvLine(p, step, outs[k], n, taps[k], r, odd[k]);
+  }
+}
+
+void ConvLineMulti(const float* center, std::ptrdiff_t step, float* const* outs, int count,
+                   std::size_t n, const float* const* taps, const bool* odd, int radius) {
+  if (count == 3)
+    ConvMultiC<3>(center, step, outs, n, taps, odd, radius);
+  else if (count == 2)
+    ConvMultiC<2>(center, step, outs, n, taps, odd, radius);
+  else
+    ConvLine(center, step, outs[0], n, taps[0], radius, odd[0]);
+}
+
 template <bool kOdd>
 void ConvF64(const float* p, std::ptrdiff_t step, float* out, std::size_t n, const double* taps,
              int r) {
@@ -541,6 +598,7 @@ HWY_AFTER_NAMESPACE();
 namespace bioforest::features::simd {
 
 HWY_EXPORT(ConvLine);
+HWY_EXPORT(ConvLineMulti);
 HWY_EXPORT(ConvLineF64);
 HWY_EXPORT(ConvLinePromoted);
 HWY_EXPORT(ConvRows);
@@ -561,6 +619,10 @@ HWY_EXPORT(Eig3F64);
 void conv_line(const float* center, std::ptrdiff_t step, float* out, std::size_t n,
                const float* taps, int radius, bool odd) {
   HWY_DYNAMIC_DISPATCH(ConvLine)(center, step, out, n, taps, radius, odd);
+}
+void conv_line_multi(const float* center, std::ptrdiff_t step, float* const* outs, int count,
+                     std::size_t n, const float* const* taps, const bool* odd, int radius) {
+  HWY_DYNAMIC_DISPATCH(ConvLineMulti)(center, step, outs, count, n, taps, odd, radius);
 }
 void conv_line_f64(const float* center, std::ptrdiff_t step, float* out, std::size_t n,
                    const double* taps, int radius, bool odd) {

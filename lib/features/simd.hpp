@@ -16,6 +16,11 @@ namespace bioforest::features::simd {
 void conv_line(const float* center, std::ptrdiff_t step, float* out, std::size_t n,
                const float* taps, int radius, bool odd);
 
+/// conv_line for `count` (1..3) kernels of the same radius over the same input, loaded once:
+/// outs[k] gets kernel k (taps[k], odd[k]), bit for bit as conv_line would.
+void conv_line_multi(const float* center, std::ptrdiff_t step, float* const* outs, int count,
+                     std::size_t n, const float* const* taps, const bool* odd, int radius);
+
 /// As conv_line, with double taps and double accumulation (one rounding to float).
 void conv_line_f64(const float* center, std::ptrdiff_t step, float* out, std::size_t n,
                    const double* taps, int radius, bool odd);
