@@ -168,15 +168,38 @@ void ConvPromoted(const float* center, float* out, std::size_t n, const double* 
     hn::StoreU(hn::PromoteTo(dd, hn::LoadU(df, center - r + i)), dd, tmp + i);
   });
   const double* p = tmp + r;
-  ForEachSpan<hn::ScalableTag<double>>(n, [&](auto dd, std::size_t i) {
-    const hn::Rebind<float, decltype(dd)> df;
-    auto acc = kOdd ? hn::Zero(dd) : hn::Mul(hn::Set(dd, taps[0]), hn::LoadU(dd, p + i));
+  // Four vectors per tap loop: one accumulator's chain of r dependent FMAs left the pass
+  // latency-bound (4 cycles per tap; 2-D set 0.244 -> 0.235 CPU s, 1 thread). Per element
+  // the operations and their order are the single-vector loop's below.
+  const hn::ScalableTag<double> dd;
+  const hn::Rebind<float, decltype(dd)> df;
+  const std::size_t N = hn::Lanes(dd);
+  std::size_t i0 = 0;
+  for (; i0 + 4 * N <= n; i0 += 4 * N) {
+    hn::Vec<decltype(dd)> acc[4];
+    for (std::size_t k = 0; k < 4; ++k)
+      acc[k] = kOdd ? hn::Zero(dd) : hn::Mul(hn::Set(dd, taps[0]), hn::LoadU(dd, p + i0 + k * N));
     for (int m = 1; m <= r; ++m) {
-      const auto a = hn::LoadU(dd, p + i + m);
-      const auto b = hn::LoadU(dd, p + i - m);
-      acc = hn::MulAdd(hn::Set(dd, taps[m]), kOdd ? hn::Sub(a, b) : hn::Add(a, b), acc);
+      const auto t = hn::Set(dd, taps[m]);
+      for (std::size_t k = 0; k < 4; ++k) {
+        const auto a = hn::LoadU(dd, p + i0 + k * N + m);
+        const auto b = hn::LoadU(dd, p + i0 + k * N - m);
+        acc[k] = hn::MulAdd(t, kOdd ? hn::Sub(a, b) : hn::Add(a, b), acc[k]);
+      }
     }
-    hn::StoreU(hn::DemoteTo(df, acc), df, out + i);
+    for (std::size_t k = 0; k < 4; ++k)
+      hn::StoreU(hn::DemoteTo(df, acc[k]), df, out + i0 + k * N);
+  }
+  ForEachSpan<hn::ScalableTag<double>>(n - i0, [&](auto d, std::size_t j) {
+    const std::size_t i = i0 + j;
+    const hn::Rebind<float, decltype(d)> dfj;
+    auto acc = kOdd ? hn::Zero(d) : hn::Mul(hn::Set(d, taps[0]), hn::LoadU(d, p + i));
+    for (int m = 1; m <= r; ++m) {
+      const auto a = hn::LoadU(d, p + i + m);
+      const auto b = hn::LoadU(d, p + i - m);
+      acc = hn::MulAdd(hn::Set(d, taps[m]), kOdd ? hn::Sub(a, b) : hn::Add(a, b), acc);
+    }
+    hn::StoreU(hn::DemoteTo(dfj, acc), dfj, out + i);
   });
 }
 
