@@ -5,6 +5,7 @@
 #include "presmooth.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 
 #include "simd.hpp"
@@ -25,11 +26,19 @@ std::array<int, 2> real_range(int b0, int b1, int n) {
   return {lo, hi};
 }
 
-void conv(const Kernel& k, const float* const* rows, float* out, int n) {
+// Lines per vertical-pass call: a block of output lines for double-accumulating kernels
+// (simd::conv_rows_block_f64), one line otherwise.
+int block_rows(const Kernel& k, int remaining) {
+  return k.accumulate_double ? std::min(simd::kBlockRows, remaining) : 1;
+}
+
+// Vertical pass of `kb` output lines s.outs[0..kb) from the input lines s.rows[0..kb + 2r).
+void conv(const Kernel& k, SlabScratch& s, int kb, int n) {
   if (k.accumulate_double)
-    simd::conv_rows_f64(rows, out, std::size_t(n), k.half_d.data(), k.radius, k.odd);
+    simd::conv_rows_block_f64(s.rows.data(), s.outs.data(), kb, std::size_t(n), s.taps.data(),
+                              k.radius);
   else
-    simd::conv_rows(rows, out, std::size_t(n), k.half.data(), k.radius, k.odd);
+    simd::conv_rows(s.rows.data(), s.outs[0], std::size_t(n), k.half.data(), k.radius, k.odd);
 }
 
 // dst[i] = src[index[i]] with the contiguous middle copied in one go.
@@ -72,7 +81,12 @@ void presmooth_region(const PlaneSource& src, const std::array<int, 3>& start,
                    s.index, first, last, P.row(z, y));
     return;
   }
-  s.rows.resize(std::size_t(2 * r + 1));
+  s.rows.resize(std::size_t(2 * r + simd::kBlockRows));
+  s.outs.resize(std::size_t(simd::kBlockRows));
+  // The correlation taps unfolded: c[m] at m + r.
+  s.taps.resize(std::size_t(2 * r + 1));
+  for (int m = -r; m <= r; ++m)
+    s.taps[m + r] = (k->odd && m < 0 ? -1.0 : 1.0) * k->half_d[std::abs(m)];
 
   // z pass over every real row the y pass will read.
   const int ylo = real[1][0], nyr = real[1][1] - real[1][0];
@@ -80,10 +94,13 @@ void presmooth_region(const PlaneSource& src, const std::array<int, 3>& start,
   if (active[0]) {
     Z = s.z(std::size_t(n[0]) * nyr * nxr);
     for (int yr = 0; yr < nyr; ++yr)
-      for (int z = 0; z < n[0]; ++z) {
-        for (int m = -r; m <= r; ++m)
-          s.rows[m + r] = src.row(mirror(start[0] + z + m, src.B[0]), ylo + yr) + xlo;
-        conv(*k, s.rows.data(), Z + (std::size_t(z) * nyr + yr) * nxr, nxr);
+      for (int z = 0, kb = 0; z < n[0]; z += kb) {
+        kb = block_rows(*k, n[0] - z);
+        for (int j = 0; j < kb + 2 * r; ++j)
+          s.rows[j] = src.row(mirror(start[0] + z - r + j, src.B[0]), ylo + yr) + xlo;
+        for (int q = 0; q < kb; ++q)
+          s.outs[q] = Z + (std::size_t(z + q) * nyr + yr) * nxr;
+        conv(*k, s, kb, nxr);
       }
   }
   auto y_source = [&](int z, int yb) -> const float* {
@@ -95,15 +112,19 @@ void presmooth_region(const PlaneSource& src, const std::array<int, 3>& start,
   float* Y = s.y(std::size_t(n[0]) * n[1] * nxr);
   const int ry = active[1] ? r : 0;
   for (int z = 0; z < n[0]; ++z)
-    for (int y = 0; y < n[1]; ++y) {
-      float* out = Y + (std::size_t(z) * n[1] + y) * nxr;
+    for (int y = 0, kb = 0; y < n[1]; y += kb) {
       if (!active[1]) {
-        std::memcpy(out, y_source(z, start[1] + y), sizeof(float) * nxr);
+        kb = 1;
+        std::memcpy(Y + (std::size_t(z) * n[1] + y) * nxr, y_source(z, start[1] + y),
+                    sizeof(float) * nxr);
         continue;
       }
-      for (int m = -ry; m <= ry; ++m)
-        s.rows[m + ry] = y_source(z, start[1] + y + m);
-      conv(*k, s.rows.data(), out, nxr);
+      kb = block_rows(*k, n[1] - y);
+      for (int j = 0; j < kb + 2 * ry; ++j)
+        s.rows[j] = y_source(z, start[1] + y - ry + j);
+      for (int q = 0; q < kb; ++q)
+        s.outs[q] = Y + (std::size_t(z) * n[1] + y + q) * nxr;
+      conv(*k, s, kb, nxr);
     }
   // x pass on each line padded by mirroring.
   float* pad = s.pad(s.index.size());

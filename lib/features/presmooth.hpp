@@ -37,7 +37,9 @@ class SlabScratch {
     }
     return line_.get();
   }
-  std::vector<const float*> rows;  ///< line table of one output line
+  std::vector<const float*> rows;  ///< input line table of a block of output lines
+  std::vector<float*> outs;        ///< the block's output lines
+  std::vector<double> taps;        ///< the kernel's correlation taps, unfolded
   std::vector<int> index;          ///< mirrored x index of each padded element
 
  private:

@@ -66,4 +66,10 @@ class Arena {
 /// shrunk by 2 * k.radius along that axis. `threads` > 1 splits rows over OpenMP.
 void separable_pass(const View& in, const View& out, int axis, const Kernel& k, int threads = 1);
 
+/// separable_pass of `count` (1..3) kernels over the same input into equally shaped views
+/// outs[q], loading the input once when the kernels share a radius (same bits as one
+/// separable_pass per kernel).
+void separable_pass_multi(const View& in, const View* outs, const Kernel* const* ks, int count,
+                          int axis);
+
 }  // namespace bioforest::features

@@ -43,6 +43,13 @@ for name in o2:
           f"ratio Z {p[name][0] / o2[name][0]:.1f}  [ours 1 thread {o1[name][0]:.3f} s, "
           f"1->2 threads {o1[name][0] / o2[name][0]:.2f}x; CPU s 1/2 threads "
           f"{o1[name][2]:.3f}/{o2[name][2]:.3f}]")
+# Issue 3's targets for the full default set (2 threads, idle machine).
+limit, ratio = {"2d": (0.13, 60.0), "3d": (1.1, 20.0)}[dim]
+o, pp = o2["full"][0], p["full"][0]
+ok = lambda c: "met" if c else "NOT met"
+print(f"{dim} targets: full <= {limit} s: {o:.3f} s {ok(o <= limit)}; >= {ratio:.0f}x vigra: "
+      f"{pp / o:.1f}x {ok(pp / o >= ratio)}; 1->2 threads >= 1.8x: "
+      f"{o1['full'][0] / o:.2f}x {ok(o1['full'][0] / o >= 1.8)}")
 PY
 done
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -121,6 +121,9 @@ void check_case(const Case& c) {
     const bool eigen3 = c.is3d && !in2d && family.find("Eigenvalues") != std::string::npos;
     const double err = worst_relative_error(mine, ref, n, floor, eigen3 ? 3 : 1);
     INFO(c.file << " " << ds << ": max |ours - vigra| / range = " << err);
+    // The margin left by each channel group (the tolerance is 1e-4), for judging numerics.
+    if (getenv("BF_MARGINS"))
+      fprintf(stderr, "margin %s %s %.3g\n", c.file.c_str(), ds.c_str(), err);
     CHECK(err <= 1e-4);
     ++checked;
   }
