@@ -39,7 +39,7 @@ Scene scene(const Shape& shape) {
   // Boxes: (z0, z1, y0, y1, x0, x1); tall ones cross many bands.
   const std::vector<std::array<std::size_t, 6>> boxes{{0, Z, 1, 30, 2, 5},
                                                       {0, 1, 3, 6, 8, 14},
-                                                      {Z > 1 ? 1 : 0, Z, 10, 12, 8, 20},
+                                                      {std::size_t{Z > 1}, Z, 10, 12, 8, 20},
                                                       {0, Z, 20, 39, 16, 18},
                                                       {0, 1, 33, 36, 4, 9}};
   std::uint32_t id = 0;
