@@ -214,12 +214,19 @@ void gather_image(std::size_t pair, const PixelSource& raw, const CanonicalImage
   set.x.resize(set.y.size() * set.n_features);
 
   // Pass 2 in batches whose raw windows fit the budget: a whole time point read once when
-  // it fits (the usual 2-D case), else each region grown by the halo.
+  // it fits and the regions' windows would cover at least half of it anyway (scribbles
+  // spread over a 2-D image), else each region grown by the halo (a few strokes in a
+  // large volume).
   const Shape& spatial = raw.spatial_shape();
   const Roi whole = Roi::whole(spatial);
   const std::size_t value_bytes = sizeof(float) * raw.channels();
-  const bool plane_fits = whole.size() * value_bytes <= budget;
   const Shape halo = fc.halo();
+  std::vector<std::size_t> window_pixels(raw.t(), 0);
+  for (const LabelledRegion& r : regions)
+    window_pixels[r.t] += r.core.grow(halo, spatial).size();
+  auto read_plane = [&](std::size_t t) {
+    return whole.size() * value_bytes <= budget && 2 * window_pixels[t] >= whole.size();
+  };
   std::vector<RawWindow> windows;
   std::vector<const LabelledRegion*> batch;
   std::vector<const RawWindow*> batch_windows;
@@ -230,7 +237,7 @@ void gather_image(std::size_t pair, const PixelSource& raw, const CanonicalImage
     batch.clear();
     batch_windows.clear();
     const std::size_t t = regions[i].t;
-    if (plane_fits) {  // every region of time point t
+    if (read_plane(t)) {  // every region of time point t
       windows.resize(1);
       windows[0].outer = whole;
       raw.read_float(t, whole, windows[0].data);
