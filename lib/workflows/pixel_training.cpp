@@ -2,6 +2,7 @@
 #include "bioforest/workflows/pixel_training.hpp"
 
 #include <algorithm>
+#include <exception>
 
 #include "bioforest/core/blocking.hpp"
 #include "bioforest/core/digest.hpp"
@@ -43,33 +44,148 @@ bool label_bbox(const std::vector<std::uint32_t>& labels, const Shape& shape, Ro
   return any;
 }
 
-// Appends the labelled pixels of one block (labels over `core`, features planar over
-// `core`) to the training set.
-void append_rows(const std::vector<std::uint32_t>& labels, const std::vector<float>& planar,
-                 std::size_t n_features, std::size_t n_classes, const std::string& label_file,
-                 const SamplePosition& block, const Roi& core, const Shape& spatial,
-                 TrainingSet& set) {
-  const std::size_t npix = labels.size();
-  const Shape cs = core.shape();
-  for (std::size_t p = 0; p < npix; ++p) {
-    const std::uint32_t l = labels[p];
-    if (!l) continue;
-    // Where the sample sits in its image (flat index over the spatial shape).
-    std::size_t rem = p, flat = 0, stride = 1;
-    for (std::size_t d = cs.size(); d-- > 0;) {
-      flat += (core.start[d] + rem % cs[d]) * stride;
-      rem /= cs[d];
-      stride *= spatial[d];
+// The sub-box `roi` of a row-major array of `shape` (any rank >= 1).
+template <class T>
+void crop(const std::vector<T>& src, const Shape& shape, const Roi& roi, std::vector<T>& out) {
+  out.resize(roi.size());
+  const std::size_t rank = shape.size(), row = roi.stop[rank - 1] - roi.start[rank - 1];
+  Shape idx = roi.start;
+  for (std::size_t o = 0; o < out.size(); o += row) {
+    std::size_t off = 0;
+    for (std::size_t d = 0; d < rank; ++d)
+      off = off * shape[d] + idx[d];
+    std::copy_n(src.data() + off, row, out.data() + o);
+    for (std::size_t d = rank - 1; d-- > 0;) {  // next row: odometer over the outer axes
+      if (++idx[d] < roi.stop[d]) break;
+      idx[d] = roi.start[d];
     }
-    set.positions.push_back({block.pair, block.t, flat});
-    if (l > n_classes)
-      throw_input(label_file, "label value " + std::to_string(l) + " but the spec names only " +
-                                  std::to_string(n_classes) + " classes");
-    for (std::size_t f = 0; f < n_features; ++f)
-      set.x.push_back(planar[f * npix + p]);
-    set.y.push_back(std::int32_t(l));
-    ++set.label_counts[l - 1];
   }
+}
+
+// One labelled region: the bounding box of the (unmasked) labels of one label block, its
+// labelled pixels, and the training-set row of the first of them.
+struct LabelledRegion {
+  std::size_t t = 0;
+  Roi core;                           // image coordinates
+  std::vector<std::uint32_t> pixels;  // core-local flat indices, row-major order
+  std::size_t first_row = 0;
+};
+
+// Pass 1 over one image: finds the labelled regions and appends their labels and positions
+// to the training set (rows in block order, row-major inside each block, as ilastik's label
+// cache yields them). Reads no raw data. The label plane of a time point is read once when
+// it fits `budget` (PNG and TIFF decoders restart from the top for every region otherwise).
+std::vector<LabelledRegion> find_labelled_regions(std::size_t pair, const CanonicalImage& labels,
+                                                  const CanonicalImage* mask, std::size_t n_classes,
+                                                  std::size_t budget, TrainingSet& set) {
+  const Shape& spatial = labels.spatial_shape();
+  const Roi whole = Roi::whole(spatial);
+  const bool plane_fits = whole.size() * sizeof(std::uint32_t) <= budget;
+  const auto blocks =
+      make_blocks(spatial, label_block_shape(labels.spatial_rank()), Shape(spatial.size(), 0));
+  std::vector<LabelledRegion> regions;
+  std::vector<std::uint32_t> plane, block_labels, core_labels, core_mask;
+  for (std::size_t t = 0; t < labels.t(); ++t) {
+    if (plane_fits) labels.read_labels(t, whole, plane);
+    for (const Block& b : blocks) {
+      if (plane_fits)
+        crop(plane, spatial, b.core, block_labels);
+      else
+        labels.read_labels(t, b.core, block_labels);
+      Roi bbox;
+      if (!label_bbox(block_labels, b.core.shape(), bbox)) continue;
+      LabelledRegion r;
+      r.t = t;
+      r.core = bbox.shifted(b.core.start);
+      r.first_row = set.y.size();
+      crop(block_labels, b.core.shape(), bbox, core_labels);
+      if (mask) mask->read_labels(t, r.core, core_mask);
+      const Shape cs = r.core.shape();
+      for (std::size_t p = 0; p < core_labels.size(); ++p) {
+        const std::uint32_t l = core_labels[p];
+        if (!l || (mask && !core_mask[p])) continue;
+        if (l > n_classes)
+          throw_input(labels.path(), "label value " + std::to_string(l) +
+                                         " but the spec names only " + std::to_string(n_classes) +
+                                         " classes");
+        // Where the sample sits in its image (flat index over the spatial shape).
+        std::size_t rem = p, flat = 0, stride = 1;
+        for (std::size_t d = cs.size(); d-- > 0;) {
+          flat += (r.core.start[d] + rem % cs[d]) * stride;
+          rem /= cs[d];
+          stride *= spatial[d];
+        }
+        r.pixels.push_back(std::uint32_t(p));
+        set.positions.push_back({pair, t, flat});
+        set.y.push_back(std::int32_t(l));
+        ++set.label_counts[l - 1];
+      }
+      if (!r.pixels.empty()) regions.push_back(std::move(r));
+    }
+  }
+  return regions;
+}
+
+// Raw data around some regions: the region grown by the halo, or a whole time point.
+struct RawWindow {
+  Roi outer;
+  std::vector<float> data;  // channels last
+};
+
+// Pass 2, for a batch of regions: their features, written into their rows of set.x. With at
+// least as many regions as threads, one parallel loop over the regions, each computed by one
+// thread (one coarse parallel region instead of one per block: no idle-thread spinning
+// between many small ones); else the threads share each region. Features do not depend on
+// the thread count or on the window, so set.x is the same either way.
+void fill_feature_rows(const features::FeatureComputer& fc, const PixelSource& raw,
+                       const std::vector<const LabelledRegion*>& regions,
+                       const std::vector<const RawWindow*>& windows, const RunContext& ctx,
+                       TrainingSet& set) {
+  const std::size_t F = fc.n_channels();
+  const int threads = std::max(1, ctx.threads);
+  const bool per_region = regions.size() >= std::size_t(threads);
+  auto one = [&](std::size_t i, features::FeatureComputer::Workspace& ws,
+                 std::vector<float>& planar) {
+    const LabelledRegion& r = *regions[i];
+    const RawWindow& w = *windows[i];
+    Shape block_shape = w.outer.shape();
+    block_shape.push_back(raw.channels());
+    const std::size_t npix = r.core.size();
+    planar.resize(F * npix);
+    fc.compute(w.data.data(), block_shape, r.core.relative_to(w.outer.start),
+               features::BlockBorders::of(w.outer, raw.spatial_shape()), planar.data(), ws);
+    float* x = set.x.data() + r.first_row * F;
+    for (const std::uint32_t p : r.pixels) {
+      for (std::size_t f = 0; f < F; ++f)
+        x[f] = planar[f * npix + p];
+      x += F;
+    }
+  };
+  if (!per_region) {
+    features::FeatureComputer::Workspace ws(threads);
+    std::vector<float> planar;
+    for (std::size_t i = 0; i < regions.size(); ++i)
+      one(i, ws, planar);
+    return;
+  }
+  std::exception_ptr error;
+#pragma omp parallel num_threads(threads)
+  {
+    features::FeatureComputer::Workspace ws(1);
+    std::vector<float> planar;
+#pragma omp for schedule(dynamic, 1)
+    for (std::ptrdiff_t i = 0; i < std::ptrdiff_t(regions.size()); ++i) {
+      if (ctx.cancelled()) continue;
+      try {
+        one(std::size_t(i), ws, planar);
+      } catch (...) {
+#pragma omp critical(bioforest_pixel_training_error)
+        if (!error) error = std::current_exception();
+      }
+    }
+  }
+  if (error) std::rethrow_exception(error);
+  ctx.check_cancelled();
 }
 
 void gather_image(std::size_t pair, const PixelSource& raw, const CanonicalImage& labels,
@@ -90,38 +206,63 @@ void gather_image(std::size_t pair, const PixelSource& raw, const CanonicalImage
   features::validate_for_shape(selection, raw.spatial_shape());
   const features::FeatureComputer fc(selection, raw.channels(), raw.spatial_rank());
   set.n_features = fc.n_channels();
-  features::FeatureComputer::Workspace ws(ctx.threads);
+  // A quarter of the budget for label planes and raw windows; the rest is the training set
+  // and the forest's.
+  const std::size_t budget = std::max<std::size_t>(ctx.ram_bytes / 4, 1);
+  const std::vector<LabelledRegion> regions =
+      find_labelled_regions(pair, labels, mask, n_classes, budget, set);
+  set.x.resize(set.y.size() * set.n_features);
+
+  // Pass 2 in batches whose raw windows fit the budget: a whole time point read once when
+  // it fits and the regions' windows would cover at least half of it anyway (scribbles
+  // spread over a 2-D image), else each region grown by the halo (a few strokes in a
+  // large volume).
+  const Shape& spatial = raw.spatial_shape();
+  const Roi whole = Roi::whole(spatial);
+  const std::size_t value_bytes = sizeof(float) * raw.channels();
   const Shape halo = fc.halo();
-  const auto blocks = make_blocks(raw.spatial_shape(), label_block_shape(raw.spatial_rank()),
-                                  Shape(raw.spatial_rank(), 0));
-  std::vector<std::uint32_t> block_labels, core_labels, core_mask;
-  std::vector<float> data, planar;
-  const std::size_t total = blocks.size() * raw.t();
+  std::vector<std::size_t> window_pixels(raw.t(), 0);
+  for (const LabelledRegion& r : regions)
+    window_pixels[r.t] += r.core.grow(halo, spatial).size();
+  auto read_plane = [&](std::size_t t) {
+    return whole.size() * value_bytes <= budget && 2 * window_pixels[t] >= whole.size();
+  };
+  std::vector<RawWindow> windows;
+  std::vector<const LabelledRegion*> batch;
+  std::vector<const RawWindow*> batch_windows;
   std::size_t done = 0;
-  for (std::size_t t = 0; t < raw.t(); ++t) {
-    for (const Block& b : blocks) {
-      ctx.progress("features at the labels", ++done, total);
-      labels.read_labels(t, b.core, block_labels);
-      Roi bbox;
-      if (!label_bbox(block_labels, b.core.shape(), bbox)) continue;
-      const Roi core = bbox.shifted(b.core.start);
-      labels.read_labels(t, core, core_labels);
-      if (mask) {
-        mask->read_labels(t, core, core_mask);
-        for (std::size_t i = 0; i < core_labels.size(); ++i)
-          if (!core_mask[i]) core_labels[i] = 0;
+  for (std::size_t i = 0; i < regions.size();) {
+    ctx.progress("features at the labels", done, regions.size());
+    windows.clear();
+    batch.clear();
+    batch_windows.clear();
+    const std::size_t t = regions[i].t;
+    if (read_plane(t)) {  // every region of time point t
+      windows.resize(1);
+      windows[0].outer = whole;
+      raw.read_float(t, whole, windows[0].data);
+      for (; i < regions.size() && regions[i].t == t; ++i)
+        batch.push_back(&regions[i]);
+      batch_windows.assign(batch.size(), &windows[0]);
+    } else {  // consecutive regions until their windows fill the budget (at least one)
+      std::size_t bytes = 0, j = i;
+      for (; j < regions.size(); ++j) {
+        const std::size_t b = regions[j].core.grow(halo, spatial).size() * value_bytes;
+        if (j > i && bytes + b > budget) break;
+        bytes += b;
       }
-      const Roi outer = core.grow(halo, raw.spatial_shape());
-      raw.read_float(t, outer, data);
-      Shape block_shape = outer.shape();
-      block_shape.push_back(raw.channels());
-      planar.resize(fc.n_channels() * core.size());
-      fc.compute(data.data(), block_shape, core.relative_to(outer.start),
-                 features::BlockBorders::of(outer, raw.spatial_shape()), planar.data(), ws);
-      append_rows(core_labels, planar, fc.n_channels(), n_classes, labels.path(),
-                  SamplePosition{pair, t, 0}, core, raw.spatial_shape(), set);
+      windows.resize(j - i);  // no reallocation below: batch_windows points into it
+      for (std::size_t k = 0; i < j; ++i, ++k) {
+        windows[k].outer = regions[i].core.grow(halo, spatial);
+        raw.read_float(regions[i].t, windows[k].outer, windows[k].data);
+        batch.push_back(&regions[i]);
+        batch_windows.push_back(&windows[k]);
+      }
     }
+    fill_feature_rows(fc, raw, batch, batch_windows, ctx, set);
+    done += batch.size();
   }
+  ctx.progress("features at the labels", done, regions.size());
 }
 
 }  // namespace

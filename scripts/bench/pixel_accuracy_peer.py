@@ -66,7 +66,8 @@ def read_image(path):
 
 
 def features_of(img, st, pool):
-    """img (y, x) or (y, x, c) -> (y, x, F) float32; one task per scale column on the pool."""
+    """img (y, x) or (y, x, c) -> (y, x, F) float32 in ilastik's channel order (feature, then
+    scale, then channel and eigenvalue); one task per scale column on the pool."""
     raw = img[..., None] if img.ndim == 2 else img
     raw = raw[None]  # (z=1, y, x, c)
     cols = [j for j in range(len(st["scales"])) if st["sel"][:, j].any()]
@@ -74,12 +75,18 @@ def features_of(img, st, pool):
     def column(j):
         sub = dict(st, sel=np.zeros_like(st["sel"]))
         sub["sel"][:, j] = st["sel"][:, j]
-        return ilastik_parity.compute_features(raw, sub)[0][0]
+        f, names = ilastik_parity.compute_features(raw, sub)
+        return f[0], names
 
     # large scales first: they take longest (pre-smoothing window grows with sigma)
     order = sorted(cols, key=lambda j: -st["scales"][j])
     done = dict(zip(order, pool.map(column, order)))
-    return np.concatenate([done[j] for j in cols], axis=-1)
+    # the columns come scale-major; ilastik's order is feature-major
+    titles = [ilastik_parity.FEATURE_TITLE[fid] for fid in st["ids"]]
+    keys = [(next(i for i, t in enumerate(titles) if name.startswith(t + " ")), j, k)
+            for j in cols for k, name in enumerate(done[j][1])]
+    perm = sorted(range(len(keys)), key=keys.__getitem__)
+    return np.concatenate([done[j][0] for j in cols], axis=-1)[..., perm]
 
 
 def main():
