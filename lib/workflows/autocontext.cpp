@@ -59,7 +59,7 @@ class StackedSource final : public PixelSource {
     std::vector<float> probs(K * n, 0.0f);
     const Shape region_shape = roi.shape();
     classify_blocks(
-        model_, *previous_, nullptr, t, t + 1, roi, false,
+        model_, *previous_, nullptr, t, t + 1, roi, BlockNeeds{},
         [&](const PixelBlock& b) {
           const Roi rel = b.core.relative_to(roi.start);
           const std::size_t row = rel.shape().back(), bn = b.core.size();
@@ -281,9 +281,8 @@ void save_autocontext_model(const AutocontextModel& m, const std::string& path, 
 AutocontextModel import_ilp_autocontext(const std::string& ilp) {
   AutocontextModel m;
   m.stages.push_back(import_ilp_pixel_model(ilp, ""));
-  for (int k = 1;; ++k) {
-    char suffix[8];
-    std::snprintf(suffix, sizeof suffix, "%02d", k);
+  for (int k = 1; k < 100; ++k) {  // stage groups PixelClassification01, 02, ...
+    const char suffix[] = {char('0' + k / 10), char('0' + k % 10), '\0'};
     h5::File f = h5::File::open_read(ilp);
     if (!f.exists(std::string("PixelClassification") + suffix)) break;
     m.stages.push_back(import_ilp_pixel_model(ilp, suffix));
@@ -408,7 +407,7 @@ void predict_one(const AutocontextModel& model, const std::string& input,
     }
     if (!needed) continue;
     classify_blocks(
-        model.stages[s], *sources[s], nullptr, t0, t1, region, features,
+        model.stages[s], *sources[s], nullptr, t0, t1, region, BlockNeeds{features, true},
         [&](const PixelBlock& b) {
           for (std::size_t w = 0; w < writers.size(); ++w) {
             if (exports[w].all_stages)

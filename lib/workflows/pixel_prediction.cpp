@@ -68,7 +68,7 @@ Shape prediction_block_shape(const Shape& region, const Shape& halo, std::size_t
 }  // namespace
 
 void classify_blocks(const PixelModel& model, const PixelSource& raw, const CanonicalImage* mask,
-                     std::size_t t0, std::size_t t1, const Roi& region, bool want_features,
+                     std::size_t t0, std::size_t t1, const Roi& region, BlockNeeds needs,
                      const std::function<void(const PixelBlock&)>& sink, const RunContext& ctx) {
   if (raw.channels() != model.input_channels)
     throw_input(raw.path(), "has " + std::to_string(raw.channels()) +
@@ -98,12 +98,17 @@ void classify_blocks(const PixelModel& model, const PixelSource& raw, const Cano
       Shape(region.rank(), 0));
 
   std::vector<float> data, feats, forest_out, probs;
+  std::vector<std::int32_t> labels;
   std::vector<std::uint32_t> mask_values;
   const auto& classes = model.forest.classes();
   // Every class was labelled (the usual case): the forest writes the probabilities in place.
   bool columns_are_classes = classes.size() == K;
   for (std::size_t c = 0; c < classes.size(); ++c)
     columns_are_classes &= classes[c] == std::int32_t(c + 1);
+  // The labels-only walk returns the forest's winning column, which is the argmax of the
+  // probabilities written below only when every class was labelled (else a sample with a NaN
+  // feature, all zeros, would win the first trained class rather than class 1).
+  const bool labels_only = !needs.probabilities && columns_are_classes;
   std::size_t done = 0;
   const std::size_t total = blocks.size() * (t1 - t0);
   for (std::size_t t = t0; t < t1; ++t) {
@@ -118,7 +123,10 @@ void classify_blocks(const PixelModel& model, const PixelSource& raw, const Cano
       fc.compute(data.data(), block_shape, core.relative_to(outer.start),
                  features::BlockBorders::of(outer, raw.spatial_shape()), feats.data(), ws);
       const auto view = learn::FeatureView::planar(feats.data(), n, fc.n_channels());
-      if (columns_are_classes) {
+      if (labels_only) {
+        labels.resize(n);
+        model.forest.predict_labels(view, labels.data(), ctx);
+      } else if (columns_are_classes) {
         probs.resize(K * n);
         model.forest.predict_proba_planar(view, probs.data(), ctx);
       } else {
@@ -133,16 +141,18 @@ void classify_blocks(const PixelModel& model, const PixelSource& raw, const Cano
       }
       if (mask) {
         mask->read_labels(t, core, mask_values);
-        for (std::size_t k = 0; k < K; ++k)
-          for (std::size_t i = 0; i < n; ++i)
-            if (!mask_values[i]) probs[k * n + i] = 0.0f;
+        if (!labels_only)
+          for (std::size_t k = 0; k < K; ++k)
+            for (std::size_t i = 0; i < n; ++i)
+              if (!mask_values[i]) probs[k * n + i] = 0.0f;
       }
       PixelBlock pb;
       pb.t = t;
       pb.core = core;
-      pb.features = want_features ? feats.data() : nullptr;
+      pb.features = needs.features ? feats.data() : nullptr;
       pb.n_features = fc.n_channels();
-      pb.probabilities = probs.data();
+      pb.probabilities = labels_only ? nullptr : probs.data();
+      pb.labels = labels_only ? labels.data() : nullptr;
       pb.n_classes = K;
       pb.mask = mask ? mask_values.data() : nullptr;
       sink(pb);
@@ -187,7 +197,7 @@ void predict_one(const PixelModel& model, const std::string& input, const std::s
   std::unique_ptr<CanonicalImage> labels;
   std::vector<std::unique_ptr<ResultWriter>> writers;
   std::vector<std::optional<PixelResult>> kinds;  // empty: Labels
-  bool want_features = false;
+  BlockNeeds needs{false, false};
   for (const auto& source : req.exports.sources) {
     const std::string path = export_path(req.exports, input, source);
     if (source == "Labels") {
@@ -206,7 +216,8 @@ void predict_one(const PixelModel& model, const std::string& input, const std::s
                              : source == "Simple Segmentation" ? PixelResult::segmentation
                              : source == "Uncertainty"         ? PixelResult::uncertainty
                                                                : PixelResult::features;
-    want_features |= kind == PixelResult::features;
+    needs.features |= kind == PixelResult::features;
+    needs.probabilities |= kind != PixelResult::segmentation;
     writers.push_back(std::make_unique<ResultWriter>(
         pixel_result_layout(kind, source, class_names, model.feature_names), raw, t0, t1, region,
         req.exports, path));
@@ -216,7 +227,7 @@ void predict_one(const PixelModel& model, const std::string& input, const std::s
   std::vector<float> scratch;
   std::vector<std::uint32_t> label_values;
   classify_blocks(
-      model, raw, mask.get(), t0, t1, region, want_features,
+      model, raw, mask.get(), t0, t1, region, needs,
       [&](const PixelBlock& b) {
         for (std::size_t w = 0; w < writers.size(); ++w) {
           if (kinds[w]) {

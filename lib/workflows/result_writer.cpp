@@ -107,6 +107,9 @@ ResultLayout pixel_result_layout(PixelResult kind, const std::string& source,
 void write_pixel_result(PixelResult kind, const PixelBlock& b, ResultWriter& writer,
                         std::vector<float>& scratch, std::size_t channel_offset) {
   const std::size_t n = b.core.size(), K = b.n_classes;
+  const bool have_labels = kind == PixelResult::segmentation && b.labels;
+  if (kind != PixelResult::features && !b.probabilities && !have_labels)
+    throw_internal("probabilities were not computed for this block");
   switch (kind) {
     case PixelResult::probabilities:
       writer.write(b.t, b.core, b.probabilities, channel_offset, K);
@@ -120,10 +123,15 @@ void write_pixel_result(PixelResult kind, const PixelBlock& b, ResultWriter& wri
       learn::uncertainty(b.probabilities, n, K, learn::ProbaLayout::class_planar, scratch.data());
       break;
     case PixelResult::segmentation: {
+      scratch.resize(n);
+      if (b.labels) {
+        for (std::size_t i = 0; i < n; ++i)
+          scratch[i] = float(b.labels[i]);
+        break;
+      }
       thread_local std::vector<std::uint32_t> hard;
       hard.resize(n);
       learn::argmax(b.probabilities, n, K, learn::ProbaLayout::class_planar, hard.data());
-      scratch.resize(n);
       for (std::size_t i = 0; i < n; ++i)
         scratch[i] = float(hard[i] + 1);
       break;

@@ -183,6 +183,22 @@ def test_tiff_and_png_outputs(tmp):
     np.testing.assert_array_equal(tiff(t).reshape(png.shape), png)
 
 
+def test_segmentation_alone_is_the_argmax_of_the_probabilities(tmp):
+    # Simple Segmentation alone takes the forest's early-exit path (no probabilities); it
+    # must give exactly the argmax of the probabilities the full walk writes.
+    model = trained(tmp)
+    seg_path = os.path.join(tmp, "alone.h5")
+    prob_path = os.path.join(tmp, "probs.h5")
+    expect_ok(run("pxclassify", "predict", "--model", model, "--export-source",
+                  "Simple Segmentation", "-o", seg_path, NUCLEI))
+    expect_ok(run("pxclassify", "predict", "--model", model, "--export-source",
+                  "Probabilities", "-o", prob_path, NUCLEI))
+    seg = h5(seg_path)[0][..., 0]
+    probs = h5(prob_path)[0]
+    np.testing.assert_array_equal(seg, np.argmax(probs, axis=-1) + 1)
+    assert len(np.unique(seg)) == 2
+
+
 def test_prediction_mask(tmp):
     model = trained(tmp)
     mask = np.zeros((512, 512), np.uint8)

@@ -32,7 +32,19 @@ struct PixelBlock {
   std::size_t n_features = 0;
   const float* probabilities = nullptr;  ///< one plane per class of the model (label k = plane k-1)
   std::size_t n_classes = 0;
+  /// Per pixel the label (1..n_classes) of the most probable class; set instead of
+  /// `probabilities` when only the segmentation was asked for.
+  const std::int32_t* labels = nullptr;
   const std::uint32_t* mask = nullptr;  ///< core.size() values (0 = masked out), or null
+};
+
+/// What a sink needs of each block.
+struct BlockNeeds {
+  bool features = false;
+  /// False when only the winning class is needed (Simple Segmentation alone): the block then
+  /// carries `labels`, which the forest finds with an exact early exit (pixels stop walking
+  /// trees once their winner is certain), about 1.5x faster than the probabilities.
+  bool probabilities = true;
 };
 
 /// Runs `model` over time points [t0, t1) and the spatial region `region` of `raw`, block
@@ -40,7 +52,7 @@ struct PixelBlock {
 /// `mask` is 0 get probability 0. Error{input} if the image does not fit the model
 /// (channels, dimensionality, scales too large).
 void classify_blocks(const PixelModel& model, const PixelSource& raw, const CanonicalImage* mask,
-                     std::size_t t0, std::size_t t1, const Roi& region, bool want_features,
+                     std::size_t t0, std::size_t t1, const Roi& region, BlockNeeds needs,
                      const std::function<void(const PixelBlock&)>& sink, const RunContext& ctx);
 
 struct PixelPredictRequest {
