@@ -366,7 +366,7 @@ TEST_CASE("shape features: names, 2-D only skeleton, thread independence", "[obj
   CHECK(is_convex_hull_feature("Convexity"));
   CHECK(is_skeleton_feature("Hole Count"));
   CHECK(is_neighbourhood_feature("Sum in neighborhood"));
-  CHECK(default_object_features().size() == 22);
+  CHECK(default_object_features().size() == 24);
 }
 
 TEST_CASE("neighbourhood features per channel", "[objects][neighbourhood]") {
