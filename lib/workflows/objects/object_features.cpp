@@ -746,7 +746,7 @@ void object_crop(const Frame& g, const std::uint32_t* px, std::size_t n,
 
 // Convex-hull and skeleton features of one object; its bounding box is already in `row`.
 void shape_row(const Frame& g, const Layout& L, const std::uint32_t* px, std::size_t n, double* row,
-               std::vector<std::uint8_t>& crop) {
+               std::vector<std::uint8_t>& crop, HullConvention convention) {
   const std::size_t D = g.D;
   std::array<std::size_t, 3> lo{0, 0, 0}, ext{1, 1, 1};  // (z, y, x)
   std::array<double, 3> origin{0, 0, 0};                 // (x, y, z)
@@ -766,7 +766,7 @@ void shape_row(const Frame& g, const Layout& L, const std::uint32_t* px, std::si
     if (L.has(f)) std::copy_n(p, k, row + L[f]);
   };
   if (L.hull) {
-    const HullFeatures h = convex_hull_features(crop.data(), shape, origin);
+    const HullFeatures h = convex_hull_features(crop.data(), shape, origin, convention);
     put("InputVolume", h.input_volume);
     put("HullVolume", h.hull_volume);
     put("Convexity", h.convexity);
@@ -1057,7 +1057,7 @@ ObjectFeatures compute_object_features(const float* raw, std::size_t channels,
       }
       const std::uint32_t* list = px.data() + start[std::size_t(o)];
       object_row(g, L, list, n, row, scratch);
-      if (L.hull || L.skeleton) shape_row(g, L, list, n, row, crop);
+      if (L.hull || L.skeleton) shape_row(g, L, list, n, row, crop, opt.hull);
       if (L.local) local_row(g, L, labels, std::uint32_t(o), opt.margin, row, nb);
     }
   }

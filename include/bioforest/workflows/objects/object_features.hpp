@@ -15,6 +15,7 @@
 
 #include "bioforest/core/axes.hpp"
 #include "bioforest/core/run_context.hpp"
+#include "bioforest/workflows/objects/convex_hull.hpp"
 #include "bioforest/workflows/objects/neighbourhood.hpp"
 
 namespace bioforest::workflows {
@@ -52,6 +53,9 @@ struct ObjectFeatureOptions {
   /// Leave out features the frame does not have (skeleton features of 3-D frames) instead of
   /// failing.
   bool skip_inapplicable = false;
+  /// The convex-hull features' convention (convex_hull.hpp): scikit-image's regionprops, or
+  /// the values ilastik stores (what ilastik's trained forests expect).
+  HullConvention hull = HullConvention::scikit_image;
   /// The per-channel value range (lo, hi) of the Histogram and Quantiles bins. Empty: the
   /// minimum and maximum over the frame's object pixels (vigra's "globalminmax" with
   /// ignoreLabel 0, as ilastik calls it). Set by callers that measure a frame in parts.
