@@ -41,17 +41,19 @@ def props(f, group, lab, raw):
         g["eccentricity"] = np.array([r.eccentricity for r in rp], np.float64)
         g["major_axis_length"] = np.array([r.major_axis_length for r in rp], np.float64)
         g["minor_axis_length"] = np.array([r.minor_axis_length for r in rp], np.float64)
-    # vigra (ilastik's engine), axes reversed to x, y(, z) as ilastik sees them.
+    # vigra (ilastik's engine), axes reversed to x, y(, z) as ilastik sees them, called as
+    # ilastik calls it: ignoreLabel=0, so the histogram's "globalminmax" range is that of the
+    # object pixels.
     axes = "xy" if lab.ndim == 2 else "xyz"
     v = vigra.analysis.extractRegionFeatures(
         vigra.taggedView(np.ascontiguousarray(raw.astype(np.float32).T), axes),
         vigra.taggedView(np.ascontiguousarray(lab.astype(np.uint32).T), axes),
         features=["Count", "Mean", "Variance", "Skewness", "Kurtosis", "Minimum", "Maximum",
-                  "Sum", "Quantiles", "Histogram", "RegionCenter", "RegionRadii",
+                  "Sum", "Quantiles", "Histogram", "RegionCenter", "RegionRadii", "RegionAxes",
                   "Weighted<RegionCenter>", "Weighted<RegionRadii>", "Coord<Minimum>",
                   "Coord<Maximum>", "Coord<ArgMinWeight>", "Coord<ArgMaxWeight>",
                   "Coord<Principal<Skewness>>", "Coord<Principal<Kurtosis>>"],
-        histogramRange="globalminmax", binCount=64)
+        histogramRange="globalminmax", binCount=64, ignoreLabel=0)
     vg = g.create_group("vigra")
     for k in v.keys():
         a = np.asarray(v[k])

@@ -297,10 +297,11 @@ struct MeasuredImage {
 std::unique_ptr<MeasuredImage> measure(const CanonicalImage& raw, const CanonicalImage& seg,
                                        const ThresholdSettings& settings,
                                        const std::vector<std::string>& features,
-                                       const Margin& margin, std::size_t out_channels,
-                                       const RunContext& ctx) {
+                                       const Margin& margin, HullConvention hull,
+                                       std::size_t out_channels, const RunContext& ctx) {
   ObjectFeatureOptions options;
   options.margin = margin;
+  options.hull = hull;
   auto m = std::make_unique<MeasuredImage>();
   const std::size_t rows = band_rows(raw, out_channels, ctx);
   const bool banded = rows < raw.spatial_shape()[0] && band_safe_features(features);
@@ -395,8 +396,9 @@ ObjectModel train_object_classifier(const ObjectClassificationSpec& spec, const 
       const CanonicalImage raw(im.raw, {});
       const bool probs = !im.probabilities.empty();
       const CanonicalImage seg(probs ? im.probabilities : im.segmentation, {});
-      const auto objects = measure(raw, seg, probs ? spec.threshold : segmentation_as_is(),
-                                   spec.features, spec.margin, 0, ctx);
+      const auto objects =
+          measure(raw, seg, probs ? spec.threshold : segmentation_as_is(), spec.features,
+                  spec.margin, HullConvention::scikit_image, 0, ctx);
       gather_labelled_objects(
           objects->frames, read_object_labels(im.labels, raw, objects->ids, spec.class_names, {}),
           m, x, y);
@@ -431,6 +433,7 @@ void save_object_model(const ObjectModel& m, const std::string& path, bool overw
     f.write_strings("/features", m.features);
     f.write_strings("/columns", m.columns);
     f.write("/margin", std::vector<std::uint64_t>(m.margin.begin(), m.margin.end()));
+    f.write_string("/hull_convention", hull_convention_name(m.hull));
     f.write_string("/threshold", threshold_settings_json(m.threshold).dump());
     std::vector<std::uint64_t> counts(m.label_counts.begin(), m.label_counts.end());
     f.write("/training/label_counts", counts);
@@ -458,6 +461,14 @@ ObjectModel read_object_model(const h5::File& f) {
   const auto margin = f.read<std::uint64_t>("/margin");
   if (margin.size() != 3) throw_input(f.path(), "margin needs 3 values (x, y, z)", "/margin");
   std::copy(margin.begin(), margin.end(), m.margin.begin());
+  // Models written before the convention was recorded used scikit-image's.
+  if (f.exists("/hull_convention")) {
+    const std::string hull = f.read_string("/hull_convention");
+    if (hull == "ilastik")
+      m.hull = HullConvention::ilastik;
+    else if (hull != "scikit-image")
+      throw_input(f.path(), "unknown convex-hull convention '" + hull + "'", "/hull_convention");
+  }
   m.threshold =
       threshold_settings_from_json(nlohmann::json::parse(f.read_string("/threshold")), f.path());
   m.training_digest = f.read_string("/training/digest");
@@ -503,6 +514,8 @@ std::string describe_object_model(const ObjectModel& m) {
   if (std::any_of(m.features.begin(), m.features.end(), is_neighbourhood_feature))
     o << "neighbourhood margin (x, y, z): " << m.margin[0] << ", " << m.margin[1] << ", "
       << m.margin[2] << '\n';
+  if (std::any_of(m.features.begin(), m.features.end(), is_convex_hull_feature))
+    o << "convex-hull features: " << hull_convention_name(m.hull) << '\n';
   if (!m.forest.oob().empty()) o << "out-of-bag error: " << m.forest.oob().error << '\n';
   if (!m.training_digest.empty()) o << "training digest: " << m.training_digest << '\n';
   return o.str();
@@ -522,6 +535,7 @@ nlohmann::ordered_json object_model_json(const ObjectModel& m) {
   j["features"] = m.features;
   j["columns"] = m.columns;
   j["margin"] = m.margin;
+  j["hull_convention"] = hull_convention_name(m.hull);
   j["threshold"] = threshold_settings_json(m.threshold);
   j["trees"] = m.forest.n_trees();
   if (!m.forest.oob().empty()) j["oob_error"] = m.forest.oob().error;
@@ -691,7 +705,7 @@ ObjectPredictResult predict_objects(const ObjectModel& m, const ObjectPredictReq
         const CanonicalImage raw(req.raw[i], req.read);
         const CanonicalImage seg(segs[i], req.read);
         const auto objects =
-            measure(raw, seg, settings, m.features, m.margin, m.class_names.size(), ctx);
+            measure(raw, seg, settings, m.features, m.margin, m.hull, m.class_names.size(), ctx);
         const auto& frames = objects->frames;
         const ObjectIds& labels = objects->ids;
         std::vector<FramePrediction> preds;

@@ -49,7 +49,9 @@ bool band_safe_features(const std::vector<std::string>& features) {
                                              "Coord<ArgMinWeight >",
                                              "Coord<ArgMaxWeight >",
                                              "Coord<Principal<Skewness > >",
-                                             "Coord<Principal<Kurtosis > >"};
+                                             "Coord<Principal<Kurtosis > >",
+                                             "Covariance",
+                                             "PrincipalAxes"};
   return std::all_of(features.begin(), features.end(), [&](const std::string& f) {
     return std::find(safe.begin(), safe.end(), f) != safe.end();
   });
@@ -120,25 +122,29 @@ BandedObjects::BandedObjects(const CanonicalImage& raw, const CanonicalImage& se
   for (std::size_t r0 = 0; r0 < rows; r0 += rows_per_band)
     bands_.push_back(rows_of(spatial, r0, std::min(rows, r0 + rows_per_band)));
 
-  // The frame's value range per channel: objfeatures bins histograms over it.
+  // The value range of the frame's object pixels per channel: objfeatures bins histograms
+  // over it (ilastik's globalminmax with ignoreLabel 0), the same for every band.
   std::vector<float> lo(C, std::numeric_limits<float>::max()),
       hi(C, std::numeric_limits<float>::lowest()), values;
+  std::vector<std::uint32_t> ids;
   for (const auto& band : bands_) {
     raw.read_float(t, band, values);
+    labels_->read_labels(0, band, ids);
     for (std::size_t i = 0; i < values.size(); ++i) {
+      if (!ids[i / C]) continue;
       lo[i % C] = std::min(lo[i % C], values[i]);
       hi[i % C] = std::max(hi[i % C], values[i]);
     }
   }
+  ObjectFeatureOptions options;
+  for (std::size_t c = 0; c < C; ++c)
+    options.histogram_range.emplace_back(lo[c], hi[c]);
 
   // Pass 2: per band, the objects that start in it, measured over rows up to their last.
   std::vector<std::vector<std::uint32_t>> starting(bands_.size());
   for (std::uint32_t id = 1; id <= objects_.n; ++id)
     starting[first[id - 1] / rows_per_band].push_back(id);
-  std::vector<std::uint32_t> local_of(std::size_t(objects_.n) + 1, 0), ids;
-  std::size_t plane = 1;
-  for (std::size_t a = 1; a < spatial.size(); ++a)
-    plane *= spatial[a];
+  std::vector<std::uint32_t> local_of(std::size_t(objects_.n) + 1, 0);
   auto& out = objects_.features;
   for (std::size_t b = 0; b < bands_.size(); ++b) {
     ctx.progress("object features", b + 1, bands_.size());
@@ -156,16 +162,8 @@ BandedObjects::BandedObjects(const CanonicalImage& raw, const CanonicalImage& se
       v = local_of[v];
     for (auto id : mine)
       local_of[id] = 0;
-    // Two background rows holding the frame's minimum and maximum, so that the histogram
-    // range is the frame's, not the band's.
-    ids.resize(ids.size() + 2 * plane, 0);
-    for (std::size_t i = 0; i < 2 * plane; ++i)
-      for (std::size_t c = 0; c < C; ++c)
-        values.push_back(i < plane ? lo[c] : hi[c]);
-    Shape shape = reach.shape();
-    shape[0] += 2;
-    const auto f = compute_object_features(values.data(), C, ids.data(), shape,
-                                           std::uint32_t(mine.size()), features, ctx);
+    const auto f = compute_object_features(values.data(), C, ids.data(), reach.shape(),
+                                           std::uint32_t(mine.size()), features, ctx, options);
     if (out.columns.empty()) {
       out.columns = f.columns;
       out.feature_of_column = f.feature_of_column;

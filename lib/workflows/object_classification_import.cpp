@@ -381,6 +381,7 @@ ObjectModel retrain(const h5::File& f, const std::string& ilp, ObjectModel m,
       for (std::size_t t = 0; t < raw.t(); ++t) {
         ObjectFeatureOptions options;
         options.margin = m.margin;
+        options.hull = m.hull;
         frames.push_back(extract_objects(raw, seg, t, s, m.features, ctx, options));
         labels.push_back(t < theirs.size() && !theirs[t].empty()
                              ? transfer_labels(theirs[t],
@@ -410,6 +411,7 @@ ObjectModel import_ilp_object_model(const std::string& ilp, const ObjectImportOp
           "--features needs --retrain (ilastik's forest was trained on the project's "
           "own selection)");
     m.margin = ilp_margin(f);
+    m.hull = HullConvention::ilastik;  // the values ilastik's forest was trained on
     const auto& wanted = options.features;
     if (wanted.empty()) {
       m.features = ilp_object_features(f);

@@ -103,6 +103,33 @@ def test_shape_features_match_scikit_image(tmp):
         assert v[i, c["Total Length"]] >= v[i, c["Diameter"]] - 1e-9
 
 
+def test_hull_convention_ilastik(tmp):
+    """--hull-convention ilastik: the hull features as ilastik stores them (the bounding box
+    as hull, so HullVolume = box area and HullCenter = box centre); the default stays
+    scikit-image's; an unknown convention is a usage error."""
+    out = os.path.join(tmp, "ilastik.csv")
+    feats = ["HullVolume", "Convexity", "HullCenter", "DefectCount"]
+    expect_ok(run("objfeatures", NUCLEI, "--segmentation", GT, "--features", *feats,
+                  "--hull-convention", "ilastik", "-o", out))
+    head, v = read_csv(out)
+    c = {n: i for i, n in enumerate(head)}
+    lo = v[:, [c["Bounding Box Minimum_0"], c["Bounding Box Minimum_1"]]]
+    hi = v[:, [c["Bounding Box Maximum_0"], c["Bounding Box Maximum_1"]]]
+    assert (v[:, c["Convex Hull Area"]] == np.prod(hi - lo, axis=1)).all()
+    assert np.allclose(v[:, [c["Convex Hull Center_0"], c["Convex Hull Center_1"]]],
+                       (lo + hi - 1) / 2)
+    assert np.allclose(v[:, c["Convexity"]], v[:, c["Size in pixels"]] / v[:, c["Convex Hull Area"]])
+    default = os.path.join(tmp, "default.csv")
+    expect_ok(run("objfeatures", NUCLEI, "--segmentation", GT, "--features", *feats, "-o",
+                  default))
+    _, d = read_csv(default)
+    assert (d[:, c["Convex Hull Area"]] <= v[:, c["Convex Hull Area"]]).all()
+    assert (d[:, c["Convex Hull Area"]] < v[:, c["Convex Hull Area"]]).any()
+    expect_error(run("objfeatures", NUCLEI, "--segmentation", GT, "--hull-convention", "vigra",
+                     "-o", os.path.join(tmp, "bad.csv")), 2, "--hull-convention")
+    no_files_like(tmp, "bad.csv")
+
+
 def _raster_relabel(lab):
     values, first = np.unique(lab.ravel(), return_index=True)
     order = values[np.argsort(first)]

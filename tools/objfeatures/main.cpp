@@ -41,6 +41,13 @@ int main(int argc, char** argv) {
                  "Neighbourhood margin in pixels, x y [z] or one value for all axes "
                  "[default: 30 30 1, ilastik's]")
       ->expected(1, 3);
+  std::string hull = "scikit-image";
+  app.add_option("--hull-convention", hull,
+                 "Convex-hull features as scikit-image's regionprops computes them "
+                 "('scikit-image': convex image, solidity) or as ilastik stores them in its "
+                 "projects ('ilastik': the bounding box as hull, sample moments of the defects)")
+      ->check(CLI::IsMember({"scikit-image", "ilastik"}))
+      ->capture_default_str();
   app.add_option("-o,--output,--table-filename,--table_filename", r.output,
                  "Table file (.csv, or .h5 for HDF5), one input");
   app.add_option("--output-filename-format,--output_filename_format", r.filename_format,
@@ -69,6 +76,7 @@ int main(int argc, char** argv) {
     if (margin.size() == 1) r.options.margin = {margin[0], margin[0], margin[0]};
     if (margin.size() >= 2)
       r.options.margin = {margin[0], margin[1], margin.size() == 3 ? margin[2] : 1};
+    r.options.hull = workflows::hull_convention_from_name(hull);
     if (!threshold_spec.empty())
       r.settings = workflows::threshold_settings_from_json(spec::read_json_file(threshold_spec),
                                                            threshold_spec);

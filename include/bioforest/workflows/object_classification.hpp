@@ -17,6 +17,7 @@
 #include "bioforest/core/batch.hpp"
 #include "bioforest/learn/classification_forest.hpp"
 #include "bioforest/workflows/export.hpp"
+#include "bioforest/workflows/objects/convex_hull.hpp"
 #include "bioforest/workflows/objects/object_extraction.hpp"
 
 namespace bioforest::workflows {
@@ -48,6 +49,9 @@ struct ObjectModel {
   std::vector<std::string> features;                      ///< vigra names selected
   std::vector<std::string> columns;  ///< classifier columns (table names), in order
   Margin margin{30, 30, 1};          ///< of neighbourhood features, x, y, z
+  /// Convex-hull features as scikit-image's regionprops (models trained here) or as ilastik
+  /// stores them (imported ilastik forests were trained on those; convex_hull.hpp).
+  HullConvention hull = HullConvention::scikit_image;
   /// How probability maps become objects (--probabilities). A segmentation (--segmentation)
   /// is taken as a label image, unless this says "binary" (connected components of a mask).
   ThresholdSettings threshold;

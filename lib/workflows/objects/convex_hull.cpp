@@ -250,7 +250,11 @@ namespace {
 
 // Mean, population variance, skewness and excess kurtosis (vigra's definitions); 0 where the
 // spread is 0.
-void moments(const std::vector<double>& v, double& mean, double& var, double& skew, double& kurt) {
+// Mean and, by `sample`, population moments (variance m2/n, g1, g2) or the bias-corrected
+// sample ones (m2/(n-1), G1 = g1 sqrt(n(n-1))/(n-2), G2 = ((n+1) g2 + 6)(n-1)/((n-2)(n-3)),
+// 0 where undefined): the latter are what ilastik stores for the defect volumes.
+void moments(const std::vector<double>& v, bool sample, double& mean, double& var, double& skew,
+             double& kurt) {
   mean = var = skew = kurt = 0;
   if (v.empty()) return;
   const double n = double(v.size());
@@ -269,17 +273,32 @@ void moments(const std::vector<double>& v, double& mean, double& var, double& sk
     skew = std::sqrt(n) * m3 / std::pow(m2, 1.5);
     kurt = n * m4 / (m2 * m2) - 3.0;
   }
+  if (!sample) return;
+  var = n > 1 ? m2 / (n - 1) : 0.0;
+  skew = n > 2 ? skew * std::sqrt(n * (n - 1)) / (n - 2) : 0.0;
+  kurt = n > 3 ? ((n + 1) * kurt + 6) * (n - 1) / ((n - 2) * (n - 3)) : 0.0;
 }
 
 }  // namespace
 
+const char* hull_convention_name(HullConvention c) {
+  return c == HullConvention::ilastik ? "ilastik" : "scikit-image";
+}
+
+HullConvention hull_convention_from_name(const std::string& name) {
+  if (name == "scikit-image") return HullConvention::scikit_image;
+  if (name == "ilastik") return HullConvention::ilastik;
+  throw_usage("unknown convex-hull convention '" + name + "' (scikit-image or ilastik)");
+}
+
 HullFeatures convex_hull_features(const std::uint8_t* mask, const Shape& shape,
-                                  const std::array<double, 3>& origin) {
+                                  const std::array<double, 3>& origin, HullConvention convention) {
+  const bool ilastik = convention == HullConvention::ilastik;
   const bool three_d = shape.size() == 3;
   const std::size_t D = shape.size();
   const Shape zyx = three_d ? shape : Shape{1, shape[0], shape[1]};
   const std::size_t X = zyx[2], Y = zyx[1], total = zyx[0] * Y * X;
-  const auto hull = convex_hull_image(mask, shape);
+  const auto hull = ilastik ? std::vector<std::uint8_t>(total, 1) : convex_hull_image(mask, shape);
   std::vector<std::uint8_t> defect(total);
   for (std::size_t i = 0; i < total; ++i)
     defect[i] = hull[i] && !mask[i];
@@ -319,7 +338,7 @@ HullFeatures convex_hull_features(const std::uint8_t* mask, const Shape& shape,
   }
   h.convexity = h.input_volume / h.hull_volume;
   h.defect_count = double(nd);
-  moments(vol, h.defect_mean, h.defect_variance, h.defect_skewness, h.defect_kurtosis);
+  moments(vol, ilastik, h.defect_mean, h.defect_variance, h.defect_skewness, h.defect_kurtosis);
   double disp = 0;
   for (std::size_t k = 0; k < nd; ++k) {
     double s = 0;

@@ -7,6 +7,8 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <tuple>
+#include <utility>
 
 #include "bioforest/core/error.hpp"
 #include "bioforest/workflows/objects/convex_hull.hpp"
@@ -53,16 +55,18 @@ const std::vector<std::string>& standard_features() {
                                           "Coord<ArgMinWeight >",
                                           "Coord<ArgMaxWeight >",
                                           "Coord<Principal<Skewness > >",
-                                          "Coord<Principal<Kurtosis > >"};
+                                          "Coord<Principal<Kurtosis > >",
+                                          "Covariance",
+                                          "PrincipalAxes"};
   return n;
 }
 
 // The intensity features that have neighbourhood variants (ilastik: Mean, Variance,
-// Skewness, Kurtosis, Histogram, Minimum, Maximum, Sum; Covariance needs several channels
-// and is not offered).
+// Skewness, Kurtosis, Histogram, Covariance, Minimum, Maximum, Sum).
 const std::vector<std::string>& local_bases() {
-  static const std::vector<std::string> n{"Sum",      "Mean",    "Variance", "Skewness",
-                                          "Kurtosis", "Minimum", "Maximum",  "Histogram"};
+  static const std::vector<std::string> n{"Sum",      "Mean",      "Variance",
+                                          "Skewness", "Kurtosis",  "Minimum",
+                                          "Maximum",  "Histogram", "Covariance"};
   return n;
 }
 constexpr const char* kExcl = " in neighborhood";
@@ -165,6 +169,7 @@ std::string object_feature_display_name(const std::string& f) {
       {"Sum", "Total Intensity"},
       {"Quantiles", "Quantiles of Intensity"},
       {"Histogram", "Histogram of Intensity"},
+      {"Covariance", "Covariance of Channel Intensity"},
       {"RegionCenter", "Center of the object"},
       {"RegionRadii", "Radii of the object"},
       {"RegionAxes", "Principal components of the object"},
@@ -209,61 +214,169 @@ std::size_t feature_width(const std::string& f, std::size_t D, std::size_t C) {
       f == "Coord<ArgMinWeight >" || f == "Coord<ArgMaxWeight >")
     return D * C;
   if (f == "Weighted<RegionAxes>") return D * D * C;
+  if (f == "Covariance" || f == "PrincipalAxes") return C * C;
   return C;  // Sum, Mean, Variance, Skewness, Kurtosis, Minimum, Maximum
 }
 
-// Symmetric eigen-decomposition (n <= 3) by cyclic Jacobi rotations: eigenvalues descending,
-// eigenvectors as columns of v, each signed so that its largest component is positive.
-void symmetric_eigen(std::size_t n, std::array<double, 9> a, std::array<double, 3>& w,
+// Symmetric eigen-decomposition (n <= 3) as vigra's symmetricEigensystem computes it
+// (EISPACK's tred2 + tql2: Householder tridiagonalisation, then implicit QL): eigenvalues
+// descending, eigenvectors as columns of v. The algorithm, not only the result, is vigra's
+// because an eigenvector's sign is whatever the algorithm leaves, and ilastik's RegionAxes,
+// PrincipalAxes and the principal coordinate skewness carry those signs.
+void symmetric_eigen(std::size_t n, const std::array<double, 9>& a, std::array<double, 3>& w,
                      std::array<double, 9>& v) {
-  v.fill(0.0);
-  for (std::size_t i = 0; i < n; ++i)
-    v[i * 3 + i] = 1.0;
-  for (int sweep = 0; sweep < 50; ++sweep) {
-    double off = 0;
-    for (std::size_t p = 0; p < n; ++p)
-      for (std::size_t q = p + 1; q < n; ++q)
-        off += a[p * 3 + q] * a[p * 3 + q];
-    if (off < 1e-30) break;
-    for (std::size_t p = 0; p < n; ++p)
-      for (std::size_t q = p + 1; q < n; ++q) {
-        const double apq = a[p * 3 + q];
-        if (std::abs(apq) < 1e-300) continue;
-        const double theta = (a[q * 3 + q] - a[p * 3 + p]) / (2 * apq);
-        const double t =
-            (theta >= 0 ? 1.0 : -1.0) / (std::abs(theta) + std::sqrt(theta * theta + 1));
-        const double c = 1 / std::sqrt(t * t + 1), s = t * c;
-        for (std::size_t k = 0; k < n; ++k) {
-          const double akp = a[k * 3 + p], akq = a[k * 3 + q];
-          a[k * 3 + p] = c * akp - s * akq;
-          a[k * 3 + q] = s * akp + c * akq;
-        }
-        for (std::size_t k = 0; k < n; ++k) {
-          const double apk = a[p * 3 + k], aqk = a[q * 3 + k];
-          a[p * 3 + k] = c * apk - s * aqk;
-          a[q * 3 + k] = s * apk + c * aqk;
-        }
-        for (std::size_t k = 0; k < n; ++k) {
-          const double vkp = v[k * 3 + p], vkq = v[k * 3 + q];
-          v[k * 3 + p] = c * vkp - s * vkq;
-          v[k * 3 + q] = s * vkp + c * vkq;
-        }
+  auto V = [&](std::size_t r, std::size_t c) -> double& { return v[r * 3 + c]; };
+  double d[3] = {0, 0, 0}, e[3] = {0, 0, 0};
+  v = a;
+  for (std::size_t j = 0; j < n; ++j)
+    d[j] = V(n - 1, j);
+  // Householder reduction to tridiagonal form.
+  for (std::size_t i = n - 1; i > 0; --i) {
+    double scale = 0, h = 0;
+    for (std::size_t k = 0; k < i; ++k)
+      scale += std::abs(d[k]);
+    if (scale == 0) {
+      e[i] = d[i - 1];
+      for (std::size_t j = 0; j < i; ++j) {
+        d[j] = V(i - 1, j);
+        V(i, j) = 0;
+        V(j, i) = 0;
       }
+    } else {
+      for (std::size_t k = 0; k < i; ++k) {
+        d[k] /= scale;
+        h += d[k] * d[k];
+      }
+      double f = d[i - 1], g = std::sqrt(h);
+      if (f > 0) g = -g;
+      e[i] = scale * g;
+      h -= f * g;
+      d[i - 1] = f - g;
+      for (std::size_t j = 0; j < i; ++j)
+        e[j] = 0;
+      for (std::size_t j = 0; j < i; ++j) {
+        f = d[j];
+        V(j, i) = f;
+        g = e[j] + V(j, j) * f;
+        for (std::size_t k = j + 1; k <= i - 1; ++k) {
+          g += V(k, j) * d[k];
+          e[k] += V(k, j) * f;
+        }
+        e[j] = g;
+      }
+      f = 0;
+      for (std::size_t j = 0; j < i; ++j) {
+        e[j] /= h;
+        f += e[j] * d[j];
+      }
+      const double hh = f / (h + h);
+      for (std::size_t j = 0; j < i; ++j)
+        e[j] -= hh * d[j];
+      for (std::size_t j = 0; j < i; ++j) {
+        f = d[j];
+        g = e[j];
+        for (std::size_t k = j; k <= i - 1; ++k)
+          V(k, j) -= (f * e[k] + g * d[k]);
+        d[j] = V(i - 1, j);
+        V(i, j) = 0;
+      }
+    }
+    d[i] = h;
   }
-  std::array<std::size_t, 3> order{0, 1, 2};
-  std::sort(order.begin(), order.begin() + std::ptrdiff_t(n),
-            [&](std::size_t i, std::size_t j) { return a[i * 3 + i] > a[j * 3 + j]; });
-  std::array<double, 9> vs{};
-  for (std::size_t k = 0; k < n; ++k) {
-    w[k] = a[order[k] * 3 + order[k]];
-    std::size_t big = 0;
-    for (std::size_t r = 0; r < n; ++r)
-      if (std::abs(v[r * 3 + order[k]]) > std::abs(v[big * 3 + order[k]])) big = r;
-    const double sign = v[big * 3 + order[k]] < 0 ? -1.0 : 1.0;
-    for (std::size_t r = 0; r < n; ++r)
-      vs[r * 3 + k] = sign * v[r * 3 + order[k]];
+  for (std::size_t i = 0; i + 1 < n; ++i) {
+    V(n - 1, i) = V(i, i);
+    V(i, i) = 1;
+    const double h = d[i + 1];
+    if (h != 0) {
+      for (std::size_t k = 0; k <= i; ++k)
+        d[k] = V(k, i + 1) / h;
+      for (std::size_t j = 0; j <= i; ++j) {
+        double g = 0;
+        for (std::size_t k = 0; k <= i; ++k)
+          g += V(k, i + 1) * V(k, j);
+        for (std::size_t k = 0; k <= i; ++k)
+          V(k, j) -= g * d[k];
+      }
+    }
+    for (std::size_t k = 0; k <= i; ++k)
+      V(k, i + 1) = 0;
   }
-  v = vs;
+  for (std::size_t j = 0; j < n; ++j) {
+    d[j] = V(n - 1, j);
+    V(n - 1, j) = 0;
+  }
+  V(n - 1, n - 1) = 1;
+  e[0] = 0;
+  // Implicit QL iterations on the tridiagonal matrix.
+  for (std::size_t i = 1; i < n; ++i)
+    e[i - 1] = e[i];
+  e[n - 1] = 0;
+  double f = 0, tst1 = 0;
+  const double eps = std::numeric_limits<double>::epsilon();
+  for (std::size_t l = 0; l < n; ++l) {
+    tst1 = std::max(tst1, std::abs(d[l]) + std::abs(e[l]));
+    std::size_t m = l;
+    while (m < n - 1 && std::abs(e[m]) > eps * tst1)
+      ++m;
+    if (m > l) {
+      for (int iter = 0; iter < 60; ++iter) {
+        double g = d[l], p = (d[l + 1] - g) / (2 * e[l]), r = std::hypot(p, 1.0);
+        if (p < 0) r = -r;
+        d[l] = e[l] / (p + r);
+        d[l + 1] = e[l] * (p + r);
+        const double dl1 = d[l + 1];
+        double h = g - d[l];
+        for (std::size_t i = l + 2; i < n; ++i)
+          d[i] -= h;
+        f += h;
+        p = d[m];
+        double c = 1, c2 = 1, c3 = 1, s = 0, s2 = 0;
+        const double el1 = e[l + 1];
+        for (std::size_t i = m; i-- > l;) {
+          c3 = c2;
+          c2 = c;
+          s2 = s;
+          g = c * e[i];
+          h = c * p;
+          r = std::hypot(p, e[i]);
+          e[i + 1] = s * r;
+          s = e[i] / r;
+          c = p / r;
+          p = c * d[i] - s * g;
+          d[i + 1] = h + s * (c * g + s * d[i]);
+          for (std::size_t k = 0; k < n; ++k) {
+            h = V(k, i + 1);
+            V(k, i + 1) = s * V(k, i) + c * h;
+            V(k, i) = c * V(k, i) - s * h;
+          }
+        }
+        p = -s * s2 * c3 * el1 * e[l] / dl1;
+        e[l] = s * p;
+        d[l] = c * p;
+        if (std::abs(e[l]) <= eps * tst1) break;
+      }
+    }
+    d[l] += f;
+    e[l] = 0;
+  }
+  // Selection sort, descending, swapping whole eigenvector columns.
+  for (std::size_t i = 0; i + 1 < n; ++i) {
+    std::size_t k = i;
+    double p = d[i];
+    for (std::size_t j = i + 1; j < n; ++j)
+      if (d[j] > p) {
+        k = j;
+        p = d[j];
+      }
+    if (k != i) {
+      d[k] = d[i];
+      d[i] = p;
+      for (std::size_t r = 0; r < n; ++r)
+        std::swap(V(r, i), V(r, k));
+    }
+  }
+  for (std::size_t k = 0; k < n; ++k)
+    w[k] = d[k];
 }
 
 // vigra's StandardQuantiles of a histogram over [offset, offset + bins/scale): linear
@@ -337,6 +450,8 @@ enum Std {
   kArgMax,
   kPSkew,
   kPKurt,
+  kCovariance,
+  kPrincipalAxes,
   kStdCount
 };
 
@@ -347,6 +462,7 @@ struct Layout {
   bool weighted = false;                               // Weighted<RegionRadii/Axes> selected
   bool hull = false, skeleton = false, local = false;  // plugin groups selected
   bool local_histogram = false;
+  bool local_covariance = false;
   bool has(const std::string& f) const { return start.count(f) != 0; }
   std::size_t operator[](const std::string& f) const { return start.at(f); }
   bool has(Std f) const { return std_col[f] >= 0; }
@@ -379,6 +495,42 @@ class RowWalker {
  private:
   std::size_t X_, Y_, row_begin_ = 0;
   double y_ = 0, z_ = 0;
+};
+
+// The scatter matrix of pixel vectors (all channels of a pixel) about given channel means:
+// vigra's FlatScatterMatrix, kept full (C x C, row-major) because ilastik stores it so.
+struct ChannelScatter {
+  std::size_t C = 0;
+  double n = 0;
+  std::vector<double> m;
+  explicit ChannelScatter(std::size_t channels) : C(channels), m(channels * channels, 0.0) {}
+  void add(const float* p, const double* mean) {
+    n += 1;
+    for (std::size_t a = 0; a < C; ++a) {
+      const double da = double(p[a]) - mean[a];
+      for (std::size_t b = a; b < C; ++b)
+        m[a * C + b] += da * (double(p[b]) - mean[b]);
+    }
+  }
+  // Covariance (scatter / N, vigra's population covariance) into out[0 .. C*C).
+  void covariance(double* out) const {
+    for (std::size_t a = 0; a < C; ++a)
+      for (std::size_t b = 0; b < C; ++b)
+        out[a * C + b] = n > 0 ? m[std::min(a, b) * C + std::max(a, b)] / n
+                               : std::numeric_limits<double>::quiet_NaN();
+  }
+  // vigra's PrincipalAxes: the covariance's eigenvectors as columns, eigenvalues descending.
+  void principal_axes(double* out) const {
+    std::array<double, 9> cov{}, vec{};
+    std::array<double, 3> ev{};
+    for (std::size_t a = 0; a < C; ++a)
+      for (std::size_t b = 0; b < C; ++b)
+        cov[a * 3 + b] = m[std::min(a, b) * C + std::max(a, b)] / n;
+    symmetric_eigen(C, cov, ev, vec);
+    for (std::size_t r = 0; r < C; ++r)
+      for (std::size_t k = 0; k < C; ++k)
+        out[r * C + k] = vec[r * 3 + k];
+  }
 };
 
 // All features of one object from its pixel list, written into `row`.
@@ -568,6 +720,16 @@ void object_row(const Frame& g, const Layout& L, const std::uint32_t* px, std::s
             row[L[kWAxes] + ch * D * D + r * D + k] = wvec[r * 3 + k];
     }
   }
+  if (L.has(kCovariance) || L.has(kPrincipalAxes)) {
+    std::vector<double> mean(C);
+    for (std::size_t ch = 0; ch < C; ++ch)
+      mean[ch] = scratch[ch * per] / N;
+    ChannelScatter cs(C);
+    for (std::size_t i = 0; i < n; ++i)
+      cs.add(g.raw + std::size_t(px[i]) * C, mean.data());
+    if (L.has(kCovariance)) cs.covariance(row + L[kCovariance]);
+    if (L.has(kPrincipalAxes)) cs.principal_axes(row + L[kPrincipalAxes]);
+  }
 }
 
 // The object as a binary crop of its bounding box, (z, y, x) with z = 1 in 2-D.
@@ -584,7 +746,7 @@ void object_crop(const Frame& g, const std::uint32_t* px, std::size_t n,
 
 // Convex-hull and skeleton features of one object; its bounding box is already in `row`.
 void shape_row(const Frame& g, const Layout& L, const std::uint32_t* px, std::size_t n, double* row,
-               std::vector<std::uint8_t>& crop) {
+               std::vector<std::uint8_t>& crop, HullConvention convention) {
   const std::size_t D = g.D;
   std::array<std::size_t, 3> lo{0, 0, 0}, ext{1, 1, 1};  // (z, y, x)
   std::array<double, 3> origin{0, 0, 0};                 // (x, y, z)
@@ -604,7 +766,7 @@ void shape_row(const Frame& g, const Layout& L, const std::uint32_t* px, std::si
     if (L.has(f)) std::copy_n(p, k, row + L[f]);
   };
   if (L.hull) {
-    const HullFeatures h = convex_hull_features(crop.data(), shape, origin);
+    const HullFeatures h = convex_hull_features(crop.data(), shape, origin, convention);
     put("InputVolume", h.input_volume);
     put("HullVolume", h.hull_volume);
     put("Convexity", h.convexity);
@@ -632,6 +794,17 @@ void shape_row(const Frame& g, const Layout& L, const std::uint32_t* px, std::si
     put_point("Terminal 2", k.terminal2.data(), 2);
   }
 }
+
+// vigra's histogram bin of a value over [lo, hi] with 64 bins: floor((v - lo) * 64 / (hi -
+// lo)), the maximum itself in the last bin; a constant region has everything in bin 0.
+struct Binning {
+  double lo, scale;
+  Binning(double lo_, double hi) : lo(lo_), scale(hi > lo_ ? double(kBins) / (hi - lo_) : 1.0) {}
+  std::size_t operator()(double v) const {
+    const double m = (v - lo) * scale;
+    return m >= double(kBins) ? kBins - 1 : std::size_t(std::max(m, 0.0));
+  }
+};
 
 // Sum, mean, central moments, min, max and histogram of one region, per channel.
 struct RegionStats {
@@ -691,6 +864,7 @@ void local_row(const Frame& g, const Layout& L, const std::uint32_t* labels, std
           if (const std::uint8_t r = nb.region[i]) f(r, double(p[x * C]));
       }
   };
+  std::vector<double> ring_means(C), all_means(C);
   for (std::size_t ch = 0; ch < C; ++ch) {
     RegionStats ring, all;
     for_each(ch, [&](std::uint8_t r, double v) {
@@ -698,18 +872,37 @@ void local_row(const Frame& g, const Layout& L, const std::uint32_t* labels, std
       if (r == 1) ring.add(v);
     });
     const double ring_mean = ring.sum / ring.n, all_mean = all.sum / all.n;
+    ring_means[ch] = ring_mean;
+    all_means[ch] = all_mean;
+    // ilastik measures each region with its own vigra call (labels 0/1, ignoreLabel 0), so
+    // each histogram spans that region's own minimum..maximum.
+    const Binning ring_bins(ring.mn, ring.mx), all_bins(all.mn, all.mx);
     for_each(ch, [&](std::uint8_t r, double v) {
       all.add_central(v, all_mean);
       if (r == 1) ring.add_central(v, ring_mean);
       if (L.local_histogram) {
-        const double m = (v - g.gmin[ch]) * g.gscale[ch];
-        const std::size_t bin = m >= double(kBins) ? kBins - 1 : std::size_t(std::max(m, 0.0));
-        all.hist[bin] += 1;
-        if (r == 1) ring.hist[bin] += 1;
+        all.hist[all_bins(v)] += 1;
+        if (r == 1) ring.hist[ring_bins(v)] += 1;
       }
     });
     ring.put(L, kExcl, ch, row);
     all.put(L, kIncl, ch, row);
+  }
+  if (L.local_covariance) {
+    ChannelScatter ring(C), all(C);
+    for (std::size_t z = 0, i = 0; z < BZ; ++z)
+      for (std::size_t y = 0; y < BY; ++y) {
+        const float* p = g.raw + (((nb.lo[0] + z) * Y + nb.lo[1] + y) * X + nb.lo[2]) * C;
+        for (std::size_t x = 0; x < BX; ++x, ++i)
+          if (const std::uint8_t r = nb.region[i]) {
+            all.add(p + x * C, all_means.data());
+            if (r == 1) ring.add(p + x * C, ring_means.data());
+          }
+      }
+    for (const auto& [region, suffix] : {std::pair{&ring, kExcl}, std::pair{&all, kIncl}}) {
+      const auto it = L.start.find(std::string("Covariance") + suffix);
+      if (it != L.start.end()) region->covariance(row + it->second);
+    }
   }
 }
 
@@ -769,6 +962,9 @@ ObjectFeatures compute_object_features(const float* raw, std::size_t channels,
     L.skeleton = L.skeleton || is_skeleton_feature(f);
     L.local = L.local || is_neighbourhood_feature(f);
     L.local_histogram = L.local_histogram || local_base(f) == "Histogram";
+    L.local_covariance = L.local_covariance || local_base(f) == "Covariance";
+    if (f == "PrincipalAxes" && g.C > 3)
+      throw_usage("PrincipalAxes is computed for at most 3 channels, not " + std::to_string(g.C));
     if (is_skeleton_feature(f) && g.D != 2)
       throw_usage("the skeleton feature '" + f + "' is defined for 2-D objects only");
   }
@@ -776,18 +972,28 @@ ObjectFeatures compute_object_features(const float* raw, std::size_t channels,
   out.values.assign(out.rows * out.columns.size(), 0.0);
   if (n_objects == 0) return out;
 
-  // Global range per channel (ilastik's histogramRange="globalminmax"), for histograms only.
+  // Histogram range per channel: ilastik's histogramRange="globalminmax" with ignoreLabel=0,
+  // i.e. vigra's Global<Minimum/Maximum> over the object pixels only (background excluded).
   g.gmin.assign(g.C, 0.0);
   g.gscale.assign(g.C, 1.0);
-  if (L.histogram || L.local_histogram) {
+  if (L.histogram) {
     std::vector<double> gmax(g.C, std::numeric_limits<double>::lowest());
     g.gmin.assign(g.C, std::numeric_limits<double>::max());
-    for (std::size_t i = 0; i < total; ++i)
-      for (std::size_t ch = 0; ch < g.C; ++ch) {
-        const double v = raw[i * g.C + ch];
-        g.gmin[ch] = std::min(g.gmin[ch], v);
-        gmax[ch] = std::max(gmax[ch], v);
-      }
+    if (!opt.histogram_range.empty()) {
+      if (opt.histogram_range.size() != g.C)
+        throw_usage("histogram range: " + std::to_string(opt.histogram_range.size()) +
+                    " channel(s) given for " + std::to_string(g.C));
+      for (std::size_t ch = 0; ch < g.C; ++ch)
+        std::tie(g.gmin[ch], gmax[ch]) = opt.histogram_range[ch];
+    } else {
+      for (std::size_t i = 0; i < total; ++i)
+        if (labels[i])
+          for (std::size_t ch = 0; ch < g.C; ++ch) {
+            const double v = raw[i * g.C + ch];
+            g.gmin[ch] = std::min(g.gmin[ch], v);
+            gmax[ch] = std::max(gmax[ch], v);
+          }
+    }
     for (std::size_t ch = 0; ch < g.C; ++ch)
       g.gscale[ch] = gmax[ch] > g.gmin[ch] ? double(kBins) / (gmax[ch] - g.gmin[ch]) : 1.0;
   }
@@ -851,7 +1057,7 @@ ObjectFeatures compute_object_features(const float* raw, std::size_t channels,
       }
       const std::uint32_t* list = px.data() + start[std::size_t(o)];
       object_row(g, L, list, n, row, scratch);
-      if (L.hull || L.skeleton) shape_row(g, L, list, n, row, crop);
+      if (L.hull || L.skeleton) shape_row(g, L, list, n, row, crop, opt.hull);
       if (L.local) local_row(g, L, labels, std::uint32_t(o), opt.margin, row, nb);
     }
   }

@@ -112,6 +112,59 @@ TEST_CASE("convex hull image and features of an L", "[objects][hull]") {
   CHECK(g.defect_center == g.input_center);
 }
 
+TEST_CASE("hull features as ilastik stores them: the box, sample moments", "[objects][hull]") {
+  // vigra's own unit-test object (testConvexHullFeatures2D), cropped to its box: the values
+  // there equal the box convention's (its hull is its box).
+  const auto m = picture({"####",  //
+                          ".#..",  //
+                          "####"});
+  const auto f = convex_hull_features(m.data(), Shape{3, 4}, {1, 1, 0}, HullConvention::ilastik);
+  CHECK(f.input_volume == 9);
+  CHECK(f.hull_volume == 12);
+  CHECK(f.convexity == Approx(9.0 / 12));
+  CHECK(f.hull_center[0] == Approx(2.5));
+  CHECK(f.hull_center[1] == Approx(2.0));
+  CHECK(f.input_center[0] == Approx(2.5 - 1.0 / 18));
+  CHECK(f.defect_count == 2);
+  CHECK(f.defect_mean == Approx(1.5));
+  CHECK(f.defect_variance == Approx(0.5));  // n - 1
+  CHECK(f.defect_skewness == 0);            // undefined below 3 defects: 0
+  CHECK(f.defect_kurtosis == 0);
+  CHECK(f.defect_center[0] == Approx(8.0 / 3));
+  CHECK(f.defect_displacement_mean ==
+        Approx(((2.5 - 1.0 / 18 - 1) + 2 * (3.5 - 2.5 + 1.0 / 18)) / 3));
+  // A non-convex object: the box, not the hull, and the skimage convention differs.
+  const auto l = picture({"#...",  //
+                          "#...",  //
+                          "####"});
+  const auto a = convex_hull_features(l.data(), Shape{3, 4}, {0, 0, 0}, HullConvention::ilastik);
+  const auto b = convex_hull_features(l.data(), Shape{3, 4}, {0, 0, 0});
+  CHECK(a.hull_volume == 12);
+  CHECK(b.hull_volume < 12);
+  CHECK(a.defect_count == 1);
+  // Bias-corrected sample skewness and kurtosis from 4 defects: volumes 1, 1, 1, 5 (a
+  // plus-shaped ring of defects around a cross).
+  const auto x = picture({"..#..",  //
+                          "..#..",  //
+                          "#####",  //
+                          "..#..",  //
+                          "..#.."});
+  auto c = x;
+  c[0] = c[1] = 1;  // top-left defect shrinks to 2 pixels; the others stay 4
+  const auto k = convex_hull_features(c.data(), Shape{5, 5}, {0, 0, 0}, HullConvention::ilastik);
+  REQUIRE(k.defect_count == 4);
+  const double mean = 3.5, m2 = 1.5 * 1.5 + 3 * 0.25, m3 = -3.375 + 3 * 0.125,
+               m4 = 5.0625 + 3 * 0.0625, n = 4;
+  const double g1 = std::sqrt(n) * m3 / std::pow(m2, 1.5), g2 = n * m4 / (m2 * m2) - 3;
+  CHECK(k.defect_mean == Approx(mean));
+  CHECK(k.defect_variance == Approx(m2 / (n - 1)));
+  CHECK(k.defect_skewness == Approx(g1 * std::sqrt(n * (n - 1)) / (n - 2)));
+  CHECK(k.defect_kurtosis == Approx(((n + 1) * g2 + 6) * (n - 1) / ((n - 2) * (n - 3))));
+  CHECK(hull_convention_from_name(hull_convention_name(HullConvention::ilastik)) ==
+        HullConvention::ilastik);
+  CHECK_THROWS(hull_convention_from_name("vigra"));
+}
+
 TEST_CASE("3-D hull image of a flat object and of a hollow cube", "[objects][hull]") {
   // A single voxel row: flat, which scikit-image cannot hull; its own voxels are the hull.
   std::vector<std::uint8_t> row{1, 1, 1};
@@ -366,7 +419,7 @@ TEST_CASE("shape features: names, 2-D only skeleton, thread independence", "[obj
   CHECK(is_convex_hull_feature("Convexity"));
   CHECK(is_skeleton_feature("Hole Count"));
   CHECK(is_neighbourhood_feature("Sum in neighborhood"));
-  CHECK(default_object_features().size() == 22);
+  CHECK(default_object_features().size() == 24);
 }
 
 TEST_CASE("neighbourhood features per channel", "[objects][neighbourhood]") {

@@ -7,9 +7,19 @@
 /// rasterised hull = the pixels whose centres lie inside or on it. So HullVolume equals
 /// regionprops' `area_convex` and Convexity its `solidity`. Exact integer arithmetic on
 /// doubled coordinates: no tolerance, no dependence on the point order.
+///
+/// A second convention reproduces what ilastik stores: the "2D Convex Hull Features" saved in
+/// ilastik's projects (ilastik 1.2, vigra's extract2DConvexHullFeatures) have, for every
+/// object of the test projects, HullVolume = the bounding-box area, HullCenter = the box's
+/// centre, and defects = the 4-connected components of box minus object, with sample
+/// (n - 1) variance and the bias-corrected sample skewness and excess kurtosis (0 for fewer
+/// than 3 or 4 defects). vigra's documentation describes a hull of the interpixel contour,
+/// but the values ilastik's forests were trained on are these, so imported ilastik
+/// classifiers use them.
 
 #include <array>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "bioforest/core/axes.hpp"
@@ -18,6 +28,14 @@ namespace bioforest::workflows {
 
 /// A point in doubled pixel coordinates (x, y, z), so that centres +- 0.5 are integers.
 using HullPoint = std::array<std::int64_t, 3>;
+
+/// Whose convex-hull features: scikit-image's (regionprops' convex image; population
+/// moments of the defect volumes) or the values ilastik stores (the bounding box as hull,
+/// sample moments); see the file comment.
+enum class HullConvention { scikit_image, ilastik };
+/// "scikit-image" or "ilastik"; and back (Error{usage} for other names).
+const char* hull_convention_name(HullConvention c);
+HullConvention hull_convention_from_name(const std::string& name);
 
 /// The 2-D hull (z ignored) of `points` by Andrew's monotone chain: the vertices in
 /// counter-clockwise order (x right, y up), no collinear vertices. Fewer than 3 distinct
@@ -45,8 +63,10 @@ struct HullFeatures {
 };
 
 /// Without defects the defect statistics and displacement are 0 and the defect centre is the
-/// object's centre; with one defect (or equal volumes) skewness and kurtosis are 0.
+/// object's centre; with one defect (or equal volumes) skewness and kurtosis are 0. With
+/// HullConvention::ilastik, `mask` must be the object's bounding box (it is the hull).
 HullFeatures convex_hull_features(const std::uint8_t* mask, const Shape& shape,
-                                  const std::array<double, 3>& origin);
+                                  const std::array<double, 3>& origin,
+                                  HullConvention convention = HullConvention::scikit_image);
 
 }  // namespace bioforest::workflows

@@ -10,10 +10,12 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "bioforest/core/axes.hpp"
 #include "bioforest/core/run_context.hpp"
+#include "bioforest/workflows/objects/convex_hull.hpp"
 #include "bioforest/workflows/objects/neighbourhood.hpp"
 
 namespace bioforest::workflows {
@@ -51,12 +53,22 @@ struct ObjectFeatureOptions {
   /// Leave out features the frame does not have (skeleton features of 3-D frames) instead of
   /// failing.
   bool skip_inapplicable = false;
+  /// The convex-hull features' convention (convex_hull.hpp): scikit-image's regionprops, or
+  /// the values ilastik stores (what ilastik's trained forests expect).
+  HullConvention hull = HullConvention::scikit_image;
+  /// The per-channel value range (lo, hi) of the Histogram and Quantiles bins. Empty: the
+  /// minimum and maximum over the frame's object pixels (vigra's "globalminmax" with
+  /// ignoreLabel 0, as ilastik calls it). Set by callers that measure a frame in parts.
+  std::vector<std::pair<double, double>> histogram_range;
 };
 
 /// `raw`: spatial.size() * channels floats (channels last); `labels`: spatial.size() ids in
 /// 0..n_objects (0 = background); `spatial` (y, x) or (z, y, x). `features`: vigra names
 /// (the always-computed ones are added). Histogram and quantiles use 64 bins over the
-/// frame's global min..max, as ilastik.
+/// minimum..maximum of the frame's object pixels (ilastik's vigra call); the neighbourhood
+/// histograms span each region's own minimum..maximum (ilastik measures each region with a
+/// vigra call of its own). Covariance and PrincipalAxes are over channels (C x C, row-major;
+/// PrincipalAxes' columns are the eigenvectors, as RegionAxes'), PrincipalAxes for at most 3.
 ObjectFeatures compute_object_features(const float* raw, std::size_t channels,
                                        const std::uint32_t* labels, const Shape& spatial,
                                        std::uint32_t n_objects,
