@@ -8,7 +8,8 @@
 # against the red-dot counts of counts.csv.
 #
 #   scripts/bench/counting.sh [BIN_DIR] [DATA_DIR]
-#   env: NS="1 2 4 8 16 32", DRAWS=5, ILASTIK_DRAWS=5, THREADS (default: all), WORK folder
+#   env: NS="1 2 4 8 16 32", DRAWS=5, ILASTIK_DRAWS=5, THREADS (default: all), WORK folder,
+#        FEATURES (feature selection JSON of the 'all' rows; default ilastik's default set)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BIN=${1:-$ROOT/build/tools}
@@ -33,20 +34,24 @@ printf '%s\n' $(for i in $(seq 51 100); do printf '%03dcell\n' "$i"; done) >"$WO
 # The spec of one draw: N training images from 001-050 (seeded), the blue channel (the
 # cells' signal; red and green are noise below 10), ilastik's default features, dots at
 # sigma 2.5, every pixel of the training images (a random quarter of them: neighbours are
-# nearly redundant), ilastik's regressor (4 forests x 10 trees, depth 50, each tree on a
-# quarter of the samples, at most 100 000). The 'ilastik' sampling also gets background
-# strokes (simulated: see below), which it needs.
+# nearly redundant), ilastik's regressor (4 forests x 10 trees, depth 50, leaves of one
+# draw) with each tree on at most 100 000 draws (the default cap). The 'ilastik' row is
+# ilastik's method: its sampling with background strokes (simulated: see below) and its
+# forest without the cap. FEATURES (a JSON feature selection) replaces the features of the
+# 'all' rows, e.g. the context scales tried by counting_cv.py.
 make_spec() {  # out sampling n draw
   "$PY" - "$@" "$DATA/images" <<'PYEOF'
-import json, random, sys
+import json, os, random, sys
 out, sampling, n, draw, images = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
 train = sorted(random.Random(1000 * n + draw).sample([f"{i:03d}" for i in range(1, 51)], n))
 spec = {"description": f"VGG cells, N={n}, draw {draw}",
-        "features": {"features": "default"}, "channels": [2],
-        "sigma": 2.5, "sampling": sampling, "pixel_fraction": 0.25,
+        "features": json.loads(os.environ.get("FEATURES") or '{"features": "default"}'),
+        "channels": [2], "sigma": 2.5, "sampling": sampling, "pixel_fraction": 0.25,
         "training": [{"image": f"{images}/{t}cell.png", "dots": f"{images}/{t}dots.png"} for t in train],
         "regressor": {"trees": 10, "forests": 4, "max_depth": 50, "seed": draw}}
 if sampling == "ilastik":
+    spec["features"] = {"features": "default"}
+    spec["regressor"]["max_samples_per_tree"] = None
     # ilastik needs background strokes: simulate a user's, lines every 16 rows over the darker
     # half of the image, at least 6 pixels (the dot kernel's radius + 1) from every dot.
     import os

@@ -291,4 +291,13 @@ TEST_CASE("specs that do not validate are refused with the pointer", "[density]"
   CHECK(ok.forest.sample_fraction == Approx(0.5));
   CHECK(ok.forest.max_depth == 50);
   CHECK(ok.sampling == DensitySampling::ilastik);
+  CHECK(ok.forest.min_samples_leaf == 1);
+  // Our cap on the draws per tree (ilastik has none); null lifts it, a count sets it.
+  CHECK(ok.max_samples_per_tree == 100000);
+  nlohmann::json uncapped = cells_spec("all");
+  uncapped["regressor"]["max_samples_per_tree"] = nullptr;
+  uncapped["regressor"]["min_samples_leaf"] = 20;
+  const auto un = density_spec_from_json(uncapped, "spec.json");
+  CHECK(un.max_samples_per_tree == 0);
+  CHECK(un.forest.min_samples_leaf == 20);
 }
