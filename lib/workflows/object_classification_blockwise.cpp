@@ -25,36 +25,11 @@ std::size_t band_rows(const CanonicalImage& raw, std::size_t out_channels, const
 }
 
 bool band_safe_features(const std::vector<std::string>& features) {
-  // vigra's region accumulators: per-object moments, extrema and the global-range histogram;
-  // the coordinate ones are shifted below. Listed, not taken from objfeatures' list: new
-  // features (hull and skeleton centres, neighbourhoods) must be checked before they join.
-  static const std::vector<std::string> safe{"Count",
-                                             "Sum",
-                                             "Mean",
-                                             "Variance",
-                                             "Skewness",
-                                             "Kurtosis",
-                                             "Minimum",
-                                             "Maximum",
-                                             "Quantiles",
-                                             "Histogram",
-                                             "RegionCenter",
-                                             "RegionRadii",
-                                             "RegionAxes",
-                                             "Weighted<RegionCenter>",
-                                             "Weighted<RegionRadii>",
-                                             "Weighted<RegionAxes>",
-                                             "Coord<Minimum >",
-                                             "Coord<Maximum >",
-                                             "Coord<ArgMinWeight >",
-                                             "Coord<ArgMaxWeight >",
-                                             "Coord<Principal<Skewness > >",
-                                             "Coord<Principal<Kurtosis > >",
-                                             "Covariance",
-                                             "PrincipalAxes"};
-  return std::all_of(features.begin(), features.end(), [&](const std::string& f) {
-    return std::find(safe.begin(), safe.end(), f) != safe.end();
-  });
+  // vigra's region accumulators (per-object moments, extrema, the histogram over the given
+  // range; the coordinate ones are shifted below) see only the object's pixels, and an object
+  // is measured whole in the band where it starts. Hull, skeleton and neighbourhood features
+  // look at shapes or past the object: those runs stay whole-frame.
+  return std::all_of(features.begin(), features.end(), is_standard_object_feature);
 }
 
 namespace {

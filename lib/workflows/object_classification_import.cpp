@@ -10,6 +10,7 @@
 #include "bioforest/io/axistags.hpp"
 #include "bioforest/io/image_path.hpp"
 #include "bioforest/learn/vigra_import.hpp"
+#include "bioforest/workflows/ilp_project.hpp"
 #include "bioforest/workflows/pixel_spec.hpp"
 
 namespace fs = std::filesystem;
@@ -41,54 +42,12 @@ bool contains(const std::string& s, const std::string& part) {
   return s.find(part) != std::string::npos;
 }
 
-// "[0:1,10:57,3:80,0:1]" -> start, stop per axis.
-Roi parse_block_slice(const std::string& text, const std::string& ilp) {
-  Roi r;
-  const std::regex part(R"((\d+):(\d+))");
-  for (std::sregex_iterator it(text.begin(), text.end(), part), end; it != end; ++it) {
-    r.start.push_back(std::stoul((*it)[1]));
-    r.stop.push_back(std::stoul((*it)[2]));
-  }
-  if (r.start.empty()) throw_input(ilp, "cannot parse blockSlice '" + text + "'");
-  return r;
-}
-
-// A lane's file for `role` as a path we can open: relative paths against the project's
-// folder, Windows separators, and (like ilastik's "locate the file" dialog) a file of the
-// same name next to the project when the stored folder is gone.
-std::string lane_path(const h5::File& f, const std::string& info, const std::string& ilp) {
-  const std::string location =
-      f.exists(info + "/location") ? f.read_string(info + "/location") : "FileSystem";
-  if (location == "ProjectInternal")
-    return ilp + "/Input Data/local_data/" + f.read_string(info + "/datasetId");
-  if (!f.exists(info + "/filePath")) throw_input(ilp, "the lane names no file", info);
-  std::string p = f.read_string(info + "/filePath");
-  std::replace(p.begin(), p.end(), '\\', '/');
-  const fs::path dir = fs::path(ilp).parent_path();
-  if (!fs::path(p).is_absolute()) p = (dir / p).lexically_normal().string();
-  const std::string file = io::parse_image_path(p).file;
-  if (!fs::exists(file)) {
-    const fs::path beside = dir / fs::path(file).filename();
-    if (fs::exists(beside)) {
-      logger().warn("{}: {} not found; using {} next to the project", ilp, file, beside.string());
-      p = beside.string() + p.substr(file.size());
-    }
-  }
-  return p;
-}
-
-// ilastik stores a lane's axes with a channel axis ("yxc") also for files without one: use
-// the stored axes only when they fit the file.
+// A lane's file, read with the axes the project stored where they fit.
 CanonicalImage open_lane(const h5::File& f, const std::string& info, const std::string& ilp) {
-  const std::string path = lane_path(f, info, ilp);
-  io::ReadOptions o;
-  if (f.exists(info + "/axistags")) {
-    std::string keys = io::parse_axistags(f.read_string(info + "/axistags")).str();
-    const std::size_t rank = io::open_image(path)->info().shape.size();
-    if (rank + 1 == keys.size() && keys.back() == 'c') keys.pop_back();
-    if (rank == keys.size()) o.axes = Axes(keys);
-  }
-  return CanonicalImage(path, o);
+  const std::string path = ilp_lane_path(f, info, ilp);
+  std::optional<Axes> stored;
+  if (f.exists(info + "/axistags")) stored = io::parse_axistags(f.read_string(info + "/axistags"));
+  return CanonicalImage(path, ilp_lane_read_options(path, stored));
 }
 
 // The role holding the objects' source: probabilities, a mask or a label image.
@@ -289,7 +248,7 @@ std::vector<std::uint32_t> ilp_object_ids(const h5::File& f, std::size_t lane, s
   bool found = false;
   for (const auto& b : f.list(g)) {
     const std::string ds = g + "/" + b;
-    const Roi r = parse_block_slice(f.read_string_attribute(ds, "blockSlice"), f.path());
+    const Roi r = parse_ilp_block_slice(f.read_string_attribute(ds, "blockSlice"), f.path());
     if (r.start.size() != 5)
       throw_input(f.path(), "an object label block is not t, x, y, z, c", ds);
     if (t < r.start[0] || t >= r.stop[0]) continue;

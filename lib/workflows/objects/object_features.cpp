@@ -130,6 +130,10 @@ std::vector<std::string> default_object_features() {
   return n;
 }
 
+bool is_standard_object_feature(const std::string& f) {
+  return contains(standard_features(), f);
+}
+
 bool is_convex_hull_feature(const std::string& f) {
   return contains(hull_features(), f);
 }

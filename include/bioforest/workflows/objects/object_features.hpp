@@ -27,7 +27,10 @@ namespace bioforest::workflows {
 const std::vector<std::string>& supported_object_features();
 /// The default selection: every standard (vigra region) feature.
 std::vector<std::string> default_object_features();
-/// Which of ilastik's plugins a (matched) feature name belongs to.
+/// Which of ilastik's plugins a (matched) feature name belongs to. Standard features are
+/// vigra's per-object accumulators: they read only the object's own pixels (and the frame's
+/// histogram range).
+bool is_standard_object_feature(const std::string& name);
 bool is_convex_hull_feature(const std::string& name);
 bool is_skeleton_feature(const std::string& name);
 bool is_neighbourhood_feature(const std::string& name);
