@@ -15,36 +15,14 @@
 #include <string>
 #include <vector>
 
+#include "bench_support.hpp"
 #include "bioforest/core/error.hpp"
 #include "bioforest/learn/classification_forest.hpp"
 #include "bioforest/learn/probabilities.hpp"
 
 using namespace bioforest;
+using namespace bioforest::bench;
 using namespace bioforest::learn;
-
-namespace {
-
-template <class T>
-std::vector<T> read_raw(const std::string& path, std::size_t count) {
-  std::vector<T> v(count);
-  std::ifstream in(path, std::ios::binary);
-  if (!in.read(reinterpret_cast<char*>(v.data()), std::streamsize(count * sizeof(T))))
-    throw_input(path, "cannot read " + std::to_string(count) + " values");
-  return v;
-}
-
-/// CPU seconds of the whole process (all threads): robust to a busy machine when tuning.
-double cpu_seconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return double(ts.tv_sec) + 1e-9 * double(ts.tv_nsec);
-}
-
-double seconds_since(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
-
-}  // namespace
 
 int main(int argc, char** argv) try {
   if (argc < 9) {
