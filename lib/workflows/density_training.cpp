@@ -284,6 +284,7 @@ void train_refinement(const DensityTrainingSet& set, const DensitySpec& spec,
   }
   learn::ForestOptions o2 = resolve_forest(spec, N, F2);
   o2.seed = stage1.seed ^ 0x5eed5eedULL;
+  if (spec.refine_min_samples_leaf > 0) o2.min_samples_leaf = spec.refine_min_samples_leaf;
   ctx.progress("training the stacked forest", 0, 1);
   m.refine_forest = learn::RegressionForest::train(
       learn::FeatureView::sample_major(x2.data(), N, F2), set.y, o2, ctx);

@@ -57,6 +57,8 @@ struct DensitySpec {
   std::string refine = "none";
   std::vector<double> refine_scales{0, 8, 16, 32};
   std::size_t refine_folds = 3;
+  /// Leaves of the stage-2 forest (0 = the regressor's min_samples_leaf).
+  int refine_min_samples_leaf = 0;
 };
 
 /// forest.mtry for `n_features` features under the spec's rule.
