@@ -72,7 +72,7 @@ DensitySpec density_spec_from_json(const nlohmann::json& doc, const std::string&
   if (doc.contains("refine_scales"))
     s.refine_scales = doc["refine_scales"].get<std::vector<double>>();
   s.refine_folds = doc.value("refine_folds", s.refine_folds);
-  s.refine_min_samples_leaf = doc.value("refine_min_samples_leaf", 0);
+  s.refine_min_samples_leaf = doc.value("refine_min_samples_leaf", s.refine_min_samples_leaf);
   return s;
 }
 
