@@ -57,7 +57,7 @@ RunContext context(int threads) {
 
 }  // namespace
 
-TEST_CASE("out-of-fold split: by image, balanced, fixed by the seed", "[density]") {
+TEST_CASE("density refine: out-of-fold split: by image, balanced, fixed by the seed", "[density]") {
   const auto f = density_image_folds(10, 3, 7);
   REQUIRE(f.size() == 10);
   std::vector<int> size(3, 0);
@@ -76,7 +76,9 @@ TEST_CASE("out-of-fold split: by image, balanced, fixed by the seed", "[density]
   CHECK_THROWS(density_image_folds(4, 1, 0));
 }
 
-TEST_CASE("normalised smoothing: constants stay, a window holding the radius agrees", "[density]") {
+TEST_CASE(
+    "density refine: normalised smoothing: constants stay, a window holding the radius agrees",
+    "[density]") {
   const Shape shape{40, 50};
   std::vector<float> c(40 * 50, 2.5f), out(c.size());
   smooth_normalized(c.data(), shape, 4.0, out.data());
@@ -103,8 +105,9 @@ TEST_CASE("normalised smoothing: constants stay, a window holding the radius agr
   CHECK(refine_halo({0, 8, 2}) == 24);
 }
 
-TEST_CASE("a stacked model trains, reloads and predicts the same in blocks and threads",
-          "[density]") {
+TEST_CASE(
+    "density refine: a stacked model trains, reloads and predicts the same in blocks and threads",
+    "[density]") {
   test::TempDir dir;
   write_blobs(dir, "a", 10, 21);
   write_blobs(dir, "b", 30, 22);
