@@ -13,7 +13,9 @@ namespace bioforest::workflows {
 
 namespace {
 
-constexpr int kModelFormat = 1;
+// 1: one forest; 2: adds the stacked refinement (/refine), written only by stacked models so
+// that unrefined ones stay readable by older versions.
+constexpr int kModelFormat = 2;
 constexpr const char* kModelKind = "density_counting";
 
 std::vector<std::int32_t> to_i32(const std::vector<std::size_t>& v) {
@@ -27,7 +29,7 @@ void save_density_model(const DensityModel& m, const std::string& path, bool ove
   {
     h5::File f = h5::File::create(out.temp_path());
     f.write_string_attribute("/", "bioforest_model", kModelKind);
-    f.write_numeric_attribute("/", "format_version", {double(kModelFormat)});
+    f.write_numeric_attribute("/", "format_version", {m.stacked() ? 2.0 : 1.0});
     f.write_string_attribute("/", "bioforest_version", version());
     const auto& prov = io::process_provenance();
     if (!prov.command_line.empty())
@@ -45,6 +47,12 @@ void save_density_model(const DensityModel& m, const std::string& path, bool ove
     f.write_string("/training/digest", m.training_digest);
     f.write("/training/counts", std::vector<std::uint64_t>{m.n_samples, m.n_dots, m.n_background});
     m.forest.save(f, "/forest");
+    if (m.stacked()) {
+      f.write_string("/refine/mode", m.refine);
+      f.write("/refine/scales", m.refine_scales);
+      f.write("/refine/folds", std::vector<std::uint64_t>{m.refine_folds});
+      m.refine_forest.save(f, "/refine/forest");
+    }
     f.close();
   }
   out.commit();
@@ -79,6 +87,17 @@ DensityModel load_density_model(const std::string& path) {
   m.n_dots = counts[1];
   m.n_background = counts[2];
   m.forest = learn::RegressionForest::load(f, "/forest");
+  if (f.exists("/refine/mode")) {
+    m.refine = f.read_string("/refine/mode");
+    if (m.refine != "stacked") throw_input(path, "unknown /refine/mode '" + m.refine + "'");
+    m.refine_scales = f.read<double>("/refine/scales");
+    m.refine_folds = f.read<std::uint64_t>("/refine/folds").at(0);
+    m.refine_forest = learn::RegressionForest::load(f, "/refine/forest");
+    if (m.refine_forest.n_features() != m.forest.n_features() + m.refine_scales.size())
+      throw_input(path, "/refine/forest reads " + std::to_string(m.refine_forest.n_features()) +
+                            " features, expected " +
+                            std::to_string(m.forest.n_features() + m.refine_scales.size()));
+  }
   return m;
 }
 
@@ -93,6 +112,12 @@ nlohmann::ordered_json density_model_json(const DensityModel& m) {
   j["features"] = nlohmann::ordered_json::parse(features::selection_to_json_text(m.features));
   j["n_features"] = m.feature_names.size();
   j["trees"] = m.forest.n_trees();
+  j["refine"] = m.refine;
+  if (m.stacked()) {
+    j["refine_scales"] = m.refine_scales;
+    j["refine_folds"] = m.refine_folds;
+    j["refine_trees"] = m.refine_forest.n_trees();
+  }
   j["training_pixels"] = m.n_samples;
   j["training_dots"] = m.n_dots;
   j["background_pixels"] = m.n_background;
@@ -119,6 +144,19 @@ std::string describe_density_model(const DensityModel& m) {
     o << "  " << m.feature_names[i];
     if (i < imp.size()) o << "  (importance " << imp[i] << ")";
     o << "\n";
+  }
+  if (m.stacked()) {
+    o << "stacked refinement (" << m.refine_folds
+      << " out-of-fold folds): " << m.refine_forest.n_trees()
+      << " trees on the features above plus the stage-1 density at";
+    for (double s : m.refine_scales)
+      o << ' ' << s;
+    o << "\n";
+    const auto& imp2 = m.refine_forest.mse_importance();
+    const std::size_t F = m.feature_names.size();
+    for (std::size_t i = 0; i < m.refine_scales.size() && F + i < imp2.size(); ++i)
+      o << "  stage-1 density at sigma " << m.refine_scales[i] << "  (importance " << imp2[F + i]
+        << ")\n";
   }
   if (!m.spec_file.empty()) o << "trained from " << m.spec_file << "\n";
   return o.str();

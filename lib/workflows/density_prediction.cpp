@@ -12,6 +12,7 @@
 #include "bioforest/features/compute.hpp"
 #include "bioforest/io/image_path.hpp"
 #include "bioforest/workflows/density_input.hpp"
+#include "bioforest/workflows/density_refine.hpp"
 #include "bioforest/workflows/spec_file.hpp"
 
 namespace fs = std::filesystem;
@@ -297,32 +298,74 @@ void density_blocks(const DensityModel& model, const CanonicalImage& raw, std::s
   if (fc.n_channels() != model.forest.n_features())
     throw_internal("feature count " + std::to_string(fc.n_channels()) + " != forest's " +
                    std::to_string(model.forest.n_features()));
+  if (model.stacked() &&
+      model.refine_forest.n_features() != fc.n_channels() + model.refine_scales.size())
+    throw_internal("stacked forest reads " + std::to_string(model.refine_forest.n_features()) +
+                   " features, expected " +
+                   std::to_string(fc.n_channels() + model.refine_scales.size()));
   features::FeatureComputer::Workspace ws(ctx.threads);
-  const Shape halo = fc.halo();
-  const std::size_t per_pixel = 4 * (2 * raw.channels() + fc.n_channels() + 2);
+  const std::size_t F = fc.n_channels();
+  // A stacked model needs the stage-1 density within the largest smoothing radius of every
+  // core pixel: stage 1 runs on the core grown by that radius (clipped to the image; the
+  // smoothing is normalised inside the image, so blocks agree with the whole image).
+  const std::size_t R = model.stacked() ? refine_halo(model.refine_scales) : 0;
+  const Shape grow_r(region.rank(), R);
+  Shape halo = fc.halo();
+  for (auto& h : halo)
+    h += R;
+  const std::size_t S = model.refine_scales.size();
+  const std::size_t per_pixel =
+      4 * (2 * raw.channels() + F + 2 + (model.stacked() ? 2 * (F + S) + 2 : 0));
   const auto blocks = make_blocks(
       region.shape(), density_block_shape(region.shape(), halo, per_pixel, ctx.ram_bytes / 2),
       Shape(region.rank(), 0));
-  std::vector<float> scratch, data, feats, density;
+  std::vector<float> scratch, data, feats, density, stage2, smooth;
   std::size_t done = 0;
   const std::size_t total = blocks.size() * (t1 - t0);
   for (std::size_t t = t0; t < t1; ++t) {
     for (const Block& b : blocks) {
       const Roi core = b.core.shifted(region.start);
-      const Roi outer = core.grow(halo, raw.spatial_shape());
+      // Stage 1 over `inner` (the core, or the core grown by R for a stacked model).
+      const Roi inner = model.stacked() ? core.grow(grow_r, raw.spatial_shape()) : core;
+      const Roi outer = inner.grow(fc.halo(), raw.spatial_shape());
       read_density_input(raw, t, outer, model.channels, scratch, data);
       Shape block_shape = outer.shape();
       block_shape.push_back(fc.input_channels());
-      const std::size_t n = core.size();
-      feats.resize(fc.n_channels() * n);
-      fc.compute(data.data(), block_shape, core.relative_to(outer.start),
+      const std::size_t n = inner.size();
+      feats.resize(F * n);
+      fc.compute(data.data(), block_shape, inner.relative_to(outer.start),
                  features::BlockBorders::of(outer, raw.spatial_shape()), feats.data(), ws);
       density.resize(n);
-      model.forest.predict(learn::FeatureView::planar(feats.data(), n, fc.n_channels()),
-                           density.data(), ctx);
+      model.forest.predict(learn::FeatureView::planar(feats.data(), n, F), density.data(), ctx);
       // ilastik clips negative densities (possible with other regressors) to 0.
       for (auto& v : density)
         v = std::max(v, 0.0f);
+      if (model.stacked()) {
+        // Stage 2 on the core: the pixel features, then the smoothed stage-1 densities.
+        const Roi local = core.relative_to(inner.start);
+        const Shape inner_shape = inner.shape();
+        const std::size_t nc = core.size(), row = local.shape().back();
+        stage2.resize((F + S) * nc);
+        auto gather = [&](const float* src, float* dst) {
+          std::size_t k = 0;
+          for_each_row(inner_shape, local, [&](std::size_t off) {
+            std::copy_n(src + off, row, dst + k);
+            k += row;
+          });
+        };
+        for (std::size_t f = 0; f < F; ++f)
+          gather(&feats[f * n], &stage2[f * nc]);
+        smooth.resize(n);
+        for (std::size_t s = 0; s < S; ++s) {
+          smooth_normalized(density.data(), inner_shape, model.refine_scales[s], smooth.data());
+          gather(smooth.data(), &stage2[(F + s) * nc]);
+        }
+        density.resize(nc);
+        model.refine_forest.predict(learn::FeatureView::planar(stage2.data(), nc, F + S),
+                                    density.data(), ctx);
+        for (auto& v : density)
+          v = std::max(v, 0.0f);
+      }
       sink(t, core, density.data());
       ctx.progress("density of " + raw.path(), ++done, total);
     }

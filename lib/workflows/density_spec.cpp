@@ -68,6 +68,11 @@ DensitySpec density_spec_from_json(const nlohmann::json& doc, const std::string&
     s.training.push_back(std::move(ti));
   }
   parse_regressor(doc.value("regressor", nlohmann::json::object()), s);
+  s.refine = doc.value("refine", s.refine);
+  if (doc.contains("refine_scales"))
+    s.refine_scales = doc["refine_scales"].get<std::vector<double>>();
+  s.refine_folds = doc.value("refine_folds", s.refine_folds);
+  s.refine_min_samples_leaf = doc.value("refine_min_samples_leaf", s.refine_min_samples_leaf);
   return s;
 }
 

@@ -11,6 +11,8 @@
 #include "bioforest/io/image_path.hpp"
 #include "bioforest/workflows/canonical_image.hpp"
 #include "bioforest/workflows/density_input.hpp"
+#include "bioforest/workflows/density_prediction.hpp"
+#include "bioforest/workflows/density_refine.hpp"
 #include "bioforest/workflows/density_target.hpp"
 
 namespace bioforest::workflows {
@@ -186,9 +188,20 @@ void gather_image(const AnnotatedImage& a, std::size_t index, const DensitySpec&
       const std::size_t row0 = set.y.size();
       set.x.resize((row0 + wanted) * F);
       set.y.resize(row0 + wanted);
+      set.image.resize(row0 + wanted);
+      set.pixel.resize(row0 + wanted);
       std::size_t r = row0;
+      const std::size_t row_len = core.shape().back(), plane = Roi::whole(shape).size();
+      std::vector<std::uint64_t> offs;
+      offs.reserve(n);
+      for_each_row(shape, core, [&](std::size_t off) {
+        for (std::size_t i = 0; i < row_len; ++i)
+          offs.push_back(off + i);
+      });
       for (std::size_t i = 0; i < n; ++i) {
         if (!keep[i]) continue;
+        set.image[r] = std::uint32_t(index);
+        set.pixel[r] = std::uint64_t(t) * plane + offs[i];
         float* row = &set.x[r * F];
         for (std::size_t f = 0; f < F; ++f)
           row[f] = planar[f * n + i];
@@ -198,6 +211,91 @@ void gather_image(const AnnotatedImage& a, std::size_t index, const DensitySpec&
       }
     }
   }
+}
+
+// The stacked refinement: k stage-1 forests, each trained on the samples of the images
+// outside one fold, predict the images of that fold (whole images, block by block, as
+// `density predict` would); stage 2 learns from the features plus those out-of-fold
+// densities smoothed at the refine scales.
+void train_refinement(const DensityTrainingSet& set, const DensitySpec& spec,
+                      const learn::ForestOptions& stage1, DensityModel& m, const RunContext& ctx) {
+  const std::size_t n_img = spec.training.size();
+  const std::size_t k = std::min<std::size_t>(spec.refine_folds, n_img);
+  const std::vector<std::size_t> folds = density_image_folds(n_img, k, stage1.seed);
+  const std::size_t F = set.n_features, S = spec.refine_scales.size(), F2 = F + S;
+  const std::size_t N = set.n_samples();
+  std::vector<std::vector<std::size_t>> rows_of(n_img);
+  for (std::size_t r = 0; r < N; ++r)
+    rows_of[set.image[r]].push_back(r);
+  std::vector<float> x2(N * F2, 0.0f);
+  for (std::size_t r = 0; r < N; ++r)
+    std::copy_n(&set.x[r * F], F, &x2[r * F2]);
+  std::vector<float> sub_x, sub_y, map, smooth;
+  for (std::size_t f = 0; f < k; ++f) {
+    sub_x.clear();
+    sub_y.clear();
+    for (std::size_t r = 0; r < N; ++r)
+      if (folds[set.image[r]] != f) {
+        sub_x.insert(sub_x.end(), &set.x[r * F], &set.x[r * F] + F);
+        sub_y.push_back(set.y[r]);
+      }
+    DensityModel fm;
+    fm.features = m.features;
+    fm.input_channels = m.input_channels;
+    fm.channels = m.channels;
+    fm.spatial_rank = m.spatial_rank;
+    if (sub_y.empty()) {
+      fm.forest = m.forest;  // the other images have no samples: nothing held out to learn
+    } else {
+      learn::ForestOptions o = resolve_forest(spec, sub_y.size(), F);
+      o.seed = stage1.seed + 1000 * (f + 1);
+      ctx.progress("training out-of-fold forest", f, k);
+      fm.forest = learn::RegressionForest::train(
+          learn::FeatureView::sample_major(sub_x.data(), sub_y.size(), F), sub_y, o, ctx);
+    }
+    for (std::size_t i = 0; i < n_img; ++i) {
+      if (folds[i] != f || rows_of[i].empty()) continue;
+      io::ReadOptions ro;
+      ro.axes = spec.training[i].input_axes;
+      const CanonicalImage raw(spec.training[i].image, ro);
+      const Shape& shape = raw.spatial_shape();
+      const Roi whole = Roi::whole(shape);
+      const std::size_t plane = whole.size();
+      map.assign(plane * raw.t(), 0.0f);
+      density_blocks(
+          fm, raw, 0, raw.t(), whole,
+          [&](std::size_t t, const Roi& core, const float* d) {
+            const std::size_t row = core.shape().back();
+            std::size_t k2 = 0;
+            for_each_row(shape, core, [&](std::size_t off) {
+              std::copy_n(d + k2, row, &map[t * plane + off]);
+              k2 += row;
+            });
+          },
+          ctx);
+      smooth.resize(plane);
+      for (std::size_t s = 0; s < S; ++s)
+        for (std::size_t t = 0; t < raw.t(); ++t) {
+          smooth_normalized(&map[t * plane], shape, spec.refine_scales[s], smooth.data());
+          for (std::size_t r : rows_of[i])
+            if (set.pixel[r] / plane == t) x2[r * F2 + F + s] = smooth[set.pixel[r] % plane];
+        }
+    }
+  }
+  learn::ForestOptions o2 = resolve_forest(spec, N, F2);
+  o2.seed = stage1.seed ^ 0x5eed5eedULL;
+  if (spec.refine_min_samples_leaf > 0) o2.min_samples_leaf = spec.refine_min_samples_leaf;
+  ctx.progress("training the stacked forest", 0, 1);
+  m.refine_forest = learn::RegressionForest::train(
+      learn::FeatureView::sample_major(x2.data(), N, F2), set.y, o2, ctx);
+  std::vector<std::string> names = m.feature_names;
+  for (auto& n : refine_feature_names(spec.refine_scales))
+    names.push_back(n);
+  m.refine_forest.set_feature_names(names);
+  m.refine = "stacked";
+  m.refine_scales = spec.refine_scales;
+  m.refine_folds = k;
+  ctx.progress("training the stacked forest", 1, 1);
 }
 
 }  // namespace
@@ -246,6 +344,14 @@ DensityModel train_density_on_set(const DensityTrainingSet& set, const DensitySp
       options, ctx);
   m.forest.set_feature_names(m.feature_names);
   ctx.progress("training the regression forest", 1, 1);
+  if (spec.refine == "stacked") {
+    if (spec.training.size() < 2 || set.image.size() != set.n_samples())
+      logger().warn(
+          "'refine': 'stacked' needs at least 2 training images to hold one out; "
+          "trained without the refinement");
+    else
+      train_refinement(set, spec, options, m, ctx);
+  }
   return m;
 }
 

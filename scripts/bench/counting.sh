@@ -9,7 +9,8 @@
 #
 #   scripts/bench/counting.sh [BIN_DIR] [DATA_DIR]
 #   env: NS="1 2 4 8 16 32", DRAWS=5, ILASTIK_DRAWS=5, THREADS (default: all), WORK folder,
-#        FEATURES (feature selection JSON of the 'all' rows; default ilastik's default set)
+#        FEATURES (feature selection JSON of the 'all' rows; default ilastik's default set),
+#        SPEC_EXTRA (JSON object merged into the spec of the 'all' rows, e.g. '{"refine": "none"}')
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BIN=${1:-$ROOT/build/tools}
@@ -49,8 +50,11 @@ spec = {"description": f"VGG cells, N={n}, draw {draw}",
         "channels": [2], "sigma": 2.5, "sampling": sampling, "pixel_fraction": 0.25,
         "training": [{"image": f"{images}/{t}cell.png", "dots": f"{images}/{t}dots.png"} for t in train],
         "regressor": {"trees": 10, "forests": 4, "max_depth": 50, "seed": draw}}
+if sampling == "all":
+    spec.update(json.loads(os.environ.get("SPEC_EXTRA") or "{}"))
 if sampling == "ilastik":
     spec["features"] = {"features": "default"}
+    spec["refine"] = "none"  # ilastik's method: one forest
     spec["regressor"]["max_samples_per_tree"] = None
     # ilastik needs background strokes: simulate a user's, lines every 16 rows over the darker
     # half of the image, at least 6 pixels (the dot kernel's radius + 1) from every dot.

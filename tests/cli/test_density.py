@@ -107,6 +107,45 @@ def test_threads_and_tiff_export_agree(tmp):
                           tifffile.imread(os.path.join(tmp, "out2.tif")))
 
 
+def test_stacked_refine(tmp):
+    """A stacked model (stage 2 on the out-of-fold stage-1 density smoothed at large scales)
+    trains, says so in info, predicts a density that integrates to the count, counts boxes
+    that add up, and gives the same map with 1 or 2 threads."""
+    for name, n, seed in (("a", 15, 11), ("b", 40, 12), ("c", 25, 13)):
+        synthetic_cells(os.path.join(tmp, name), n, seed)
+    truth = synthetic_cells(os.path.join(tmp, "t"), 60, 14, shape=(160, 160))
+    spec = {"features": {"features": FEATURES}, "refine": "stacked", "refine_scales": [0, 4, 16],
+            "training": [{"image": f"{n}.tif", "dots": f"{n}.csv"} for n in "abc"],
+            "regressor": REGRESSOR}
+    json.dump(spec, open(os.path.join(tmp, "s.json"), "w"))
+    model = os.path.join(tmp, "s.h5")
+    expect_ok(run("density", "train", os.path.join(tmp, "s.json"), "-o", model))
+    r = expect_ok(run("density", "info", model))
+    assert "stacked refinement" in r.out and "sigma 16" in r.out, r.out
+    img = os.path.join(tmp, "t.tif")
+    a = expect_ok(run("density", "predict", "--model", model, "-o", os.path.join(tmp, "d1.h5"),
+                      img, env={"OMP_NUM_THREADS": "1"}))
+    b = expect_ok(run("density", "predict", "--model", model, "-o", os.path.join(tmp, "d2.h5"),
+                      img, "--threads", "2"))
+    assert a.out == b.out
+    count = float(read_counts(a.out)[0]["count"])
+    assert abs(count - truth) <= 0.15 * truth, (count, truth)
+    import h5py
+    with h5py.File(os.path.join(tmp, "d1.h5"), "r") as f1, h5py.File(os.path.join(tmp, "d2.h5"), "r") as f2:
+        d = f1["exported_data"][...]
+        assert np.array_equal(d, f2["exported_data"][...])
+        assert d.shape == (160, 160, 1) and (d >= 0).all()
+        assert abs(float(d.sum(dtype=np.float64)) - count) < 1e-3
+    boxes = os.path.join(tmp, "boxes.json")
+    json.dump([{"name": "l", "start": [0, 0], "stop": [160, 70]},
+               {"name": "r", "start": [0, 70], "stop": [160, 160]}], open(boxes, "w"))
+    r = expect_ok(run("density", "count", "--model", model, "--boxes", boxes, img))
+    rows = read_counts(r.out)
+    assert abs(float(rows[0]["count"]) - count) < 1e-6
+    assert abs(float(rows[1]["count"]) + float(rows[2]["count"]) - count) < 1e-6
+    assert abs(float(rows[1]["count"]) - float(d[:, :70].sum(dtype=np.float64))) < 1e-3
+
+
 def test_3d_and_time_series(tmp):
     import tifffile
     rng = np.random.default_rng(5)

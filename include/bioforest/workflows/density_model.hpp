@@ -30,6 +30,14 @@ struct DensityModel {
   std::uint64_t n_samples = 0;     ///< training pixels
   std::uint64_t n_dots = 0;        ///< annotated dots
   std::uint64_t n_background = 0;  ///< background-stroke pixels
+  /// "none", or "stacked": `forest` is stage 1 and `refine_forest` stage 2, which reads the
+  /// pixel features followed by the stage-1 density smoothed at each of refine_scales
+  /// (0 = unsmoothed); see density_refine.hpp.
+  std::string refine = "none";
+  std::vector<double> refine_scales;
+  std::uint64_t refine_folds = 0;
+  learn::RegressionForest refine_forest;
+  bool stacked() const { return refine == "stacked"; }
 };
 
 /// Writes the model atomically (temporary file, rename). Error{usage} if it exists and

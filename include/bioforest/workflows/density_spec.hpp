@@ -52,6 +52,13 @@ struct DensitySpec {
   std::string mtry_rule = "third";
   /// Upper bound on the draws of one tree (0 = none): sample_fraction is lowered to meet it.
   std::size_t max_samples_per_tree = 100000;
+  /// "none" or "stacked" (density_refine.hpp): a second forest on the pixel features plus the
+  /// out-of-fold stage-1 density smoothed at refine_scales, with folds by training image.
+  std::string refine = "stacked";
+  std::vector<double> refine_scales{0, 8, 16, 32};
+  std::size_t refine_folds = 3;
+  /// Leaves of the stage-2 forest (0 = the regressor's min_samples_leaf).
+  int refine_min_samples_leaf = 20;
 };
 
 /// forest.mtry for `n_features` features under the spec's rule.

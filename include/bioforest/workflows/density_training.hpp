@@ -24,8 +24,10 @@ inline bool density_sampled(DensitySampling s, float density, bool background) {
 
 /// The samples of all training images: a sample-major feature matrix and density targets.
 struct DensityTrainingSet {
-  std::vector<float> x;  ///< n_samples * n_features, row-major
-  std::vector<float> y;  ///< target density per sample
+  std::vector<float> x;              ///< n_samples * n_features, row-major
+  std::vector<float> y;              ///< target density per sample
+  std::vector<std::uint32_t> image;  ///< training image (spec order) of each sample
+  std::vector<std::uint64_t> pixel;  ///< t * pixels per time point + flat pixel index
   std::size_t n_features = 0;
   std::size_t input_channels = 0;
   int spatial_rank = 2;
@@ -39,7 +41,10 @@ struct DensityTrainingSet {
 /// images that disagree in channels or dimensionality; Error{usage} when there is no sample.
 DensityTrainingSet gather_density_training_set(const DensitySpec& spec, const RunContext& ctx);
 
-/// The forest on a gathered set; the model records the spec and a digest of the set.
+/// The forest on a gathered set; the model records the spec and a digest of the set. With
+/// spec.refine "stacked" (and at least 2 training images) it also trains the out-of-fold
+/// stage-1 forests, predicts each training image with the one that did not see it, and
+/// trains stage 2 on the features plus the smoothed out-of-fold densities.
 DensityModel train_density_on_set(const DensityTrainingSet& set, const DensitySpec& spec,
                                   const RunContext& ctx);
 

@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// Stacked density refinement: the out-of-fold split by image, the normalised smoothing
+// (blockwise == whole), and a stacked model that trains, reloads and predicts the same
+// whatever the threads or the block layout.
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <cmath>
+#include <fstream>
+#include <random>
+
+#include <nlohmann/json.hpp>
+
+#include "bioforest/io/writer.hpp"
+#include "bioforest/workflows/density_prediction.hpp"
+#include "bioforest/workflows/density_refine.hpp"
+#include "bioforest/workflows/density_training.hpp"
+#include "test_support.hpp"
+
+using namespace bioforest;
+using namespace bioforest::workflows;
+
+namespace {
+
+// Gaussian blobs (sigma 2) on noise, their centres as a dot CSV.
+void write_blobs(const test::TempDir& dir, const std::string& name, std::size_t n,
+                 std::uint32_t seed, std::size_t size = 80) {
+  const std::size_t H = size, W = size;
+  std::mt19937 rng(seed);
+  std::uniform_int_distribution<std::size_t> p(3, size - 4);
+  std::normal_distribution<float> noise(0.0f, 3.0f);
+  std::vector<float> a(H * W);
+  for (auto& v : a)
+    v = 10.0f + noise(rng);
+  std::ofstream csv(dir.file(name + ".csv"));
+  csv << "x,y\n";
+  for (std::size_t k = 0; k < n; ++k) {
+    const std::size_t cy = p(rng), cx = p(rng);
+    csv << cx << ',' << cy << '\n';
+    for (std::size_t y = 0; y < H; ++y)
+      for (std::size_t x = 0; x < W; ++x) {
+        const double dy = double(y) - double(cy), dx = double(x) - double(cx);
+        a[y * W + x] += float(150.0 * std::exp(-(dy * dy + dx * dx) / 8.0));
+      }
+  }
+  Array<std::uint8_t> u = Array<std::uint8_t>::from_shape({H, W});
+  for (std::size_t i = 0; i < a.size(); ++i)
+    u.data()[i] = std::uint8_t(std::clamp(a[i], 0.0f, 255.0f));
+  io::write_image(dir.file(name + ".tif"), Image(std::move(u), Axes("yx")));
+}
+
+RunContext context(int threads) {
+  RunContext ctx;
+  ctx.threads = threads;
+  return ctx;
+}
+
+}  // namespace
+
+TEST_CASE("density refine: out-of-fold split: by image, balanced, fixed by the seed", "[density]") {
+  const auto f = density_image_folds(10, 3, 7);
+  REQUIRE(f.size() == 10);
+  std::vector<int> size(3, 0);
+  for (auto v : f) {
+    REQUIRE(v < 3);
+    ++size[v];
+  }
+  CHECK(*std::max_element(size.begin(), size.end()) - *std::min_element(size.begin(), size.end()) <=
+        1);
+  CHECK(density_image_folds(10, 3, 7) == f);
+  CHECK(density_image_folds(10, 3, 8) != f);
+  // More folds than images: one image per fold.
+  const auto g = density_image_folds(2, 5, 1);
+  CHECK(((g[0] == 0 && g[1] == 1) || (g[0] == 1 && g[1] == 0)));
+  CHECK_THROWS(density_image_folds(1, 3, 0));
+  CHECK_THROWS(density_image_folds(4, 1, 0));
+}
+
+TEST_CASE(
+    "density refine: normalised smoothing: constants stay, a window holding the radius agrees",
+    "[density]") {
+  const Shape shape{40, 50};
+  std::vector<float> c(40 * 50, 2.5f), out(c.size());
+  smooth_normalized(c.data(), shape, 4.0, out.data());
+  for (float v : out)
+    REQUIRE(v == Approx(2.5f).epsilon(1e-5));
+  std::mt19937 rng(1);
+  std::uniform_real_distribution<float> u(0, 1);
+  std::vector<float> a(c.size());
+  for (auto& v : a)
+    v = u(rng);
+  smooth_normalized(a.data(), shape, 3.0, out.data());
+  // Window rows [5, 35), columns [0, 30): the core [14, 26) x [0, 21) is 9 = 3 sigma away
+  // from every window edge that is not an image edge.
+  const std::size_t y0 = 5, y1 = 35, x1 = 30;
+  std::vector<float> win((y1 - y0) * x1), wout(win.size());
+  for (std::size_t y = y0; y < y1; ++y)
+    for (std::size_t x = 0; x < x1; ++x)
+      win[(y - y0) * x1 + x] = a[y * 50 + x];
+  smooth_normalized(win.data(), Shape{y1 - y0, x1}, 3.0, wout.data());
+  for (std::size_t y = 14; y < 26; ++y)
+    for (std::size_t x = 0; x < 21; ++x)
+      REQUIRE(wout[(y - y0) * x1 + x] == out[y * 50 + x]);
+  CHECK(refine_radius(3.0) == 9);
+  CHECK(refine_halo({0, 8, 2}) == 24);
+}
+
+TEST_CASE(
+    "density refine: a stacked model trains, reloads and predicts the same in blocks and threads",
+    "[density]") {
+  test::TempDir dir;
+  write_blobs(dir, "a", 10, 21);
+  write_blobs(dir, "b", 30, 22);
+  write_blobs(dir, "c", 20, 23);
+  write_blobs(dir, "test", 150, 24, 200);
+  const nlohmann::json doc = {
+      {"features",
+       {{"features",
+         {{"GaussianSmoothing", {0.7, 1.6, 3.5}}, {"LaplacianOfGaussian", {1.6, 3.5}}}}}},
+      {"refine", "stacked"},
+      {"refine_scales", {0, 4, 8}},
+      {"refine_folds", 3},
+      {"training",
+       {{{"image", "a.tif"}, {"dots", "a.csv"}},
+        {{"image", "b.tif"}, {"dots", "b.csv"}},
+        {{"image", "c.tif"}, {"dots", "c.csv"}}}},
+      {"regressor", {{"trees", 6}, {"forests", 2}, {"seed", 5}}}};
+  const auto spec = density_spec_from_json(doc, dir.file("spec.json"));
+  const auto ctx = context(2);
+  const DensityModel m = train_density(spec, ctx);
+  REQUIRE(m.stacked());
+  CHECK(m.refine_folds == 3);
+  CHECK(m.refine_scales == std::vector<double>{0, 4, 8});
+  CHECK(m.refine_forest.n_features() == m.forest.n_features() + 3);
+  DensityRequest req;
+  req.inputs = {dir.file("test.tif")};
+  req.boxes = {{"top", Roi{{0, 0}, {90, 200}}, std::nullopt},
+               {"bottom", Roi{{90, 0}, {200, 200}}, std::nullopt}};
+  const auto r = predict_density(m, req, ctx);
+  REQUIRE(r.failures.empty());
+  const double total = r.counts[0].total;
+  CHECK(total == Approx(150.0).margin(20.0));
+  CHECK(r.counts[0].boxes[0] + r.counts[0].boxes[1] == Approx(total).epsilon(1e-9));
+
+  SECTION("one thread: the same split, forests and counts") {
+    const auto ctx1 = context(1);
+    const DensityModel m1 = train_density(spec, ctx1);
+    CHECK(m1.training_digest == m.training_digest);
+    CHECK(predict_density(m1, req, ctx1).counts[0].total == total);
+  }
+  SECTION("reloads, and blocks (halo 3 x 8) give the same density") {
+    save_density_model(m, dir.file("m.h5"), false);
+    const DensityModel back = load_density_model(dir.file("m.h5"));
+    REQUIRE(back.stacked());
+    CHECK(predict_density(back, req, ctx).counts[0].total == total);
+    RunContext small = context(2);
+    small.ram_bytes = 8 << 20;
+    std::atomic<std::uint64_t> blocks{0};
+    small.on_progress = [&](std::string_view stage, std::uint64_t, std::uint64_t total) {
+      if (stage.starts_with("density of")) blocks = total;
+    };
+    const auto rs = predict_density(back, req, small);
+    CHECK(blocks > 1);
+    REQUIRE(rs.failures.empty());
+    CHECK(rs.counts[0].total == Approx(total).epsilon(1e-6));
+    CHECK(rs.counts[0].boxes[0] == Approx(r.counts[0].boxes[0]).epsilon(1e-6));
+  }
+  SECTION("one training image: trained without the refinement") {
+    nlohmann::json one = doc;
+    one["training"] = {{{"image", "a.tif"}, {"dots", "a.csv"}}};
+    const DensityModel m1 = train_density(density_spec_from_json(one, dir.file("s.json")), ctx);
+    CHECK_FALSE(m1.stacked());
+  }
+}
