@@ -11,6 +11,7 @@
 #include "bioforest/core/log.hpp"
 #include "bioforest/io/atomic_output.hpp"
 #include "bioforest/io/hdf5.hpp"
+#include "bioforest/workflows/export.hpp"
 #include "bioforest/workflows/pixel_training.hpp"
 #include "bioforest/workflows/result_writer.hpp"
 #include "bioforest/workflows/spec_file.hpp"
@@ -146,14 +147,6 @@ std::vector<std::string> class_names(const std::vector<PixelClass>& classes) {
   std::vector<std::string> n;
   for (const auto& c : classes)
     n.push_back(c.name);
-  return n;
-}
-
-std::string norm(const std::string& s) {
-  std::string n;
-  for (char c : s)
-    if (std::isalnum(static_cast<unsigned char>(c)))
-      n += char(std::tolower(static_cast<unsigned char>(c)));
   return n;
 }
 
@@ -326,9 +319,10 @@ std::vector<std::string> autocontext_export_sources(std::size_t n_stages) {
 
 std::string match_autocontext_export_source(const std::string& text, std::size_t n_stages) {
   for (const auto& s : autocontext_export_sources(n_stages))
-    if (norm(s) == norm(text)) return s;
+    if (loose_name(s) == loose_name(text)) return s;
   for (const char* kind : {"Probabilities", "Simple Segmentation", "Uncertainty", "Features"})
-    if (norm(kind) == norm(text)) return std::string(kind) + " Stage " + std::to_string(n_stages);
+    if (loose_name(kind) == loose_name(text))
+      return std::string(kind) + " Stage " + std::to_string(n_stages);
   std::string list;
   for (const auto& s : autocontext_export_sources(n_stages))
     list += (list.empty() ? "" : ", ") + s;

@@ -13,6 +13,7 @@
 #include "bioforest/io/image_path.hpp"
 #include "bioforest/workflows/density_input.hpp"
 #include "bioforest/workflows/density_refine.hpp"
+#include "bioforest/workflows/export.hpp"
 #include "bioforest/workflows/spec_file.hpp"
 
 namespace fs = std::filesystem;
@@ -20,14 +21,6 @@ namespace fs = std::filesystem;
 namespace bioforest::workflows {
 
 namespace {
-
-std::string normalised(const std::string& s) {
-  std::string n;
-  for (char c : s)
-    if (std::isalnum(static_cast<unsigned char>(c)))
-      n += char(std::tolower(static_cast<unsigned char>(c)));
-  return n;
-}
 
 CountBox parse_box(const nlohmann::json& b, std::size_t i, const std::string& path) {
   const std::string where = "box " + std::to_string(i);
@@ -280,7 +273,7 @@ std::vector<CountBox> read_count_boxes(const std::string& path) {
 }
 
 std::string match_density_export_source(const std::string& text) {
-  const std::string n = normalised(text);
+  const std::string n = loose_name(text);
   if (n == "density") return "Density";
   if (n == "probabilities") return "Probabilities";
   throw_usage("unknown export source '" + text +

@@ -22,6 +22,14 @@ std::string result_slug(const std::string& display_name) {
   return s;
 }
 
+std::string loose_name(const std::string& text) {
+  std::string n;
+  for (char c : text)
+    if (std::isalnum(static_cast<unsigned char>(c)))
+      n += char(std::tolower(static_cast<unsigned char>(c)));
+  return n;
+}
+
 std::string export_format(const ExportOptions& o) {
   if (!o.format.empty()) {
     io::WriteOptions w;

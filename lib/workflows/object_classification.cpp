@@ -553,16 +553,9 @@ const std::vector<std::string>& object_export_sources() {
 }
 
 std::string match_object_export_source(const std::string& text) {
-  auto norm = [](const std::string& s) {
-    std::string n;
-    for (char c : s)
-      if (std::isalnum(static_cast<unsigned char>(c)))
-        n += char(std::tolower(static_cast<unsigned char>(c)));
-    return n;
-  };
   for (const auto& s : object_export_sources())
-    if (norm(s) == norm(text)) return s;
-  if (norm(text) == "objectpredictionimg" || norm(text) == "exportobjectpredictionimg")
+    if (loose_name(s) == loose_name(text)) return s;
+  if (loose_name(text) == "objectpredictionimg" || loose_name(text) == "exportobjectpredictionimg")
     return "Object Predictions";
   throw_usage("unknown export source '" + text +
               "' (expected Object Predictions, Object Probabilities or Object Identities)");

@@ -13,6 +13,7 @@
 #include "bioforest/features/compute.hpp"
 #include "bioforest/io/image_path.hpp"
 #include "bioforest/learn/probabilities.hpp"
+#include "bioforest/workflows/export.hpp"
 #include "bioforest/workflows/result_writer.hpp"
 #include "bioforest/workflows/spec_file.hpp"
 
@@ -27,15 +28,8 @@ const std::vector<std::string>& pixel_export_sources() {
 }
 
 std::string match_pixel_export_source(const std::string& text) {
-  auto norm = [](const std::string& s) {
-    std::string n;
-    for (char c : s)
-      if (std::isalnum(static_cast<unsigned char>(c)))
-        n += char(std::tolower(static_cast<unsigned char>(c)));
-    return n;
-  };
   for (const auto& s : pixel_export_sources())
-    if (norm(s) == norm(text)) return s;
+    if (loose_name(s) == loose_name(text)) return s;
   throw_usage("unknown export source '" + text +
               "' (expected Probabilities, Simple Segmentation, Uncertainty, Features or Labels)");
 }

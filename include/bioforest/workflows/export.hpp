@@ -42,6 +42,10 @@ struct ExportOptions {
 /// "Simple Segmentation" -> "simple-segmentation".
 std::string result_slug(const std::string& display_name);
 
+/// How a user's spelling of a source or option name is matched: letters and digits only,
+/// lower case ("Simple_Segmentation", "simple segmentation" -> "simplesegmentation").
+std::string loose_name(const std::string& text);
+
 /// `pattern` with {dataset_dir}, {nickname} (ilastik's: file name without extensions and
 /// glob characters), {result_type} (`source`) and {result} (its slug) filled in.
 std::string fill_filename_placeholders(const std::string& pattern, const std::string& input,
