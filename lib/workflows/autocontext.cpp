@@ -425,18 +425,8 @@ PixelPredictResult predict_autocontext(const AutocontextModel& model,
   if (!req.masks.empty()) throw_usage("autocontext does not take prediction masks");
   const std::vector<bool> skip = plan_exports(req.exports, req.inputs);
   PixelPredictResult result;
-  for (std::size_t i = 0; i < req.inputs.size(); ++i) {
-    const std::string& input = req.inputs[i];
-    if (skip[i]) {
-      result.skipped.push_back(input);
-      continue;
-    }
-    auto failure = try_input(input, [&] {
-      with_context("predicting " + input,
-                   [&] { predict_one(model, input, req, ctx, result.outputs); });
-    });
-    if (failure) result.failures.push_back(std::move(*failure));
-  }
+  run_batch(req.inputs, skip, "predicting", result.skipped, result.failures,
+            [&](std::size_t i) { predict_one(model, req.inputs[i], req, ctx, result.outputs); });
   return result;
 }
 

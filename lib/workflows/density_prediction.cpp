@@ -367,22 +367,12 @@ void density_blocks(const DensityModel& model, const CanonicalImage& raw, std::s
 
 DensityResult predict_density(const DensityModel& model, const DensityRequest& req,
                               const RunContext& ctx) {
-  std::vector<bool> skip(req.inputs.size(), false);
+  std::vector<bool> skip;  // empty: nothing skipped (counts only, no files to find)
   if (!req.exports.sources.empty()) skip = plan_exports(req.exports, req.inputs);
   DensityResult result;
-  for (std::size_t i = 0; i < req.inputs.size(); ++i) {
-    const std::string& input = req.inputs[i];
-    if (skip[i]) {
-      result.skipped.push_back(input);
-      continue;
-    }
-    auto failure = try_input(input, [&] {
-      with_context("counting " + input, [&] {
-        result.counts.push_back(predict_one(model, input, req, ctx, result.outputs));
-      });
-    });
-    if (failure) result.failures.push_back(std::move(*failure));
-  }
+  run_batch(req.inputs, skip, "counting", result.skipped, result.failures, [&](std::size_t i) {
+    result.counts.push_back(predict_one(model, req.inputs[i], req, ctx, result.outputs));
+  });
   return result;
 }
 

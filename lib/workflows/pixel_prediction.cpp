@@ -253,21 +253,12 @@ PixelPredictResult predict_pixels(const PixelModel& model, const PixelPredictReq
                 std::to_string(req.inputs.size()) + ")");
   const std::vector<bool> skip = plan_exports(req.exports, req.inputs);
   PixelPredictResult result;
-  for (std::size_t i = 0; i < req.inputs.size(); ++i) {
-    const std::string& input = req.inputs[i];
-    if (skip[i]) {
-      result.skipped.push_back(input);
-      continue;
-    }
+  run_batch(req.inputs, skip, "predicting", result.skipped, result.failures, [&](std::size_t i) {
     const std::string mask = req.masks.empty()       ? ""
                              : req.masks.size() == 1 ? req.masks[0]
                                                      : req.masks[i];
-    auto failure = try_input(input, [&] {
-      with_context("predicting " + input,
-                   [&] { predict_one(model, input, mask, req, ctx, result.outputs); });
-    });
-    if (failure) result.failures.push_back(std::move(*failure));
-  }
+    predict_one(model, req.inputs[i], mask, req, ctx, result.outputs);
+  });
   return result;
 }
 

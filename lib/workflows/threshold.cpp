@@ -428,19 +428,9 @@ std::uint64_t threshold_one(const std::string& input, const ThresholdRequest& re
 ThresholdResult threshold_images(const ThresholdRequest& req, const RunContext& ctx) {
   const std::vector<bool> skip = plan_exports(req.exports, req.inputs);
   ThresholdResult result;
-  for (std::size_t i = 0; i < req.inputs.size(); ++i) {
-    const std::string& input = req.inputs[i];
-    if (skip[i]) {
-      result.skipped.push_back(input);
-      continue;
-    }
-    auto failure = try_input(input, [&] {
-      with_context("thresholding " + input, [&] {
-        result.objects.push_back(threshold_one(input, req, ctx, result.outputs));
-      });
-    });
-    if (failure) result.failures.push_back(std::move(*failure));
-  }
+  run_batch(req.inputs, skip, "thresholding", result.skipped, result.failures, [&](std::size_t i) {
+    result.objects.push_back(threshold_one(req.inputs[i], req, ctx, result.outputs));
+  });
   return result;
 }
 
