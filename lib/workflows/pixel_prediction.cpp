@@ -1,9 +1,14 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "bioforest/workflows/pixel_prediction.hpp"
 
+#include <sys/mman.h>
+
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 #include <filesystem>
+#include <new>
+#include <optional>
 
 #include <nlohmann/json.hpp>
 
@@ -61,8 +66,99 @@ Shape prediction_block_shape(const Shape& region, const Shape& halo, std::size_t
 
 }  // namespace
 
+namespace {
+
+// A float buffer that grows and never shrinks and is not zero-filled (every use overwrites
+// what it reads), with transparent huge pages asked for: a block's feature planes are tens
+// of MB, whose first touch in 4 KB pages cost a page fault per 1024 floats.
+class PlaneBuffer {
+ public:
+  float* reserve(std::size_t n) {
+    if (n > capacity_) {
+      constexpr std::size_t kHuge = std::size_t(2) << 20;
+      const std::size_t bytes = (n * sizeof(float) + kHuge - 1) / kHuge * kHuge;
+      data_.reset();
+      void* p = std::aligned_alloc(kHuge, bytes);
+      if (!p) throw std::bad_alloc();
+      madvise(p, bytes, MADV_HUGEPAGE);  // advice only: without THP, 4 KB pages
+      data_.reset(static_cast<float*>(p));
+      capacity_ = bytes / sizeof(float);
+    }
+    return data_.get();
+  }
+
+ private:
+  struct Free {
+    void operator()(float* p) const noexcept { std::free(p); }
+  };
+  std::unique_ptr<float, Free> data_;
+  std::size_t capacity_ = 0;
+};
+
+}  // namespace
+
+struct PredictionScratch::Impl {
+  std::vector<float> data;   // one block grown by the halo, channels last
+  std::vector<float> plane;  // one whole time point, when read once for all its blocks
+  Roi plane_roi;
+  PlaneBuffer feats, probs, forest_out;
+  std::vector<std::int32_t> labels;
+  std::vector<std::uint32_t> mask_values;
+  std::optional<features::FeatureComputer::Workspace> ws;
+
+  features::FeatureComputer::Workspace& workspace(int threads) {
+    if (!ws || ws->threads() != std::max(1, threads)) ws.emplace(threads);
+    return *ws;
+  }
+};
+
+PredictionScratch::PredictionScratch() : impl_(std::make_unique<Impl>()) {}
+PredictionScratch::~PredictionScratch() = default;
+PredictionScratch::PredictionScratch(PredictionScratch&&) noexcept = default;
+PredictionScratch& PredictionScratch::operator=(PredictionScratch&&) noexcept = default;
+
+namespace {
+
+// Reads `outer` of time point t of `raw`, channels last, into `out`: cut from s.plane (the
+// region's window `s.plane_roi` of time point t, read once) when `whole_planes`, else from
+// the source.
+void read_block(const PixelSource& raw, std::size_t t, const Roi& outer, bool whole_planes,
+                std::mutex* io_lock, PredictionScratch::Impl& s, std::vector<float>& out) {
+  if (!whole_planes) {
+    const auto lock = lock_if(io_lock);
+    raw.read_float(t, outer, out);
+    return;
+  }
+  if (s.plane.empty()) {
+    const auto lock = lock_if(io_lock);
+    raw.read_float(t, s.plane_roi, s.plane);
+  }
+  const std::size_t C = raw.channels();
+  Shape shape = s.plane_roi.shape();
+  shape.push_back(C);
+  Roi box = outer.relative_to(s.plane_roi.start);
+  box.start.push_back(0);
+  box.stop.push_back(C);
+  const std::size_t row = box.shape().back();
+  out.resize(box.size());
+  float* dst = out.data();
+  for_each_row(shape, box, [&](std::size_t off) {
+    std::copy_n(s.plane.data() + off, row, dst);
+    dst += row;
+  });
+}
+
+}  // namespace
+
 void classify_blocks(const PixelModel& model, const PixelSource& raw, const CanonicalImage* mask,
                      std::size_t t0, std::size_t t1, const Roi& region, BlockNeeds needs,
+                     const std::function<void(const PixelBlock&)>& sink, const RunContext& ctx) {
+  classify_blocks(model, raw, mask, t0, t1, region, ClassifyOptions{needs}, sink, ctx);
+}
+
+void classify_blocks(const PixelModel& model, const PixelSource& raw, const CanonicalImage* mask,
+                     std::size_t t0, std::size_t t1, const Roi& region,
+                     const ClassifyOptions& options,
                      const std::function<void(const PixelBlock&)>& sink, const RunContext& ctx) {
   if (raw.channels() != model.input_channels)
     throw_input(raw.path(), "has " + std::to_string(raw.channels()) +
@@ -83,17 +179,21 @@ void classify_blocks(const PixelModel& model, const PixelSource& raw, const Cano
   if (fc.n_channels() != model.forest.n_features())
     throw_internal("feature count " + std::to_string(fc.n_channels()) + " != forest's " +
                    std::to_string(model.forest.n_features()));
-  features::FeatureComputer::Workspace ws(ctx.threads);
+  PredictionScratch own;
+  PredictionScratch::Impl& s = (options.scratch ? *options.scratch : own).impl();
+  features::FeatureComputer::Workspace& ws = s.workspace(ctx.threads);
   const Shape halo = fc.halo();
   const std::size_t K = model.classes.size();
   const std::size_t per_pixel = 4 * (raw.channels() + fc.n_channels() + 2 * K + 2);
   const auto blocks = make_blocks(
       region.shape(), prediction_block_shape(region.shape(), halo, per_pixel, ctx.ram_bytes / 2),
       Shape(region.rank(), 0));
+  // The region's window of a time point (all its blocks' raw data) read at once.
+  s.plane_roi = region.grow(halo, raw.spatial_shape());
+  const bool whole_planes =
+      options.read_whole_planes && blocks.size() > 1 &&
+      s.plane_roi.size() * raw.channels() * sizeof(float) <= ctx.ram_bytes / 8;
 
-  std::vector<float> data, feats, forest_out, probs;
-  std::vector<std::int32_t> labels;
-  std::vector<std::uint32_t> mask_values;
   const auto& classes = model.forest.classes();
   // Every class was labelled (the usual case): the forest writes the probabilities in place.
   bool columns_are_classes = classes.size() == K;
@@ -102,57 +202,64 @@ void classify_blocks(const PixelModel& model, const PixelSource& raw, const Cano
   // The labels-only walk returns the forest's winning column, which is the argmax of the
   // probabilities written below only when every class was labelled (else a sample with a NaN
   // feature, all zeros, would win the first trained class rather than class 1).
-  const bool labels_only = !needs.probabilities && columns_are_classes;
+  const bool labels_only = !options.needs.probabilities && columns_are_classes;
   std::size_t done = 0;
   const std::size_t total = blocks.size() * (t1 - t0);
   for (std::size_t t = t0; t < t1; ++t) {
+    s.plane.clear();
     for (const Block& b : blocks) {
       const Roi core = b.core.shifted(region.start);
       const Roi outer = core.grow(halo, raw.spatial_shape());
-      raw.read_float(t, outer, data);
+      read_block(raw, t, outer, whole_planes, options.io_lock, s, s.data);
       Shape block_shape = outer.shape();
       block_shape.push_back(raw.channels());
       const std::size_t n = core.size();
-      feats.resize(fc.n_channels() * n);
-      fc.compute(data.data(), block_shape, core.relative_to(outer.start),
-                 features::BlockBorders::of(outer, raw.spatial_shape()), feats.data(), ws);
-      const auto view = learn::FeatureView::planar(feats.data(), n, fc.n_channels());
+      float* feats = s.feats.reserve(fc.n_channels() * n);
+      fc.compute(s.data.data(), block_shape, core.relative_to(outer.start),
+                 features::BlockBorders::of(outer, raw.spatial_shape()), feats, ws);
+      const auto view = learn::FeatureView::planar(feats, n, fc.n_channels());
+      float* probs = nullptr;
       if (labels_only) {
-        labels.resize(n);
-        model.forest.predict_labels(view, labels.data(), ctx);
+        s.labels.resize(n);
+        model.forest.predict_labels(view, s.labels.data(), ctx);
       } else if (columns_are_classes) {
-        probs.resize(K * n);
-        model.forest.predict_proba_planar(view, probs.data(), ctx);
+        probs = s.probs.reserve(K * n);
+        model.forest.predict_proba_planar(view, probs, ctx);
       } else {
         // Forest columns are the trained labels; classes never labelled stay 0 (ilastik).
-        forest_out.resize(classes.size() * n);
-        model.forest.predict_proba_planar(view, forest_out.data(), ctx);
-        probs.assign(K * n, 0.0f);
+        float* forest_out = s.forest_out.reserve(classes.size() * n);
+        model.forest.predict_proba_planar(view, forest_out, ctx);
+        probs = s.probs.reserve(K * n);
+        std::fill_n(probs, K * n, 0.0f);
         for (std::size_t c = 0; c < classes.size(); ++c) {
           const std::size_t k = std::size_t(classes[c]) - 1;
-          if (k < K) std::copy_n(&forest_out[c * n], n, &probs[k * n]);
+          if (k < K) std::copy_n(forest_out + c * n, n, probs + k * n);
         }
       }
       if (mask) {
-        mask->read_labels(t, core, mask_values);
+        {
+          const auto lock = lock_if(options.io_lock);
+          mask->read_labels(t, core, s.mask_values);
+        }
         if (!labels_only)
           for (std::size_t k = 0; k < K; ++k)
             for (std::size_t i = 0; i < n; ++i)
-              if (!mask_values[i]) probs[k * n + i] = 0.0f;
+              if (!s.mask_values[i]) probs[k * n + i] = 0.0f;
       }
       PixelBlock pb;
       pb.t = t;
       pb.core = core;
-      pb.features = needs.features ? feats.data() : nullptr;
+      pb.features = options.needs.features ? feats : nullptr;
       pb.n_features = fc.n_channels();
-      pb.probabilities = labels_only ? nullptr : probs.data();
-      pb.labels = labels_only ? labels.data() : nullptr;
+      pb.probabilities = labels_only ? nullptr : probs;
+      pb.labels = labels_only ? s.labels.data() : nullptr;
       pb.n_classes = K;
-      pb.mask = mask ? mask_values.data() : nullptr;
+      pb.mask = mask ? s.mask_values.data() : nullptr;
       sink(pb);
       ctx.progress("predicting " + raw.path(), ++done, total);
     }
   }
+  s.plane.clear();
 }
 
 namespace {
@@ -170,39 +277,56 @@ std::string training_labels_for(const PixelModel& model, const std::string& inpu
   return {};
 }
 
-void predict_one(const PixelModel& model, const std::string& input, const std::string& mask_path,
-                 const PixelPredictRequest& req, const RunContext& ctx,
-                 std::vector<std::string>& outputs) {
-  const CanonicalImage raw(input, req.read);
-  std::unique_ptr<CanonicalImage> mask;
-  if (!mask_path.empty()) {
-    mask = std::make_unique<CanonicalImage>(mask_path, io::ReadOptions{});
-    check_same_grid(raw, *mask, "prediction mask");
+// An image opened, read and closed under the batch's io lock.
+struct CloseLocked {
+  std::mutex* io_lock = nullptr;
+  void operator()(CanonicalImage* image) const {
+    const auto lock = lock_if(io_lock);
+    delete image;
   }
-  std::size_t t0 = 0, t1 = raw.t();
-  Roi region = Roi::whole(raw.spatial_shape());
+};
+using LockedImage = std::unique_ptr<CanonicalImage, CloseLocked>;
+
+LockedImage open_locked(const std::string& path, const io::ReadOptions& options,
+                        std::mutex* io_lock) {
+  const auto lock = lock_if(io_lock);
+  return LockedImage(new CanonicalImage(path, options), CloseLocked{io_lock});
+}
+
+void predict_one(const PixelModel& model, const std::string& input, const std::string& mask_path,
+                 const PixelPredictRequest& req, const RunContext& ctx, PredictionScratch& scratch,
+                 std::mutex* io_lock, std::vector<std::string>& outputs) {
+  const LockedImage raw = open_locked(input, req.read, io_lock);
+  LockedImage mask;
+  if (!mask_path.empty()) {
+    mask = open_locked(mask_path, io::ReadOptions{}, io_lock);
+    check_same_grid(*raw, *mask, "prediction mask");
+  }
+  std::size_t t0 = 0, t1 = raw->t();
+  Roi region = Roi::whole(raw->spatial_shape());
   if (!req.exports.cutout.empty())
-    raw.split_roi(parse_roi(req.exports.cutout, raw.info().shape), t0, t1, region);
+    raw->split_roi(parse_roi(req.exports.cutout, raw->info().shape), t0, t1, region);
 
   std::vector<std::string> class_names;
   for (const auto& c : model.classes)
     class_names.push_back(c.name);
   const std::string labels_path = training_labels_for(model, input);
-  std::unique_ptr<CanonicalImage> labels;
+  LockedImage labels;
   std::vector<std::unique_ptr<ResultWriter>> writers;
   std::vector<std::optional<PixelResult>> kinds;  // empty: Labels
-  BlockNeeds needs{false, false};
+  ClassifyOptions options{BlockNeeds{false, false}, &scratch, io_lock, true};
   for (const auto& source : req.exports.sources) {
     const std::string path = export_path(req.exports, input, source);
     if (source == "Labels") {
       if (labels_path.empty())
         logger().warn("{} is not a training image of the model: its Labels export is empty", input);
       else
-        labels = std::make_unique<CanonicalImage>(labels_path, io::ReadOptions{});
+        labels = open_locked(labels_path, io::ReadOptions{}, io_lock);
       ResultLayout l;
       l.source = source;
       l.natural = DType::uint8;
-      writers.push_back(std::make_unique<ResultWriter>(l, raw, t0, t1, region, req.exports, path));
+      writers.push_back(
+          std::make_unique<ResultWriter>(l, *raw, t0, t1, region, req.exports, path, io_lock));
       kinds.emplace_back();
       continue;
     }
@@ -210,31 +334,34 @@ void predict_one(const PixelModel& model, const std::string& input, const std::s
                              : source == "Simple Segmentation" ? PixelResult::segmentation
                              : source == "Uncertainty"         ? PixelResult::uncertainty
                                                                : PixelResult::features;
-    needs.features |= kind == PixelResult::features;
-    needs.probabilities |= kind != PixelResult::segmentation;
+    options.needs.features |= kind == PixelResult::features;
+    options.needs.probabilities |= kind != PixelResult::segmentation;
     writers.push_back(std::make_unique<ResultWriter>(
-        pixel_result_layout(kind, source, class_names, model.feature_names), raw, t0, t1, region,
-        req.exports, path));
+        pixel_result_layout(kind, source, class_names, model.feature_names), *raw, t0, t1, region,
+        req.exports, path, io_lock));
     kinds.push_back(kind);
   }
 
-  std::vector<float> scratch;
+  std::vector<float> values;
   std::vector<std::uint32_t> label_values;
   classify_blocks(
-      model, raw, mask.get(), t0, t1, region, needs,
+      model, *raw, mask.get(), t0, t1, region, options,
       [&](const PixelBlock& b) {
         for (std::size_t w = 0; w < writers.size(); ++w) {
           if (kinds[w]) {
-            write_pixel_result(*kinds[w], b, *writers[w], scratch);
+            write_pixel_result(*kinds[w], b, *writers[w], values);
             continue;
           }
-          scratch.assign(b.core.size(), 0.0f);
+          values.assign(b.core.size(), 0.0f);
           if (labels) {
-            labels->read_labels(b.t, b.core, label_values);
-            for (std::size_t i = 0; i < scratch.size(); ++i)
-              scratch[i] = float(label_values[i]);
+            {
+              const auto lock = lock_if(io_lock);
+              labels->read_labels(b.t, b.core, label_values);
+            }
+            for (std::size_t i = 0; i < values.size(); ++i)
+              values[i] = float(label_values[i]);
           }
-          writers[w]->write(b.t, b.core, scratch.data());
+          writers[w]->write(b.t, b.core, values.data());
         }
       },
       ctx);
@@ -246,19 +373,41 @@ void predict_one(const PixelModel& model, const std::string& input, const std::s
 
 }  // namespace
 
+std::vector<RunContext> batch_workers(const RunContext& ctx, std::size_t inputs) {
+  const std::size_t threads = std::size_t(std::max(1, ctx.threads));
+  const std::size_t n = std::clamp<std::size_t>(inputs, 1, threads);
+  std::vector<RunContext> workers(n, ctx);
+  for (std::size_t w = 0; w < n; ++w) {
+    workers[w].threads = int(threads / n + (w < threads % n ? 1 : 0));
+    workers[w].ram_bytes = ctx.ram_bytes / n;
+  }
+  return workers;
+}
+
 PixelPredictResult predict_pixels(const PixelModel& model, const PixelPredictRequest& req,
                                   const RunContext& ctx) {
   if (!req.masks.empty() && req.masks.size() != 1 && req.masks.size() != req.inputs.size())
     throw_usage("give one prediction mask for all inputs or one per input (" +
                 std::to_string(req.inputs.size()) + ")");
   const std::vector<bool> skip = plan_exports(req.exports, req.inputs);
+  const auto to_run = std::size_t(std::count(skip.begin(), skip.end(), false)) +
+                      (skip.empty() ? req.inputs.size() : 0);
+  const std::vector<RunContext> workers = batch_workers(ctx, to_run);
+  std::vector<PredictionScratch> scratch(workers.size());
+  std::mutex io_mutex;
+  std::mutex* io_lock = workers.size() > 1 ? &io_mutex : nullptr;
+  std::vector<std::vector<std::string>> outputs(req.inputs.size());
   PixelPredictResult result;
-  run_batch(req.inputs, skip, "predicting", result.skipped, result.failures, [&](std::size_t i) {
-    const std::string mask = req.masks.empty()       ? ""
-                             : req.masks.size() == 1 ? req.masks[0]
-                                                     : req.masks[i];
-    predict_one(model, req.inputs[i], mask, req, ctx, result.outputs);
-  });
+  run_batch_parallel(req.inputs, skip, "predicting", workers.size(), result.skipped,
+                     result.failures, [&](std::size_t i, std::size_t w) {
+                       const std::string mask = req.masks.empty()       ? ""
+                                                : req.masks.size() == 1 ? req.masks[0]
+                                                                        : req.masks[i];
+                       predict_one(model, req.inputs[i], mask, req, workers[w], scratch[w], io_lock,
+                                   outputs[i]);
+                     });
+  for (auto& o : outputs)
+    result.outputs.insert(result.outputs.end(), o.begin(), o.end());
   return result;
 }
 

@@ -3,6 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "bioforest/core/batch.hpp"
 #include "bioforest/core/error.hpp"
 #include "bioforest/learn/probabilities.hpp"
 #include "bioforest/workflows/pixel_prediction.hpp"
@@ -11,13 +12,14 @@ namespace bioforest::workflows {
 
 ResultWriter::ResultWriter(const ResultLayout& layout, const CanonicalImage& input, std::size_t t0,
                            std::size_t t1, const Roi& region, const ExportOptions& options,
-                           const std::string& path)
+                           const std::string& path, std::mutex* io_lock)
     : layout_(layout),
       has_t_(input.info().axes.has('t')),
       t0_(t0),
       region_(region),
       options_(options),
-      result_axes_(input.result_axes()) {
+      result_axes_(input.result_axes()),
+      io_lock_(io_lock) {
   Shape shape;
   if (has_t_) shape.push_back(t1 - t0);
   const Shape rs = region.shape();
@@ -29,8 +31,19 @@ ResultWriter::ResultWriter(const ResultLayout& layout, const CanonicalImage& inp
   if (!layout.channel_names.empty())
     w.attributes["channel_names"] = nlohmann::json(layout.channel_names).dump();
   w.attributes["export_source"] = layout.source;
-  writer_ = io::create_image(path, to_output_shape(shape), export_dtype(options, layout.natural),
-                             out_axes_, w);
+  const Shape out_shape = to_output_shape(shape);
+  const auto lock = lock_if(io_lock_);
+  writer_ = io::create_image(path, out_shape, export_dtype(options, layout.natural), out_axes_, w);
+}
+
+ResultWriter::~ResultWriter() {
+  const auto lock = lock_if(io_lock_);
+  writer_.reset();  // an uncommitted output is removed here
+}
+
+void ResultWriter::commit() {
+  const auto lock = lock_if(io_lock_);
+  writer_->commit();
 }
 
 void ResultWriter::write(std::size_t t, const Roi& core, const float* planar,
@@ -58,6 +71,7 @@ void ResultWriter::write(std::size_t t, const Roi& core, const float* planar,
     block = block.transposed(out_axes_);
     offset = to_output_offset(offset);
   }
+  const auto lock = lock_if(io_lock_);
   writer_->write(block, offset);
 }
 

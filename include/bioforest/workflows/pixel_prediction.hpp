@@ -6,6 +6,8 @@
 /// Features, Labels.
 
 #include <functional>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -47,10 +49,47 @@ struct BlockNeeds {
   bool probabilities = true;
 };
 
+/// The buffers of classify_blocks (raw block, feature planes, probabilities, the feature
+/// workspace), kept from one call to the next by a thread that classifies image after image:
+/// a 512 x 512 block's 49 feature planes are 51 MB, whose fresh pages cost more than the
+/// features of a small image. Not shared between threads.
+class PredictionScratch {
+ public:
+  PredictionScratch();
+  ~PredictionScratch();
+  PredictionScratch(PredictionScratch&&) noexcept;
+  PredictionScratch& operator=(PredictionScratch&&) noexcept;
+  struct Impl;
+  Impl& impl() { return *impl_; }
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+/// How classify_blocks runs: what the sink needs, and its place in a batch.
+struct ClassifyOptions {
+  BlockNeeds needs;
+  /// Buffers to reuse (one per calling thread), or null for buffers of this call only.
+  PredictionScratch* scratch = nullptr;
+  /// Held around every read of `raw` and `mask` when several threads classify at once
+  /// (HDF5 is not thread-safe), or null.
+  std::mutex* io_lock = nullptr;
+  /// When a time point spans several blocks and its window (the region grown by the halo)
+  /// fits an eighth of the budget, read the window once and cut the blocks from it: PNG and
+  /// TIFF decoders restart from the top for every block. Off for sources that compute what
+  /// they return (autocontext's stages).
+  bool read_whole_planes = false;
+};
+
 /// Runs `model` over time points [t0, t1) and the spatial region `region` of `raw`, block
 /// by block (blocks sized for ctx.ram_bytes), calling `sink` once per block. Pixels where
 /// `mask` is 0 get probability 0. Error{input} if the image does not fit the model
 /// (channels, dimensionality, scales too large).
+void classify_blocks(const PixelModel& model, const PixelSource& raw, const CanonicalImage* mask,
+                     std::size_t t0, std::size_t t1, const Roi& region,
+                     const ClassifyOptions& options,
+                     const std::function<void(const PixelBlock&)>& sink, const RunContext& ctx);
+/// The same with buffers of its own and no lock.
 void classify_blocks(const PixelModel& model, const PixelSource& raw, const CanonicalImage* mask,
                      std::size_t t0, std::size_t t1, const Roi& region, BlockNeeds needs,
                      const std::function<void(const PixelBlock&)>& sink, const RunContext& ctx);
@@ -70,8 +109,15 @@ struct PixelPredictResult {
 };
 
 /// Predicts every input with one loaded model. Output paths are checked before any work
-/// (Error{usage}); a failing input is recorded and the batch goes on.
+/// (Error{usage}); a failing input is recorded and the batch goes on. Several inputs are
+/// predicted at once, one per worker with its share of the threads and of the memory
+/// budget (batch_workers), their file reads and writes serialized on one lock: reading,
+/// writing and small images then no longer leave threads idle. Results do not depend on it.
 PixelPredictResult predict_pixels(const PixelModel& model, const PixelPredictRequest& request,
                                   const RunContext& ctx);
+
+/// The contexts of the workers of a batch of `inputs` inputs: min(ctx.threads, inputs) of
+/// them, the threads dealt out as evenly as they go, the memory budget split evenly.
+std::vector<RunContext> batch_workers(const RunContext& ctx, std::size_t inputs);
 
 }  // namespace bioforest::workflows

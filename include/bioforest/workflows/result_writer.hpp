@@ -6,6 +6,7 @@
 /// range, region, axis order, channel names.
 
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -26,18 +27,24 @@ struct ResultLayout {
 };
 
 /// One export file of one input, covering time points [t0, t1) and the spatial `region`.
+/// With an `io_lock`, every call into the file's library (create, write, commit, close) holds
+/// it, so writers of several inputs can run on several threads (HDF5 is not thread-safe);
+/// the conversion of each block to the export dtype and axes runs outside it.
 class ResultWriter {
  public:
   ResultWriter(const ResultLayout& layout, const CanonicalImage& input, std::size_t t0,
                std::size_t t1, const Roi& region, const ExportOptions& options,
-               const std::string& path);
+               const std::string& path, std::mutex* io_lock = nullptr);
+  ~ResultWriter();
+  ResultWriter(const ResultWriter&) = delete;
+  ResultWriter& operator=(const ResultWriter&) = delete;
 
   /// Writes `n` planes (core.size() floats each) of time point t into channels
   /// [channel_offset, channel_offset + n).
   void write(std::size_t t, const Roi& core, const float* planar, std::size_t channel_offset = 0,
              std::size_t n = 0);
 
-  void commit() { writer_->commit(); }
+  void commit();
   const std::string& path() const { return writer_->path(); }
   const ResultLayout& layout() const { return layout_; }
 
@@ -51,6 +58,7 @@ class ResultWriter {
   Roi region_;
   const ExportOptions& options_;
   Axes result_axes_, out_axes_;
+  std::mutex* io_lock_;
   std::unique_ptr<io::ImageWriter> writer_;
 };
 
