@@ -1,13 +1,9 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "bioforest/workflows/pixel_prediction.hpp"
 
-#include <sys/mman.h>
-
 #include <algorithm>
 #include <cctype>
-#include <cstdlib>
 #include <filesystem>
-#include <new>
 #include <optional>
 
 #include <nlohmann/json.hpp>
@@ -19,6 +15,7 @@
 #include "bioforest/io/image_path.hpp"
 #include "bioforest/learn/probabilities.hpp"
 #include "bioforest/workflows/export.hpp"
+#include "bioforest/workflows/pixel_buffer.hpp"
 #include "bioforest/workflows/result_writer.hpp"
 #include "bioforest/workflows/spec_file.hpp"
 
@@ -63,37 +60,6 @@ Shape prediction_block_shape(const Shape& region, const Shape& halo, std::size_t
   }
   return block_shape_for_budget(capped, halo, double(per_pixel_bytes), budget);
 }
-
-}  // namespace
-
-namespace {
-
-// A float buffer that grows and never shrinks and is not zero-filled (every use overwrites
-// what it reads), with transparent huge pages asked for: a block's feature planes are tens
-// of MB, whose first touch in 4 KB pages cost a page fault per 1024 floats.
-class PlaneBuffer {
- public:
-  float* reserve(std::size_t n) {
-    if (n > capacity_) {
-      constexpr std::size_t kHuge = std::size_t(2) << 20;
-      const std::size_t bytes = (n * sizeof(float) + kHuge - 1) / kHuge * kHuge;
-      data_.reset();
-      void* p = std::aligned_alloc(kHuge, bytes);
-      if (!p) throw std::bad_alloc();
-      madvise(p, bytes, MADV_HUGEPAGE);  // advice only: without THP, 4 KB pages
-      data_.reset(static_cast<float*>(p));
-      capacity_ = bytes / sizeof(float);
-    }
-    return data_.get();
-  }
-
- private:
-  struct Free {
-    void operator()(float* p) const noexcept { std::free(p); }
-  };
-  std::unique_ptr<float, Free> data_;
-  std::size_t capacity_ = 0;
-};
 
 }  // namespace
 

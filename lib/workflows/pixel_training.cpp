@@ -10,6 +10,7 @@
 #include "bioforest/core/log.hpp"
 #include "bioforest/features/compute.hpp"
 #include "bioforest/workflows/canonical_image.hpp"
+#include "bioforest/workflows/pixel_buffer.hpp"
 
 namespace bioforest::workflows {
 
@@ -144,16 +145,15 @@ void fill_feature_rows(const features::FeatureComputer& fc, const PixelSource& r
   const std::size_t F = fc.n_channels();
   const int threads = std::max(1, ctx.threads);
   const bool per_region = regions.size() >= std::size_t(threads);
-  auto one = [&](std::size_t i, features::FeatureComputer::Workspace& ws,
-                 std::vector<float>& planar) {
+  auto one = [&](std::size_t i, features::FeatureComputer::Workspace& ws, PlaneBuffer& buffer) {
     const LabelledRegion& r = *regions[i];
     const RawWindow& w = *windows[i];
     Shape block_shape = w.outer.shape();
     block_shape.push_back(raw.channels());
     const std::size_t npix = r.core.size();
-    planar.resize(F * npix);
+    float* planar = buffer.reserve(F * npix);
     fc.compute(w.data.data(), block_shape, r.core.relative_to(w.outer.start),
-               features::BlockBorders::of(w.outer, raw.spatial_shape()), planar.data(), ws);
+               features::BlockBorders::of(w.outer, raw.spatial_shape()), planar, ws);
     float* x = set.x.data() + r.first_row * F;
     for (const std::uint32_t p : r.pixels) {
       for (std::size_t f = 0; f < F; ++f)
@@ -163,7 +163,7 @@ void fill_feature_rows(const features::FeatureComputer& fc, const PixelSource& r
   };
   if (!per_region) {
     features::FeatureComputer::Workspace ws(threads);
-    std::vector<float> planar;
+    PlaneBuffer planar;
     for (std::size_t i = 0; i < regions.size(); ++i)
       one(i, ws, planar);
     return;
@@ -172,7 +172,7 @@ void fill_feature_rows(const features::FeatureComputer& fc, const PixelSource& r
 #pragma omp parallel num_threads(threads)
   {
     features::FeatureComputer::Workspace ws(1);
-    std::vector<float> planar;
+    PlaneBuffer planar;
 #pragma omp for schedule(dynamic, 1)
     for (std::ptrdiff_t i = 0; i < std::ptrdiff_t(regions.size()); ++i) {
       if (ctx.cancelled()) continue;

@@ -5,6 +5,7 @@
 // in input order and goes on past a bad input; batch_workers deals out threads and memory.
 #include <catch2/catch.hpp>
 
+#include <cstdint>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -15,6 +16,7 @@
 #include "bioforest/io/hdf5.hpp"
 #include "bioforest/io/memory_image.hpp"
 #include "bioforest/io/writer.hpp"
+#include "bioforest/workflows/pixel_buffer.hpp"
 #include "bioforest/workflows/pixel_prediction.hpp"
 #include "bioforest/workflows/pixel_spec.hpp"
 #include "bioforest/workflows/pixel_training.hpp"
@@ -227,4 +229,24 @@ TEST_CASE("predict_pixels: same files with any number of workers, outputs in inp
     CHECK(again.skipped == std::vector<std::string>{inputs[0], inputs[1], inputs[3], inputs[4]});
     CHECK(again.failures.size() == 1);
   }
+}
+
+TEST_CASE("PlaneBuffer grows in whole huge pages, keeps its memory, never shrinks",
+          "[pixel_prediction]") {
+  PlaneBuffer b;
+  CHECK(b.capacity() == 0);
+  float* p = b.reserve(1000);
+  REQUIRE(p != nullptr);
+  CHECK(reinterpret_cast<std::uintptr_t>(p) % (std::size_t(2) << 20) == 0);
+  CHECK(b.capacity() == (std::size_t(2) << 20) / sizeof(float));
+  std::fill_n(p, b.capacity(), 1.5f);   // all of it is usable
+  CHECK(b.reserve(b.capacity()) == p);  // no growth: same memory, contents kept
+  CHECK(b.reserve(10) == p);
+  CHECK(p[b.capacity() - 1] == 1.5f);
+  const std::size_t more = b.capacity() + 1;
+  float* q = b.reserve(more);
+  CHECK(b.capacity() >= more);
+  CHECK(b.capacity() % ((std::size_t(2) << 20) / sizeof(float)) == 0);
+  q[more - 1] = 2.0f;
+  CHECK(b.reserve(5) == q);
 }
