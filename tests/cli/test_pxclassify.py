@@ -161,6 +161,54 @@ def test_batch_default_names_one_bad_input_and_skip_existing(tmp):
     assert "skipped" in r.err
 
 
+def test_batch_on_several_threads_writes_what_one_thread_writes(tmp):
+    # Inputs run side by side, one per thread, their file reads and writes (HDF5 too, which
+    # is not thread-safe) under one lock: the same files as one after another, the outputs
+    # listed in input order, a bad input in the middle reported and the others written.
+    import h5py
+    import tifffile
+    model = trained(tmp)
+    img = tifffile.imread(NUCLEI)
+    imgs = os.path.join(tmp, "imgs")
+    os.makedirs(imgs)
+    inputs = []
+    for k in range(5):
+        part = img[:, 40 * k:]  # each image a different width: different blocks
+        if k == 2:
+            path = os.path.join(imgs, "broken.tif")
+            with open(path, "w") as f:
+                f.write("not a tiff")
+        elif k % 2:
+            path = os.path.join(imgs, f"in{k}.h5")
+            with h5py.File(path, "w") as f:
+                f["raw"] = part
+            path += "/raw"
+        else:
+            path = os.path.join(imgs, f"in{k}.tif")
+            tifffile.imwrite(path, part)
+        inputs.append(path)
+    results = {}
+    for threads in ("1", "2", "3"):
+        out = os.path.join(tmp, "out" + threads)
+        os.makedirs(out)
+        summary = os.path.join(tmp, f"s{threads}.json")
+        r = run("pxclassify", "predict", "--model", model, "--threads", threads,
+                "--export-source", "Probabilities", "--export-source", "Simple Segmentation",
+                "--output-filename-format", os.path.join(out, "{nickname}_{result}"),
+                "--summary-json", summary, *inputs)
+        expect_error(r, 3, "broken.tif")
+        j = json.load(open(summary))
+        names = [os.path.basename(o) for o in j["outputs"]]
+        assert names == [f"in{k}_{s}.h5" for k in (0, 1, 3, 4)
+                         for s in ("probabilities", "simple-segmentation")], names
+        assert len(j["failures"]) == 1
+        results[threads] = [h5(o)[0] for o in j["outputs"]]
+        no_files_like(out, "broken")
+    for threads in ("2", "3"):
+        for a, b in zip(results["1"], results[threads]):
+            np.testing.assert_array_equal(a, b)
+
+
 def test_ilastik_style_flag_before_the_input(tmp):
     # "--export_source=X in.tif": the source option must not swallow the input.
     model = trained(tmp)
@@ -316,6 +364,15 @@ def test_volume_larger_than_ram_budget_stays_within_it(tmp):
     assert rss < 48 + 60, f"peak RSS {rss:.0f} MiB"
     p, _ = h5(os.path.join(tmp, "p.h5"))
     assert p.shape == (40, 512, 512, 2)
+    # Two volumes predicted side by side share the budget (half each): same bound.
+    os.symlink(vol, os.path.join(tmp, "vol2.h5"))
+    expect_ok(run("pxclassify", "predict", "--model", model, "--ram-mb", "48", "--threads", "2",
+                  "--output-filename-format", os.path.join(tmp, "{nickname}_two"),
+                  "--summary-json", summary, vol + "/data", os.path.join(tmp, "vol2.h5/data")))
+    rss = json.load(open(summary))["peak_rss_mb"]
+    assert rss < 48 + 60, f"peak RSS {rss:.0f} MiB with two volumes at once"
+    for name in ("vol_two.h5", "vol2_two.h5"):
+        np.testing.assert_array_equal(h5(os.path.join(tmp, name))[0], p)
 
 
 API = "data/ilastik_projects/api_projects"
