@@ -12,6 +12,7 @@ Simple Segmentations scored by `evaluate pixels` against the full ground truth (
 import json
 import math
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -77,6 +78,15 @@ def timed(cmd):
     return time.perf_counter() - t, r
 
 
+def timed_cpu(cmd):
+    """Wall and CPU seconds (user + system of the child): CPU > wall shows the threads at
+    work, wall > CPU a loaded machine or a wait."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    wall, r = timed(cmd)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), r
+
+
 def write_png(path, a):
     from PIL import Image
     Image.fromarray(a).save(path)
@@ -138,12 +148,13 @@ def bench_set(name):
     # ours: train, then predict every image in one call
     model = os.path.join(w, "model.h5")
     os.makedirs(os.path.join(w, "ours"), exist_ok=True)
-    t_train, _ = timed([os.path.join(BIN, "pxclassify"), "train", spec, "-o", model,
-                        "--threads", str(THREADS), "--overwrite", "-q"])
-    t_pred, _ = timed([os.path.join(BIN, "pxclassify"), "predict", *imgs, "--model", model,
-                       "--threads", str(THREADS), "--overwrite", "-q",
-                       "--export-source", "Simple Segmentation",
-                       "--output-filename-format", os.path.join(w, "ours", "{nickname}")])
+    t_train, c_train, _ = timed_cpu([os.path.join(BIN, "pxclassify"), "train", spec, "-o", model,
+                                     "--threads", str(THREADS), "--overwrite", "-q"])
+    t_pred, c_pred, _ = timed_cpu([os.path.join(BIN, "pxclassify"), "predict", *imgs, "--model",
+                                   model, "--threads", str(THREADS), "--overwrite", "-q",
+                                   "--export-source", "Simple Segmentation",
+                                   "--output-filename-format",
+                                   os.path.join(w, "ours", "{nickname}")])
     ours = [os.path.join(w, "ours", stem(p) + ".h5") for p in imgs]
     # peer: same spec, same scribbles, same images
     extra = list(range(1, FOREST_SEEDS))
@@ -175,7 +186,8 @@ def bench_set(name):
     same = " (train = test: one image)" if s["train"] == s["test"] else ""
     print(f"# {name}: {len(imgs)} images, scribbles on {[stem(imgs[i]) for i in s['train']]} "
           f"({pt['label_counts']} labelled px), scored on {len(test)} test image(s){same}; "
-          f"ours train {t_train:.2f} s + predict {t_pred:.2f} s, "
+          f"ours train {t_train:.2f} s + predict {t_pred:.2f} s (CPU {c_train:.2f} + "
+          f"{c_pred:.2f} s), "
           f"peer train {pt['train_s']:.2f} s + predict {pt['predict_s']:.2f} s", flush=True)
     print(f"# {name}: foreground F1 by forest seed 0..{FOREST_SEEDS - 1}: ours "
           + " ".join(f"{v[0]:.4f}" for v in scores["ours"]) + ", peer "
