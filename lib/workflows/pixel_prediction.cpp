@@ -243,6 +243,12 @@ std::string training_labels_for(const PixelModel& model, const std::string& inpu
   return {};
 }
 
+// PNG and JPEG rows decode in order: every region read decodes the file from its top.
+// (TIFF reads only the strips or tiles of a region, HDF5 only its chunks.)
+bool decodes_from_the_top(const std::string& format) {
+  return format.find("png") != std::string::npos || format.find("jpeg") != std::string::npos;
+}
+
 // An image opened, read and closed under the batch's io lock.
 struct CloseLocked {
   std::mutex* io_lock = nullptr;
@@ -280,7 +286,8 @@ void predict_one(const PixelModel& model, const std::string& input, const std::s
   LockedImage labels;
   std::vector<std::unique_ptr<ResultWriter>> writers;
   std::vector<std::optional<PixelResult>> kinds;  // empty: Labels
-  ClassifyOptions options{BlockNeeds{false, false}, &scratch, io_lock, true};
+  ClassifyOptions options{BlockNeeds{false, false}, &scratch, io_lock,
+                          decodes_from_the_top(raw->info().format)};
   for (const auto& source : req.exports.sources) {
     const std::string path = export_path(req.exports, input, source);
     if (source == "Labels") {

@@ -75,9 +75,10 @@ struct ClassifyOptions {
   /// (HDF5 is not thread-safe), or null.
   std::mutex* io_lock = nullptr;
   /// When a time point spans several blocks and its window (the region grown by the halo)
-  /// fits an eighth of the budget, read the window once and cut the blocks from it: PNG and
-  /// TIFF decoders restart from the top for every block. Off for sources that compute what
-  /// they return (autocontext's stages).
+  /// fits an eighth of the budget, read the window once and cut the blocks from it: for
+  /// sources that read a region by decoding from the top (PNG, JPEG). Not for those that
+  /// read only what a region needs (TIFF strips, HDF5 chunks: the copy and the memory would
+  /// be a loss), nor for sources that compute what they return (autocontext's stages).
   bool read_whole_planes = false;
 };
 
