@@ -62,25 +62,10 @@ std::vector<std::size_t> identity(std::size_t n) {
 }
 
 const char* ome_pixel_type(DType t) {
-  switch (t) {
-    case DType::uint8:
-      return "uint8";
-    case DType::uint16:
-      return "uint16";
-    case DType::uint32:
-      return "uint32";
-    case DType::int8:
-      return "int8";
-    case DType::int16:
-      return "int16";
-    case DType::int32:
-      return "int32";
-    case DType::float32:
-      return "float";
-    case DType::float64:
-      return "double";
-  }
-  return "uint8";
+  // OME's names are numpy's, except for the two float types.
+  if (t == DType::float32) return "float";
+  if (t == DType::float64) return "double";
+  return dtype_name(t).data();  // a string literal: NUL-terminated
 }
 
 std::size_t attr_count(const pugi::xml_node& n, const char* name, std::size_t fallback) {

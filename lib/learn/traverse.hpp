@@ -33,6 +33,17 @@
 // - partitioning two queued nodes in one loop so that their gathers overlap: within noise.
 // Evaluating the top levels with an OR-accumulated register per vector (instead of a
 // merge-masked AND) and two vectors per node cut their share from ~34 % to ~28 %.
+// Also tried and dropped (session 3): a "rank walk" - each sample's features replaced by
+// their 16-bit ranks among the forest's thresholds of that feature (exact, bit-identical
+// results), trees cut into complete depth-5 subtrees of 31 nodes, one subtree evaluated
+// per sample with one vpermt2w + one compare + a path table, each sample queueing its
+// (tree, subtree) pairs level by level. In a microbenchmark with L1-resident subtrees one
+// evaluation took ~1.9 ns, but on the real forest (42 subtrees per tree, mostly sparse,
+// 0.8 MB) ~5 ns at the roots and ~7 ns below (L2 latency chains, a mispredicted exit per
+// level), ~10 ns per tree and sample in all, and converting the features to ranks cost
+// another ~3 ns (bucket lookup + binary search; the thresholds crowd): 2x slower than
+// this walk (6.6 ns per tree and sample). A single queue was 4x slower still (the CPU's
+// memory disambiguation serialised loads of pending entries behind stores of new ones).
 
 #include <cstddef>
 #include <cstdint>
