@@ -8,6 +8,7 @@
 #include <limits>
 #include <numeric>
 #include <string>
+#include <type_traits>
 
 #include "bioforest/core/error.hpp"
 #include "rng.hpp"
@@ -39,6 +40,66 @@ void prepare_features(const FeatureView& x, int threads, PreparedData& d) {
       for (std::size_t k = 0; k < d.n; ++k) {
         if (k == 0 || vi[k].first != vi[k - 1].first) dist.push_back(vi[k].first);
         r[vi[k].second] = std::uint32_t(dist.size() - 1);
+      }
+    }
+  }
+  for (std::size_t f = 0; f < d.n_features; ++f)
+    if (bad_feature[f] >= 0)
+      throw_usage("feature " + std::to_string(f) + " of training sample " +
+                  std::to_string(bad_feature[f]) +
+                  " is NaN or infinite: the forest cannot be trained on it (remove or impute "
+                  "such samples)");
+}
+
+void prepare_binned_features(const FeatureView& x, std::size_t max_bins, int threads,
+                             PreparedData& d) {
+  if (max_bins < 2) throw_internal("binned features need at least 2 bins");
+  d.n = x.n_samples;
+  d.n_features = x.n_features;
+  d.rank.assign(d.n * d.n_features, 0);
+  d.distinct.assign(d.n_features, {});
+  d.lower.assign(d.n_features, {});
+  const std::size_t m = std::min(d.n, 64 * max_bins);
+  std::vector<int> bad_feature(d.n_features, -1);
+#pragma omp parallel num_threads(std::max(1, threads))
+  {
+    std::vector<float> sub(m), edges;
+#pragma omp for schedule(dynamic, 1)
+    for (std::size_t f = 0; f < d.n_features; ++f) {
+      for (std::size_t i = 0; i < d.n; ++i)
+        if (!std::isfinite(x.at(i, f))) {
+          bad_feature[f] = int(i);
+          break;
+        }
+      if (bad_feature[f] >= 0) continue;
+      // Cut points: quantiles of a fixed strided subsample (deterministic), each an actual
+      // value, so no bin is empty; bin b holds the values in [edges[b], edges[b + 1]).
+      for (std::size_t k = 0; k < m; ++k)
+        sub[k] = x.at(k * d.n / m, f);
+      std::sort(sub.begin(), sub.end());
+      edges.clear();
+      for (std::size_t k = 0; k < m && edges.size() <= max_bins; ++k)
+        if (edges.empty() || sub[k] > edges.back()) edges.push_back(sub[k]);
+      if (edges.size() > max_bins) {  // more values than bins: equal-count quantiles
+        edges.clear();
+        for (std::size_t b = 0; b < max_bins; ++b) {
+          const float e = sub[b * m / max_bins];
+          if (edges.empty() || e > edges.back()) edges.push_back(e);
+        }
+      }
+      const std::size_t B = edges.size();
+      auto& hi = d.distinct[f];
+      auto& lo = d.lower[f];
+      hi.assign(B, -std::numeric_limits<float>::infinity());
+      lo.assign(B, std::numeric_limits<float>::infinity());
+      std::uint32_t* r = d.rank.data() + f * d.n;
+      for (std::size_t i = 0; i < d.n; ++i) {
+        const float v = x.at(i, f);
+        const auto above = std::upper_bound(edges.begin(), edges.end(), v) - edges.begin();
+        const std::size_t b = above > 0 ? std::size_t(above - 1) : 0;
+        r[i] = std::uint32_t(b);
+        hi[b] = std::max(hi[b], v);
+        lo[b] = std::min(lo[b], v);
       }
     }
   }
@@ -121,6 +182,12 @@ TreeBuilder::TreeBuilder(const PreparedData& d, int inner_threads)
     s.keys2.resize(d.n);
   }
   stat_.assign(d.n, SampleStat{});
+  if (!d.lower.empty()) {
+    y_local_.resize(d.n);
+    bytes_ranks_ = true;
+    for (const auto& bins : d.distinct)
+      bytes_ranks_ = bytes_ranks_ && bins.size() <= 256;
+  }
   local_.resize(d.n);
   if (!d.regression)
     for (std::size_t i = 0; i < d.n; ++i)
@@ -138,9 +205,9 @@ void TreeBuilder::stats_of(std::size_t begin, std::size_t end, NodeStats& s, boo
   }
   if (d_.regression) {
     pure = true;
-    const double y0 = d_.y[idx_[begin]];
+    const double y0 = y_[idx_[begin]];
     for (std::size_t j = begin + 1; j < end && pure; ++j)
-      pure = d_.y[idx_[j]] == y0;
+      pure = y_[idx_[j]] == y0;
   } else {
     int present = 0;
     for (std::size_t c = 2; c < width_; ++c)
@@ -173,14 +240,19 @@ bool TreeBuilder::best_split_w(std::uint32_t f, std::size_t begin, std::size_t e
                                const NodeStats& total, const TreeConfig& cfg, Split& best,
                                Scratch& s) {
   const std::size_t n = end - begin, W = kW ? kW : width_;
-  const std::uint32_t* R = d_.rank.data() + std::size_t(f) * d_.n;
   std::uint32_t rmin = std::numeric_limits<std::uint32_t>::max(), rmax = 0;
-  for (std::size_t j = 0; j < n; ++j) {
-    const std::uint32_t r = R[idx_[begin + j]];
-    s.ranks[j] = r;
-    rmin = std::min(rmin, r);
-    rmax = std::max(rmax, r);
-  }
+  auto gather = [&](const auto* R) {
+    for (std::size_t j = 0; j < n; ++j) {
+      const std::uint32_t r = R[idx_[begin + j]];
+      s.ranks[j] = r;
+      rmin = std::min(rmin, r);
+      rmax = std::max(rmax, r);
+    }
+  };
+  if (rank8_)
+    gather(rank8_ + std::size_t(f) * rank_n_);
+  else
+    gather(rank_ + std::size_t(f) * rank_n_);
   if (rmin == rmax) return false;  // constant in this node
 
   bool valid = false;
@@ -205,7 +277,10 @@ bool TreeBuilder::best_split_w(std::uint32_t f, std::size_t begin, std::size_t e
   };
 
   const std::size_t span = std::size_t(rmax - rmin) + 1;
-  if (span <= n + 256) {
+  // Binned features span at most max_bins: the histogram always fits, but for a handful of
+  // samples clearing it costs more than sorting them.
+  const bool histogram = d_.lower.empty() ? span <= n + 256 : span <= 4 * n + 64;
+  if (histogram) {
     // Few distinct values here: a histogram over ranks, O(n + span), exact (bins are values).
     if (s.hist.size() < span * W) s.hist.resize(span * W);
     std::fill(s.hist.begin(), s.hist.begin() + std::ptrdiff_t(span * W), 0.0);
@@ -288,13 +363,56 @@ GrownTree TreeBuilder::grow(const std::vector<std::uint32_t>& draws, const TreeC
                             std::uint64_t rng_seed, std::uint64_t stream) {
   Rng rng(rng_seed, stream);
   idx_.clear();
-  for (std::size_t i = 0; i < d_.n; ++i) {
-    if (draws[i] == 0) continue;
-    idx_.push_back(std::uint32_t(i));
-    SampleStat& st = stat_[i];
-    st.count = draws[i];
-    st.weight = draws[i] * d_.base_weight[i];
-    st.value = d_.regression ? st.weight * d_.y[i] : st.weight;
+  rank_ = d_.rank.data();
+  rank8_ = nullptr;
+  rank_n_ = d_.n;
+  y_ = d_.y.data();
+  if (!d_.lower.empty()) {
+    // Binned features: the in-bag samples renumbered 0..m-1 (ascending, so the tree is the
+    // one grown on global numbers) with their ranks copied into a tree-local matrix, whose
+    // columns stay in cache where the global ones (every sample of the pool) would not.
+    inbag_.clear();
+    for (std::size_t i = 0; i < d_.n; ++i) {
+      if (draws[i] == 0) continue;
+      const auto k = std::uint32_t(inbag_.size());
+      inbag_.push_back(std::uint32_t(i));
+      idx_.push_back(k);
+      SampleStat& st = stat_[k];
+      st.count = draws[i];
+      st.weight = draws[i] * d_.base_weight[i];
+      st.value = st.weight * d_.y[i];
+      y_local_[k] = d_.y[i];
+    }
+    const std::size_t m = inbag_.size();
+    // One byte per rank when every feature has at most 256 bins: a column of 100 000
+    // samples is then 100 kB, and the columns a node searches fit in L2 together.
+    auto copy_ranks = [&](auto& local) {
+      local.resize(d_.n_features * m);
+      for (std::size_t f = 0; f < d_.n_features; ++f) {
+        const std::uint32_t* R = d_.rank.data() + f * d_.n;
+        auto* L = local.data() + f * m;
+        for (std::size_t k = 0; k < m; ++k)
+          L[k] = static_cast<std::remove_reference_t<decltype(*L)>>(R[inbag_[k]]);
+      }
+    };
+    if (bytes_ranks_) {
+      copy_ranks(local_rank8_);
+      rank8_ = local_rank8_.data();
+    } else {
+      copy_ranks(local_rank_);
+      rank_ = local_rank_.data();
+    }
+    rank_n_ = m;
+    y_ = y_local_.data();
+  } else {
+    for (std::size_t i = 0; i < d_.n; ++i) {
+      if (draws[i] == 0) continue;
+      idx_.push_back(std::uint32_t(i));
+      SampleStat& st = stat_[i];
+      st.count = draws[i];
+      st.weight = draws[i] * d_.base_weight[i];
+      st.value = d_.regression ? st.weight * d_.y[i] : st.weight;
+    }
   }
   perm_.resize(d_.n_features);
   std::iota(perm_.begin(), perm_.end(), 0u);
@@ -340,21 +458,28 @@ GrownTree TreeBuilder::grow(const std::vector<std::uint32_t>& draws, const TreeC
     }
     t.importance[best.feature] += best.score - total.score();
     const auto& dist = d_.distinct[best.feature];
+    const float above =
+        d_.lower.empty() ? dist[best.rank_hi] : d_.lower[best.feature][best.rank_hi];
     t.feature[it.node] = std::int32_t(best.feature);
-    t.threshold[it.node] = midpoint_threshold(dist[best.rank_lo], dist[best.rank_hi]);
+    t.threshold[it.node] = midpoint_threshold(dist[best.rank_lo], above);
     const std::int32_t left = new_node();
     new_node();
     t.child[it.node] = left;
     // Stable partition: both children keep ascending sample order (cache-friendly gathers).
-    const std::uint32_t* R = d_.rank.data() + std::size_t(best.feature) * d_.n;
     std::size_t nl = 0, nr = 0;
-    for (std::size_t j = it.begin; j < it.end; ++j) {
-      const std::uint32_t i = idx_[j];
-      if (R[i] <= best.rank_lo)
-        idx_[it.begin + nl++] = i;
-      else
-        tmp_[nr++] = i;
-    }
+    auto partition = [&](const auto* R) {
+      for (std::size_t j = it.begin; j < it.end; ++j) {
+        const std::uint32_t i = idx_[j];
+        if (R[i] <= best.rank_lo)
+          idx_[it.begin + nl++] = i;
+        else
+          tmp_[nr++] = i;
+      }
+    };
+    if (rank8_)
+      partition(rank8_ + std::size_t(best.feature) * rank_n_);
+    else
+      partition(rank_ + std::size_t(best.feature) * rank_n_);
     std::copy(tmp_.begin(), tmp_.begin() + nr, idx_.begin() + it.begin + nl);
     const std::size_t mid = it.begin + nl;
     stack.push_back({left + 1, mid, it.end, it.depth + 1});
