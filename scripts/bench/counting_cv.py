@@ -111,6 +111,10 @@ fold_mae = [sum(abs(e) for e in errs[i * (50 - a.n):(i + 1) * (50 - a.n)]) / (50
 json.dump(rows, open(os.path.join(a.work, "last_rows.json"), "w"))
 mae = sum(abs(e) for e in errs) / len(errs)
 bias = sum(errs) / len(errs)
-print(f"{' '.join(a.set) or 'base':<60} MAE {mae:5.2f} bias {bias:+5.2f} folds "
+median = sorted(r[2] for r in rows)[len(rows) // 2]
+sparse = [r[3] - r[2] for r in rows if r[2] < median]
+crowded = [r[3] - r[2] for r in rows if r[2] >= median]
+print(f"{' '.join(a.set) or 'base':<60} MAE {mae:5.2f} bias {bias:+5.2f} "
+      f"sparse {sum(sparse) / max(1, len(sparse)):+5.2f} crowded {sum(crowded) / max(1, len(crowded)):+5.2f} folds "
       + " ".join(f"{m:.2f}" for m in fold_mae)
       + f"  train {sum(ttrain)/len(ttrain):5.1f}s count {sum(tcount)/len(tcount):4.1f}s load {os.getloadavg()[0]:.1f}", flush=True)
