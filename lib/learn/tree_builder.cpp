@@ -8,7 +8,6 @@
 #include <limits>
 #include <numeric>
 #include <string>
-#include <type_traits>
 
 #include "bioforest/core/error.hpp"
 #include "rng.hpp"
@@ -54,61 +53,92 @@ void prepare_features(const FeatureView& x, int threads, PreparedData& d) {
 void prepare_binned_features(const FeatureView& x, std::size_t max_bins, int threads,
                              PreparedData& d) {
   if (max_bins < 2) throw_internal("binned features need at least 2 bins");
-  d.n = x.n_samples;
-  d.n_features = x.n_features;
-  d.rank.assign(d.n * d.n_features, 0);
-  d.distinct.assign(d.n_features, {});
-  d.lower.assign(d.n_features, {});
-  const std::size_t m = std::min(d.n, 64 * max_bins);
-  std::vector<int> bad_feature(d.n_features, -1);
-#pragma omp parallel num_threads(std::max(1, threads))
+  const std::size_t n = x.n_samples, F = x.n_features;
+  d.n = n;
+  d.n_features = F;
+  const bool bytes = max_bins <= 256;
+  d.rank.assign(bytes ? 0 : n * F, 0);
+  d.rank8.assign(bytes ? n * F : 0, 0);
+  d.distinct.assign(F, {});
+  d.lower.assign(F, {});
+  const int nt = std::max(1, threads);
+  // Cut points: quantiles of a fixed strided subsample (deterministic), each an actual
+  // value, so no bin is empty; bin b holds the values in [edges[b], edges[b + 1]).
+  const std::size_t m = std::min(n, 64 * max_bins);
+  std::vector<std::vector<float>> edges(F);
+#pragma omp parallel num_threads(nt)
   {
-    std::vector<float> sub(m), edges;
+    std::vector<float> sub(m);
 #pragma omp for schedule(dynamic, 1)
-    for (std::size_t f = 0; f < d.n_features; ++f) {
-      for (std::size_t i = 0; i < d.n; ++i)
-        if (!std::isfinite(x.at(i, f))) {
-          bad_feature[f] = int(i);
-          break;
-        }
-      if (bad_feature[f] >= 0) continue;
-      // Cut points: quantiles of a fixed strided subsample (deterministic), each an actual
-      // value, so no bin is empty; bin b holds the values in [edges[b], edges[b + 1]).
+    for (std::size_t f = 0; f < F; ++f) {
       for (std::size_t k = 0; k < m; ++k)
-        sub[k] = x.at(k * d.n / m, f);
-      std::sort(sub.begin(), sub.end());
-      edges.clear();
-      for (std::size_t k = 0; k < m && edges.size() <= max_bins; ++k)
-        if (edges.empty() || sub[k] > edges.back()) edges.push_back(sub[k]);
-      if (edges.size() > max_bins) {  // more values than bins: equal-count quantiles
-        edges.clear();
-        for (std::size_t b = 0; b < max_bins; ++b) {
-          const float e = sub[b * m / max_bins];
-          if (edges.empty() || e > edges.back()) edges.push_back(e);
-        }
-      }
-      const std::size_t B = edges.size();
-      auto& hi = d.distinct[f];
-      auto& lo = d.lower[f];
-      hi.assign(B, -std::numeric_limits<float>::infinity());
-      lo.assign(B, std::numeric_limits<float>::infinity());
-      std::uint32_t* r = d.rank.data() + f * d.n;
-      for (std::size_t i = 0; i < d.n; ++i) {
-        const float v = x.at(i, f);
-        const auto above = std::upper_bound(edges.begin(), edges.end(), v) - edges.begin();
-        const std::size_t b = above > 0 ? std::size_t(above - 1) : 0;
-        r[i] = std::uint32_t(b);
-        hi[b] = std::max(hi[b], v);
-        lo[b] = std::min(lo[b], v);
+        sub[k] = x.at(k * n / m, f);
+      std::sort(sub.begin(), sub.end());  // NaN: caught below, any order will do
+      auto& e = edges[f];
+      for (std::size_t k = 0; k < m && e.size() <= max_bins; ++k)
+        if (e.empty() || sub[k] > e.back()) e.push_back(sub[k]);
+      if (e.size() > max_bins) {  // more values than bins: equal-count quantiles
+        e.clear();
+        for (std::size_t b = 0; b < max_bins; ++b)
+          if (e.empty() || sub[b * m / max_bins] > e.back()) e.push_back(sub[b * m / max_bins]);
       }
     }
   }
-  for (std::size_t f = 0; f < d.n_features; ++f)
-    if (bad_feature[f] >= 0)
+  // Bins of every sample, sample by sample (rows are contiguous in sample-major views), with
+  // each thread's smallest and largest value per bin, merged after.
+  std::vector<std::vector<float>> hi(std::size_t(nt) * F), lo(std::size_t(nt) * F);
+  std::vector<std::size_t> bad(std::size_t(nt) * F, n);  // first non-finite sample per feature
+#pragma omp parallel num_threads(nt)
+  {
+    const std::size_t tid = std::size_t(omp_get_thread_num());
+    for (std::size_t f = 0; f < F; ++f) {
+      hi[tid * F + f].assign(edges[f].size(), -std::numeric_limits<float>::infinity());
+      lo[tid * F + f].assign(edges[f].size(), std::numeric_limits<float>::infinity());
+    }
+#pragma omp for schedule(static, 4096)
+    for (std::size_t i = 0; i < n; ++i)
+      for (std::size_t f = 0; f < F; ++f) {
+        const float v = x.at(i, f);
+        if (!std::isfinite(v)) {
+          bad[tid * F + f] = std::min(bad[tid * F + f], i);
+          continue;
+        }
+        // The last edge <= v (edge 0 below it): a branchless binary search, as the bins of
+        // neighbouring samples are unpredictable.
+        const float* base = edges[f].data();
+        for (std::size_t len = edges[f].size(); len > 1;) {
+          const std::size_t half = len / 2;
+          base = base[half] <= v ? base + half : base;
+          len -= half;
+        }
+        const std::size_t b = std::size_t(base - edges[f].data());
+        if (bytes)
+          d.rank8[f * n + i] = std::uint8_t(b);
+        else
+          d.rank[f * n + i] = std::uint32_t(b);
+        float& h = hi[tid * F + f][b];
+        float& l = lo[tid * F + f][b];
+        h = std::max(h, v);
+        l = std::min(l, v);
+      }
+  }
+  for (std::size_t f = 0; f < F; ++f) {
+    std::size_t first_bad = n;
+    for (int t = 0; t < nt; ++t)
+      first_bad = std::min(first_bad, bad[std::size_t(t) * F + f]);
+    if (first_bad < n)
       throw_usage("feature " + std::to_string(f) + " of training sample " +
-                  std::to_string(bad_feature[f]) +
+                  std::to_string(first_bad) +
                   " is NaN or infinite: the forest cannot be trained on it (remove or impute "
                   "such samples)");
+    d.distinct[f] = hi[f];
+    d.lower[f] = lo[f];
+    for (int t = 1; t < nt; ++t)
+      for (std::size_t b = 0; b < edges[f].size(); ++b) {
+        d.distinct[f][b] = std::max(d.distinct[f][b], hi[std::size_t(t) * F + f][b]);
+        d.lower[f][b] = std::min(d.lower[f][b], lo[std::size_t(t) * F + f][b]);
+      }
+  }
 }
 
 // ---------------------------------------------------------------- helpers
@@ -182,12 +212,7 @@ TreeBuilder::TreeBuilder(const PreparedData& d, int inner_threads)
     s.keys2.resize(d.n);
   }
   stat_.assign(d.n, SampleStat{});
-  if (!d.lower.empty()) {
-    y_local_.resize(d.n);
-    bytes_ranks_ = true;
-    for (const auto& bins : d.distinct)
-      bytes_ranks_ = bytes_ranks_ && bins.size() <= 256;
-  }
+  if (!d.lower.empty()) y_local_.resize(d.n);
   local_.resize(d.n);
   if (!d.regression)
     for (std::size_t i = 0; i < d.n; ++i)
@@ -384,22 +409,22 @@ GrownTree TreeBuilder::grow(const std::vector<std::uint32_t>& draws, const TreeC
       y_local_[k] = d_.y[i];
     }
     const std::size_t m = inbag_.size();
-    // One byte per rank when every feature has at most 256 bins: a column of 100 000
-    // samples is then 100 kB, and the columns a node searches fit in L2 together.
-    auto copy_ranks = [&](auto& local) {
+    // One byte per rank with at most 256 bins: a column of 100 000 samples is then 100 kB,
+    // and the columns a node searches fit in L2 together.
+    auto copy_ranks = [&](const auto& global, auto& local) {
       local.resize(d_.n_features * m);
       for (std::size_t f = 0; f < d_.n_features; ++f) {
-        const std::uint32_t* R = d_.rank.data() + f * d_.n;
+        const auto* R = global.data() + f * d_.n;
         auto* L = local.data() + f * m;
         for (std::size_t k = 0; k < m; ++k)
-          L[k] = static_cast<std::remove_reference_t<decltype(*L)>>(R[inbag_[k]]);
+          L[k] = R[inbag_[k]];
       }
     };
-    if (bytes_ranks_) {
-      copy_ranks(local_rank8_);
+    if (!d_.rank8.empty()) {
+      copy_ranks(d_.rank8, local_rank8_);
       rank8_ = local_rank8_.data();
     } else {
-      copy_ranks(local_rank_);
+      copy_ranks(d_.rank, local_rank_);
       rank_ = local_rank_.data();
     }
     rank_n_ = m;

@@ -19,6 +19,8 @@ struct PreparedData {
   /// rank[f * n + i]: position of sample i's value of feature f among the sorted distinct
   /// values of f. Splits are searched on ranks (integers), thresholds come from `distinct`.
   std::vector<std::uint32_t> rank;
+  /// Binned features with at most 256 bins: the ranks as one byte each, instead of `rank`.
+  std::vector<std::uint8_t> rank8;
   std::vector<std::vector<float>> distinct;  ///< per feature, ascending
   /// Binned features only (prepare_binned_features): the smallest value of each bin, while
   /// `distinct` holds the largest; a split between bins lo < hi cuts between distinct[lo]
@@ -105,7 +107,6 @@ class TreeBuilder {
   // prepared data's, or for binned features the tree-local copies over the in-bag samples.
   const std::uint32_t* rank_ = nullptr;
   const std::uint8_t* rank8_ = nullptr;  // instead of rank_ when set: ranks of one byte
-  bool bytes_ranks_ = false;             // binned, every feature in at most 256 bins
   std::size_t rank_n_ = 0;
   const double* y_ = nullptr;
   std::vector<std::uint32_t> inbag_, local_rank_;

@@ -66,6 +66,10 @@ p.add_argument("--bin", default=os.path.join(ROOT, "build/tools"))
 p.add_argument("--data", default=os.path.join(ROOT, "../shared/data/vgg_cells_counting"))
 p.add_argument("--work", default=os.path.join(ROOT, "scripts/bench/work/counting_cv"))
 p.add_argument("--threads", default="")
+p.add_argument("--split", choices=["random", "crowded"], default="random",
+               help="random: validate on the pool images outside the N drawn; crowded: draw "
+                    "N + 8 images, train on the N least crowded, validate on the 8 most crowded "
+                    "(extrapolation to more crowded images, as 051-100 are)")
 a = p.parse_args()
 os.makedirs(a.work, exist_ok=True)
 images = os.path.join(a.data, "images")
@@ -88,8 +92,12 @@ pool = [f"{i:03d}" for i in range(1, 51)]
 errs, ttrain, tcount, rows = [], [], [], []
 thr = ["--threads", a.threads] if a.threads else []
 for fold in range(a.folds):
-    train = sorted(random.Random(7000 + fold).sample(pool, a.n))
-    val = [t for t in pool if t not in train]
+    if a.split == "random":
+        train = sorted(random.Random(7000 + fold).sample(pool, a.n))
+        val = [t for t in pool if t not in train]
+    else:
+        drawn = sorted(random.Random(8000 + fold).sample(pool, a.n + 8), key=lambda t: truth[f"{t}cell"])
+        train, val = sorted(drawn[:a.n]), drawn[a.n:]
     spec = json.loads(json.dumps(base))
     spec["training"] = [{"image": f"{images}/{t}cell.png", "dots": f"{images}/{t}dots.png"} for t in train]
     spec.setdefault("regressor", {})["seed"] = fold
@@ -107,14 +115,15 @@ for fold in range(a.folds):
         if f[2] == "" and f[3] == "":
             errs.append(float(f[1]) - truth[f[0]])
             rows.append((fold, f[0], truth[f[0]], float(f[1])))
-fold_mae = [sum(abs(e) for e in errs[i * (50 - a.n):(i + 1) * (50 - a.n)]) / (50 - a.n) for i in range(a.folds)]
+n_val = len(errs) // a.folds
+fold_mae = [sum(abs(e) for e in errs[i * n_val:(i + 1) * n_val]) / n_val for i in range(a.folds)]
 json.dump(rows, open(os.path.join(a.work, "last_rows.json"), "w"))
 mae = sum(abs(e) for e in errs) / len(errs)
 bias = sum(errs) / len(errs)
 median = sorted(r[2] for r in rows)[len(rows) // 2]
 sparse = [r[3] - r[2] for r in rows if r[2] < median]
 crowded = [r[3] - r[2] for r in rows if r[2] >= median]
-print(f"{' '.join(a.set) or 'base':<60} MAE {mae:5.2f} bias {bias:+5.2f} "
+print(f"{a.split[0]} {' '.join(a.set) or 'base':<58} MAE {mae:5.2f} bias {bias:+5.2f} "
       f"sparse {sum(sparse) / max(1, len(sparse)):+5.2f} crowded {sum(crowded) / max(1, len(crowded)):+5.2f} folds "
       + " ".join(f"{m:.2f}" for m in fold_mae)
       + f"  train {sum(ttrain)/len(ttrain):5.1f}s count {sum(tcount)/len(tcount):4.1f}s load {os.getloadavg()[0]:.1f}", flush=True)
