@@ -93,6 +93,8 @@ void check_options(const ForestOptions& o, std::size_t n_features) {
   if (o.min_samples_split < 2) throw_usage("min_samples_split must be >= 2");
   if (!(o.sample_fraction > 0) || o.sample_fraction > 100)
     throw_usage("sample_fraction must be > 0");
+  if (o.max_bins != 0 && (o.max_bins < 2 || o.max_bins > 65536))
+    throw_usage("max_bins must be 0 (exact) or in [2, 65536]");
 }
 
 TrainedForest train_forest(const PreparedData& d, const FeatureView& x, const ForestOptions& opt,

@@ -30,7 +30,10 @@ RegressionForest RegressionForest::train(const FeatureView& x, std::span<const f
     d.y[i] = y[i];
   }
   d.base_weight.assign(x.n_samples, 1.0);
-  detail::prepare_features(x, ctx.threads, d);
+  if (options.max_bins > 0)
+    detail::prepare_binned_features(x, std::size_t(options.max_bins), ctx.threads, d);
+  else
+    detail::prepare_features(x, ctx.threads, d);
   const std::size_t mtry =
       options.mtry > 0 ? std::size_t(options.mtry) : std::max<std::size_t>(1, x.n_features / 3);
   auto trained = detail::train_forest(d, x, options, mtry, ctx);

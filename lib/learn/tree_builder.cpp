@@ -50,6 +50,97 @@ void prepare_features(const FeatureView& x, int threads, PreparedData& d) {
                   "such samples)");
 }
 
+void prepare_binned_features(const FeatureView& x, std::size_t max_bins, int threads,
+                             PreparedData& d) {
+  if (max_bins < 2) throw_internal("binned features need at least 2 bins");
+  const std::size_t n = x.n_samples, F = x.n_features;
+  d.n = n;
+  d.n_features = F;
+  const bool bytes = max_bins <= 256;
+  d.rank.assign(bytes ? 0 : n * F, 0);
+  d.rank8.assign(bytes ? n * F : 0, 0);
+  d.distinct.assign(F, {});
+  d.lower.assign(F, {});
+  const int nt = std::max(1, threads);
+  // Cut points: quantiles of a fixed strided subsample (deterministic), each an actual
+  // value, so no bin is empty; bin b holds the values in [edges[b], edges[b + 1]).
+  const std::size_t m = std::min(n, 64 * max_bins);
+  std::vector<std::vector<float>> edges(F);
+#pragma omp parallel num_threads(nt)
+  {
+    std::vector<float> sub(m);
+#pragma omp for schedule(dynamic, 1)
+    for (std::size_t f = 0; f < F; ++f) {
+      for (std::size_t k = 0; k < m; ++k)
+        sub[k] = x.at(k * n / m, f);
+      std::sort(sub.begin(), sub.end());  // NaN: caught below, any order will do
+      auto& e = edges[f];
+      for (std::size_t k = 0; k < m && e.size() <= max_bins; ++k)
+        if (e.empty() || sub[k] > e.back()) e.push_back(sub[k]);
+      if (e.size() > max_bins) {  // more values than bins: equal-count quantiles
+        e.clear();
+        for (std::size_t b = 0; b < max_bins; ++b)
+          if (e.empty() || sub[b * m / max_bins] > e.back()) e.push_back(sub[b * m / max_bins]);
+      }
+    }
+  }
+  // Bins of every sample, sample by sample (rows are contiguous in sample-major views), with
+  // each thread's smallest and largest value per bin, merged after.
+  std::vector<std::vector<float>> hi(std::size_t(nt) * F), lo(std::size_t(nt) * F);
+  std::vector<std::size_t> bad(std::size_t(nt) * F, n);  // first non-finite sample per feature
+#pragma omp parallel num_threads(nt)
+  {
+    const std::size_t tid = std::size_t(omp_get_thread_num());
+    for (std::size_t f = 0; f < F; ++f) {
+      hi[tid * F + f].assign(edges[f].size(), -std::numeric_limits<float>::infinity());
+      lo[tid * F + f].assign(edges[f].size(), std::numeric_limits<float>::infinity());
+    }
+#pragma omp for schedule(static, 4096)
+    for (std::size_t i = 0; i < n; ++i)
+      for (std::size_t f = 0; f < F; ++f) {
+        const float v = x.at(i, f);
+        if (!std::isfinite(v)) {
+          bad[tid * F + f] = std::min(bad[tid * F + f], i);
+          continue;
+        }
+        // The last edge <= v (edge 0 below it): a branchless binary search, as the bins of
+        // neighbouring samples are unpredictable.
+        const float* base = edges[f].data();
+        for (std::size_t len = edges[f].size(); len > 1;) {
+          const std::size_t half = len / 2;
+          base = base[half] <= v ? base + half : base;
+          len -= half;
+        }
+        const std::size_t b = std::size_t(base - edges[f].data());
+        if (bytes)
+          d.rank8[f * n + i] = std::uint8_t(b);
+        else
+          d.rank[f * n + i] = std::uint32_t(b);
+        float& h = hi[tid * F + f][b];
+        float& l = lo[tid * F + f][b];
+        h = std::max(h, v);
+        l = std::min(l, v);
+      }
+  }
+  for (std::size_t f = 0; f < F; ++f) {
+    std::size_t first_bad = n;
+    for (int t = 0; t < nt; ++t)
+      first_bad = std::min(first_bad, bad[std::size_t(t) * F + f]);
+    if (first_bad < n)
+      throw_usage("feature " + std::to_string(f) + " of training sample " +
+                  std::to_string(first_bad) +
+                  " is NaN or infinite: the forest cannot be trained on it (remove or impute "
+                  "such samples)");
+    d.distinct[f] = hi[f];
+    d.lower[f] = lo[f];
+    for (int t = 1; t < nt; ++t)
+      for (std::size_t b = 0; b < edges[f].size(); ++b) {
+        d.distinct[f][b] = std::max(d.distinct[f][b], hi[std::size_t(t) * F + f][b]);
+        d.lower[f][b] = std::min(d.lower[f][b], lo[std::size_t(t) * F + f][b]);
+      }
+  }
+}
+
 // ---------------------------------------------------------------- helpers
 
 namespace {
@@ -121,6 +212,7 @@ TreeBuilder::TreeBuilder(const PreparedData& d, int inner_threads)
     s.keys2.resize(d.n);
   }
   stat_.assign(d.n, SampleStat{});
+  if (!d.lower.empty()) y_local_.resize(d.n);
   local_.resize(d.n);
   if (!d.regression)
     for (std::size_t i = 0; i < d.n; ++i)
@@ -138,9 +230,9 @@ void TreeBuilder::stats_of(std::size_t begin, std::size_t end, NodeStats& s, boo
   }
   if (d_.regression) {
     pure = true;
-    const double y0 = d_.y[idx_[begin]];
+    const double y0 = y_[idx_[begin]];
     for (std::size_t j = begin + 1; j < end && pure; ++j)
-      pure = d_.y[idx_[j]] == y0;
+      pure = y_[idx_[j]] == y0;
   } else {
     int present = 0;
     for (std::size_t c = 2; c < width_; ++c)
@@ -173,14 +265,19 @@ bool TreeBuilder::best_split_w(std::uint32_t f, std::size_t begin, std::size_t e
                                const NodeStats& total, const TreeConfig& cfg, Split& best,
                                Scratch& s) {
   const std::size_t n = end - begin, W = kW ? kW : width_;
-  const std::uint32_t* R = d_.rank.data() + std::size_t(f) * d_.n;
   std::uint32_t rmin = std::numeric_limits<std::uint32_t>::max(), rmax = 0;
-  for (std::size_t j = 0; j < n; ++j) {
-    const std::uint32_t r = R[idx_[begin + j]];
-    s.ranks[j] = r;
-    rmin = std::min(rmin, r);
-    rmax = std::max(rmax, r);
-  }
+  auto gather = [&](const auto* R) {
+    for (std::size_t j = 0; j < n; ++j) {
+      const std::uint32_t r = R[idx_[begin + j]];
+      s.ranks[j] = r;
+      rmin = std::min(rmin, r);
+      rmax = std::max(rmax, r);
+    }
+  };
+  if (rank8_)
+    gather(rank8_ + std::size_t(f) * rank_n_);
+  else
+    gather(rank_ + std::size_t(f) * rank_n_);
   if (rmin == rmax) return false;  // constant in this node
 
   bool valid = false;
@@ -205,7 +302,10 @@ bool TreeBuilder::best_split_w(std::uint32_t f, std::size_t begin, std::size_t e
   };
 
   const std::size_t span = std::size_t(rmax - rmin) + 1;
-  if (span <= n + 256) {
+  // Binned features span at most max_bins: the histogram always fits, but for a handful of
+  // samples clearing it costs more than sorting them.
+  const bool histogram = d_.lower.empty() ? span <= n + 256 : span <= 4 * n + 64;
+  if (histogram) {
     // Few distinct values here: a histogram over ranks, O(n + span), exact (bins are values).
     if (s.hist.size() < span * W) s.hist.resize(span * W);
     std::fill(s.hist.begin(), s.hist.begin() + std::ptrdiff_t(span * W), 0.0);
@@ -288,13 +388,56 @@ GrownTree TreeBuilder::grow(const std::vector<std::uint32_t>& draws, const TreeC
                             std::uint64_t rng_seed, std::uint64_t stream) {
   Rng rng(rng_seed, stream);
   idx_.clear();
-  for (std::size_t i = 0; i < d_.n; ++i) {
-    if (draws[i] == 0) continue;
-    idx_.push_back(std::uint32_t(i));
-    SampleStat& st = stat_[i];
-    st.count = draws[i];
-    st.weight = draws[i] * d_.base_weight[i];
-    st.value = d_.regression ? st.weight * d_.y[i] : st.weight;
+  rank_ = d_.rank.data();
+  rank8_ = nullptr;
+  rank_n_ = d_.n;
+  y_ = d_.y.data();
+  if (!d_.lower.empty()) {
+    // Binned features: the in-bag samples renumbered 0..m-1 (ascending, so the tree is the
+    // one grown on global numbers) with their ranks copied into a tree-local matrix, whose
+    // columns stay in cache where the global ones (every sample of the pool) would not.
+    inbag_.clear();
+    for (std::size_t i = 0; i < d_.n; ++i) {
+      if (draws[i] == 0) continue;
+      const auto k = std::uint32_t(inbag_.size());
+      inbag_.push_back(std::uint32_t(i));
+      idx_.push_back(k);
+      SampleStat& st = stat_[k];
+      st.count = draws[i];
+      st.weight = draws[i] * d_.base_weight[i];
+      st.value = st.weight * d_.y[i];
+      y_local_[k] = d_.y[i];
+    }
+    const std::size_t m = inbag_.size();
+    // One byte per rank with at most 256 bins: a column of 100 000 samples is then 100 kB,
+    // and the columns a node searches fit in L2 together.
+    auto copy_ranks = [&](const auto& global, auto& local) {
+      local.resize(d_.n_features * m);
+      for (std::size_t f = 0; f < d_.n_features; ++f) {
+        const auto* R = global.data() + f * d_.n;
+        auto* L = local.data() + f * m;
+        for (std::size_t k = 0; k < m; ++k)
+          L[k] = R[inbag_[k]];
+      }
+    };
+    if (!d_.rank8.empty()) {
+      copy_ranks(d_.rank8, local_rank8_);
+      rank8_ = local_rank8_.data();
+    } else {
+      copy_ranks(d_.rank, local_rank_);
+      rank_ = local_rank_.data();
+    }
+    rank_n_ = m;
+    y_ = y_local_.data();
+  } else {
+    for (std::size_t i = 0; i < d_.n; ++i) {
+      if (draws[i] == 0) continue;
+      idx_.push_back(std::uint32_t(i));
+      SampleStat& st = stat_[i];
+      st.count = draws[i];
+      st.weight = draws[i] * d_.base_weight[i];
+      st.value = d_.regression ? st.weight * d_.y[i] : st.weight;
+    }
   }
   perm_.resize(d_.n_features);
   std::iota(perm_.begin(), perm_.end(), 0u);
@@ -340,21 +483,28 @@ GrownTree TreeBuilder::grow(const std::vector<std::uint32_t>& draws, const TreeC
     }
     t.importance[best.feature] += best.score - total.score();
     const auto& dist = d_.distinct[best.feature];
+    const float above =
+        d_.lower.empty() ? dist[best.rank_hi] : d_.lower[best.feature][best.rank_hi];
     t.feature[it.node] = std::int32_t(best.feature);
-    t.threshold[it.node] = midpoint_threshold(dist[best.rank_lo], dist[best.rank_hi]);
+    t.threshold[it.node] = midpoint_threshold(dist[best.rank_lo], above);
     const std::int32_t left = new_node();
     new_node();
     t.child[it.node] = left;
     // Stable partition: both children keep ascending sample order (cache-friendly gathers).
-    const std::uint32_t* R = d_.rank.data() + std::size_t(best.feature) * d_.n;
     std::size_t nl = 0, nr = 0;
-    for (std::size_t j = it.begin; j < it.end; ++j) {
-      const std::uint32_t i = idx_[j];
-      if (R[i] <= best.rank_lo)
-        idx_[it.begin + nl++] = i;
-      else
-        tmp_[nr++] = i;
-    }
+    auto partition = [&](const auto* R) {
+      for (std::size_t j = it.begin; j < it.end; ++j) {
+        const std::uint32_t i = idx_[j];
+        if (R[i] <= best.rank_lo)
+          idx_[it.begin + nl++] = i;
+        else
+          tmp_[nr++] = i;
+      }
+    };
+    if (rank8_)
+      partition(rank8_ + std::size_t(best.feature) * rank_n_);
+    else
+      partition(rank_ + std::size_t(best.feature) * rank_n_);
     std::copy(tmp_.begin(), tmp_.begin() + nr, idx_.begin() + it.begin + nl);
     const std::size_t mid = it.begin + nl;
     stack.push_back({left + 1, mid, it.end, it.depth + 1});

@@ -19,7 +19,13 @@ struct PreparedData {
   /// rank[f * n + i]: position of sample i's value of feature f among the sorted distinct
   /// values of f. Splits are searched on ranks (integers), thresholds come from `distinct`.
   std::vector<std::uint32_t> rank;
+  /// Binned features with at most 256 bins: the ranks as one byte each, instead of `rank`.
+  std::vector<std::uint8_t> rank8;
   std::vector<std::vector<float>> distinct;  ///< per feature, ascending
+  /// Binned features only (prepare_binned_features): the smallest value of each bin, while
+  /// `distinct` holds the largest; a split between bins lo < hi cuts between distinct[lo]
+  /// and lower[hi]. Empty: ranks are exact distinct values.
+  std::vector<std::vector<float>> lower;
   bool regression = false;
   std::size_t n_channels = 0;       ///< classes (classification) or 1 (regression)
   std::vector<std::int32_t> cls;    ///< classification: column of each sample's class
@@ -29,6 +35,14 @@ struct PreparedData {
 
 /// Ranks and distinct values of every feature; throws Error{usage} on NaN or inf.
 void prepare_features(const FeatureView& x, int threads, PreparedData& d);
+
+/// As prepare_features, but the "ranks" are quantile bins (at most max_bins per feature,
+/// edges from the sorted values of a fixed strided subsample of at most 64 * max_bins
+/// samples): every node's split search is then a histogram over at most max_bins bins,
+/// O(samples) instead of a sort of the node's samples. Features with fewer distinct values
+/// in the subsample than bins keep one bin per value. Throws Error{usage} on NaN or inf.
+void prepare_binned_features(const FeatureView& x, std::size_t max_bins, int threads,
+                             PreparedData& d);
 
 struct TreeConfig {
   std::size_t mtry = 1;
@@ -89,6 +103,15 @@ class TreeBuilder {
   std::vector<SampleStat> stat_;     // per sample
   std::vector<SampleStat> local_;    // the current node's samples, in node order
   std::vector<std::uint32_t> perm_;  // feature order for sampling without replacement
+  // The rank matrix the search reads (rank_[f * rank_n_ + sample]) and the targets: the
+  // prepared data's, or for binned features the tree-local copies over the in-bag samples.
+  const std::uint32_t* rank_ = nullptr;
+  const std::uint8_t* rank8_ = nullptr;  // instead of rank_ when set: ranks of one byte
+  std::size_t rank_n_ = 0;
+  const double* y_ = nullptr;
+  std::vector<std::uint32_t> inbag_, local_rank_;
+  std::vector<std::uint8_t> local_rank8_;
+  std::vector<double> y_local_;
 };
 
 }  // namespace bioforest::learn::detail

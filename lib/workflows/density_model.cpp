@@ -13,9 +13,10 @@ namespace bioforest::workflows {
 
 namespace {
 
-// 1: one forest; 2: adds the stacked refinement (/refine), written only by stacked models so
-// that unrefined ones stay readable by older versions.
-constexpr int kModelFormat = 2;
+// 1: one forest; 2: adds the stacked refinement (/refine); 3: the linear refinement
+// (/refine/weights). Each written only by models that use it, so that the others stay
+// readable by older versions.
+constexpr int kModelFormat = 3;
 constexpr const char* kModelKind = "density_counting";
 
 std::vector<std::int32_t> to_i32(const std::vector<std::size_t>& v) {
@@ -29,7 +30,7 @@ void save_density_model(const DensityModel& m, const std::string& path, bool ove
   {
     h5::File f = h5::File::create(out.temp_path());
     f.write_string_attribute("/", "bioforest_model", kModelKind);
-    f.write_numeric_attribute("/", "format_version", {m.stacked() ? 2.0 : 1.0});
+    f.write_numeric_attribute("/", "format_version", {m.linear() ? 3.0 : m.stacked() ? 2.0 : 1.0});
     f.write_string_attribute("/", "bioforest_version", version());
     const auto& prov = io::process_provenance();
     if (!prov.command_line.empty())
@@ -52,6 +53,12 @@ void save_density_model(const DensityModel& m, const std::string& path, bool ove
       f.write("/refine/scales", m.refine_scales);
       f.write("/refine/folds", std::vector<std::uint64_t>{m.refine_folds});
       m.refine_forest.save(f, "/refine/forest");
+    }
+    if (m.linear()) {
+      f.write_string("/refine/mode", m.refine);
+      if (!m.refine_scales.empty()) f.write("/refine/scales", m.refine_scales);
+      f.write("/refine/folds", std::vector<std::uint64_t>{m.refine_folds});
+      f.write("/refine/weights", m.refine_weights);
     }
     f.close();
   }
@@ -89,9 +96,18 @@ DensityModel load_density_model(const std::string& path) {
   m.forest = learn::RegressionForest::load(f, "/forest");
   if (f.exists("/refine/mode")) {
     m.refine = f.read_string("/refine/mode");
-    if (m.refine != "stacked") throw_input(path, "unknown /refine/mode '" + m.refine + "'");
-    m.refine_scales = f.read<double>("/refine/scales");
+    if (m.refine != "stacked" && m.refine != "linear")
+      throw_input(path, "unknown /refine/mode '" + m.refine + "'");
+    m.refine_scales =
+        f.exists("/refine/scales") ? f.read<double>("/refine/scales") : std::vector<double>{};
     m.refine_folds = f.read<std::uint64_t>("/refine/folds").at(0);
+    if (m.linear()) {
+      m.refine_weights = f.read<double>("/refine/weights");
+      if (m.refine_weights.size() != 1 + m.refine_scales.size())
+        throw_input(path, "/refine/weights holds " + std::to_string(m.refine_weights.size()) +
+                              " weights, expected " + std::to_string(1 + m.refine_scales.size()));
+      return m;
+    }
     m.refine_forest = learn::RegressionForest::load(f, "/refine/forest");
     if (m.refine_forest.n_features() != m.forest.n_features() + m.refine_scales.size())
       throw_input(path, "/refine/forest reads " + std::to_string(m.refine_forest.n_features()) +
@@ -117,6 +133,11 @@ nlohmann::ordered_json density_model_json(const DensityModel& m) {
     j["refine_scales"] = m.refine_scales;
     j["refine_folds"] = m.refine_folds;
     j["refine_trees"] = m.refine_forest.n_trees();
+  }
+  if (m.linear()) {
+    j["refine_scales"] = m.refine_scales;
+    j["refine_folds"] = m.refine_folds;
+    j["refine_weights"] = m.refine_weights;
   }
   j["training_pixels"] = m.n_samples;
   j["training_dots"] = m.n_dots;
@@ -157,6 +178,14 @@ std::string describe_density_model(const DensityModel& m) {
     for (std::size_t i = 0; i < m.refine_scales.size() && F + i < imp2.size(); ++i)
       o << "  stage-1 density at sigma " << m.refine_scales[i] << "  (importance " << imp2[F + i]
         << ")\n";
+  }
+  if (m.linear()) {
+    o << "linear density (" << m.refine_folds << " out-of-fold folds): " << m.refine_weights[0]
+      << " x forest density";
+    for (std::size_t s = 0; s < m.refine_scales.size(); ++s)
+      o << " + " << m.refine_weights[1 + s] << " x density x its smoothing at sigma "
+        << m.refine_scales[s];
+    o << "\n";
   }
   if (!m.spec_file.empty()) o << "trained from " << m.spec_file << "\n";
   return o.str();

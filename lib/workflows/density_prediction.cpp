@@ -12,6 +12,7 @@
 #include "bioforest/features/compute.hpp"
 #include "bioforest/io/image_path.hpp"
 #include "bioforest/workflows/density_input.hpp"
+#include "bioforest/workflows/density_linear.hpp"
 #include "bioforest/workflows/density_refine.hpp"
 #include "bioforest/workflows/export.hpp"
 #include "bioforest/workflows/spec_file.hpp"
@@ -301,14 +302,16 @@ void density_blocks(const DensityModel& model, const CanonicalImage& raw, std::s
   // A stacked model needs the stage-1 density within the largest smoothing radius of every
   // core pixel: stage 1 runs on the core grown by that radius (clipped to the image; the
   // smoothing is normalised inside the image, so blocks agree with the whole image).
-  const std::size_t R = model.stacked() ? refine_halo(model.refine_scales) : 0;
+  const bool grown = model.stacked() || model.linear();
+  const std::size_t R = grown ? refine_halo(model.refine_scales) : 0;
   const Shape grow_r(region.rank(), R);
   Shape halo = fc.halo();
   for (auto& h : halo)
     h += R;
   const std::size_t S = model.refine_scales.size();
   const std::size_t per_pixel =
-      4 * (2 * raw.channels() + F + 2 + (model.stacked() ? 2 * (F + S) + 2 : 0));
+      4 * (2 * raw.channels() + F + 2 + (model.stacked() ? 2 * (F + S) + 2 : 0) +
+           (model.linear() ? S + 2 : 0));
   const auto blocks = make_blocks(
       region.shape(), density_block_shape(region.shape(), halo, per_pixel, ctx.ram_bytes / 2),
       Shape(region.rank(), 0));
@@ -319,7 +322,7 @@ void density_blocks(const DensityModel& model, const CanonicalImage& raw, std::s
     for (const Block& b : blocks) {
       const Roi core = b.core.shifted(region.start);
       // Stage 1 over `inner` (the core, or the core grown by R for a stacked model).
-      const Roi inner = model.stacked() ? core.grow(grow_r, raw.spatial_shape()) : core;
+      const Roi inner = grown ? core.grow(grow_r, raw.spatial_shape()) : core;
       const Roi outer = inner.grow(fc.halo(), raw.spatial_shape());
       read_density_input(raw, t, outer, model.channels, scratch, data);
       Shape block_shape = outer.shape();
@@ -358,6 +361,21 @@ void density_blocks(const DensityModel& model, const CanonicalImage& raw, std::s
                                     density.data(), ctx);
         for (auto& v : density)
           v = std::max(v, 0.0f);
+      }
+      if (model.linear()) {
+        // The linear density over the inner region (its terms need the crowding around
+        // every core pixel), then the core.
+        linear_density_terms(density.data(), inner.shape(), model.refine_scales, stage2);
+        smooth.resize(n);
+        combine_linear_terms(stage2.data(), n, model.refine_weights, smooth.data());
+        const Roi local = core.relative_to(inner.start);
+        const std::size_t row = local.shape().back();
+        density.resize(core.size());
+        std::size_t k = 0;
+        for_each_row(inner.shape(), local, [&](std::size_t off) {
+          std::copy_n(smooth.data() + off, row, density.data() + k);
+          k += row;
+        });
       }
       sink(t, core, density.data());
       ctx.progress("density of " + raw.path(), ++done, total);

@@ -35,6 +35,7 @@ void parse_regressor(const nlohmann::json& r, DensitySpec& s) {
   if (r.contains("max_samples_per_tree"))
     s.max_samples_per_tree =
         r["max_samples_per_tree"].is_null() ? 0 : r["max_samples_per_tree"].get<std::size_t>();
+  o.max_bins = r.value("max_bins", 256);
   o.seed = r.value("seed", std::uint64_t(0));
   o.bootstrap = true;
   // Out-of-bag predictions over millions of pixels cost as much as training and are not
@@ -72,6 +73,9 @@ DensitySpec density_spec_from_json(const nlohmann::json& doc, const std::string&
   if (doc.contains("refine_scales"))
     s.refine_scales = doc["refine_scales"].get<std::vector<double>>();
   s.refine_folds = doc.value("refine_folds", s.refine_folds);
+  if (doc.contains("linear_scales"))
+    s.linear_scales = doc["linear_scales"].get<std::vector<double>>();
+  s.linear_tile = doc.value("linear_tile", s.linear_tile);
   s.refine_min_samples_leaf = doc.value("refine_min_samples_leaf", s.refine_min_samples_leaf);
   return s;
 }

@@ -2,6 +2,7 @@
 #include "bioforest/workflows/density_training.hpp"
 
 #include <algorithm>
+#include <functional>
 
 #include "bioforest/core/blocking.hpp"
 #include "bioforest/core/digest.hpp"
@@ -11,6 +12,7 @@
 #include "bioforest/io/image_path.hpp"
 #include "bioforest/workflows/canonical_image.hpp"
 #include "bioforest/workflows/density_input.hpp"
+#include "bioforest/workflows/density_linear.hpp"
 #include "bioforest/workflows/density_prediction.hpp"
 #include "bioforest/workflows/density_refine.hpp"
 #include "bioforest/workflows/density_target.hpp"
@@ -213,24 +215,23 @@ void gather_image(const AnnotatedImage& a, std::size_t index, const DensitySpec&
   }
 }
 
-// The stacked refinement: k stage-1 forests, each trained on the samples of the images
-// outside one fold, predict the images of that fold (whole images, block by block, as
-// `density predict` would); stage 2 learns from the features plus those out-of-fold
-// densities smoothed at the refine scales.
-void train_refinement(const DensityTrainingSet& set, const DensitySpec& spec,
-                      const learn::ForestOptions& stage1, DensityModel& m, const RunContext& ctx) {
+// Out-of-fold densities of the training images: k stage-1 forests, each trained on the
+// samples of the images outside one fold, predict the images of that fold (whole images,
+// block by block, as `density predict` would). visit(i, raw, map) gets each image's density,
+// time point after time point.
+using OutOfFoldVisit =
+    std::function<void(std::size_t, const CanonicalImage&, const std::vector<float>&)>;
+
+void out_of_fold_densities(const DensityTrainingSet& set, const DensitySpec& spec,
+                           const learn::ForestOptions& stage1, const DensityModel& m, std::size_t k,
+                           const RunContext& ctx, const OutOfFoldVisit& visit) {
   const std::size_t n_img = spec.training.size();
-  const std::size_t k = std::min<std::size_t>(spec.refine_folds, n_img);
   const std::vector<std::size_t> folds = density_image_folds(n_img, k, stage1.seed);
-  const std::size_t F = set.n_features, S = spec.refine_scales.size(), F2 = F + S;
-  const std::size_t N = set.n_samples();
-  std::vector<std::vector<std::size_t>> rows_of(n_img);
+  const std::size_t F = set.n_features, N = set.n_samples();
+  std::vector<bool> has_rows(n_img, false);
   for (std::size_t r = 0; r < N; ++r)
-    rows_of[set.image[r]].push_back(r);
-  std::vector<float> x2(N * F2, 0.0f);
-  for (std::size_t r = 0; r < N; ++r)
-    std::copy_n(&set.x[r * F], F, &x2[r * F2]);
-  std::vector<float> sub_x, sub_y, map, smooth;
+    has_rows[set.image[r]] = true;
+  std::vector<float> sub_x, sub_y, map;
   for (std::size_t f = 0; f < k; ++f) {
     sub_x.clear();
     sub_y.clear();
@@ -254,7 +255,7 @@ void train_refinement(const DensityTrainingSet& set, const DensitySpec& spec,
           learn::FeatureView::sample_major(sub_x.data(), sub_y.size(), F), sub_y, o, ctx);
     }
     for (std::size_t i = 0; i < n_img; ++i) {
-      if (folds[i] != f || rows_of[i].empty()) continue;
+      if (folds[i] != f || !has_rows[i]) continue;
       io::ReadOptions ro;
       ro.axes = spec.training[i].input_axes;
       const CanonicalImage raw(spec.training[i].image, ro);
@@ -273,15 +274,38 @@ void train_refinement(const DensityTrainingSet& set, const DensitySpec& spec,
             });
           },
           ctx);
-      smooth.resize(plane);
-      for (std::size_t s = 0; s < S; ++s)
-        for (std::size_t t = 0; t < raw.t(); ++t) {
-          smooth_normalized(&map[t * plane], shape, spec.refine_scales[s], smooth.data());
-          for (std::size_t r : rows_of[i])
-            if (set.pixel[r] / plane == t) x2[r * F2 + F + s] = smooth[set.pixel[r] % plane];
-        }
+      visit(i, raw, map);
     }
   }
+}
+
+// The stacked refinement: stage 2 learns from the features plus the out-of-fold densities
+// smoothed at the refine scales.
+void train_stacked(const DensityTrainingSet& set, const DensitySpec& spec,
+                   const learn::ForestOptions& stage1, DensityModel& m, const RunContext& ctx) {
+  const std::size_t k = std::min<std::size_t>(spec.refine_folds, spec.training.size());
+  const std::size_t F = set.n_features, S = spec.refine_scales.size(), F2 = F + S;
+  const std::size_t N = set.n_samples();
+  std::vector<std::vector<std::size_t>> rows_of(spec.training.size());
+  for (std::size_t r = 0; r < N; ++r)
+    rows_of[set.image[r]].push_back(r);
+  std::vector<float> x2(N * F2, 0.0f);
+  for (std::size_t r = 0; r < N; ++r)
+    std::copy_n(&set.x[r * F], F, &x2[r * F2]);
+  std::vector<float> smooth;
+  out_of_fold_densities(
+      set, spec, stage1, m, k, ctx,
+      [&](std::size_t i, const CanonicalImage& raw, const std::vector<float>& map) {
+        const Shape& shape = raw.spatial_shape();
+        const std::size_t plane = Roi::whole(shape).size();
+        smooth.resize(plane);
+        for (std::size_t s = 0; s < S; ++s)
+          for (std::size_t t = 0; t < raw.t(); ++t) {
+            smooth_normalized(&map[t * plane], shape, spec.refine_scales[s], smooth.data());
+            for (std::size_t r : rows_of[i])
+              if (set.pixel[r] / plane == t) x2[r * F2 + F + s] = smooth[set.pixel[r] % plane];
+          }
+      });
   learn::ForestOptions o2 = resolve_forest(spec, N, F2);
   o2.seed = stage1.seed ^ 0x5eed5eedULL;
   if (spec.refine_min_samples_leaf > 0) o2.min_samples_leaf = spec.refine_min_samples_leaf;
@@ -296,6 +320,35 @@ void train_refinement(const DensityTrainingSet& set, const DensitySpec& spec,
   m.refine_scales = spec.refine_scales;
   m.refine_folds = k;
   ctx.progress("training the stacked forest", 1, 1);
+}
+
+// The linear density: its weights fitted to the tile counts of the training images, on the
+// terms of their out-of-fold forest densities.
+void train_linear(const DensityTrainingSet& set, const DensitySpec& spec,
+                  const learn::ForestOptions& stage1, DensityModel& m, const RunContext& ctx) {
+  const std::size_t k = std::min<std::size_t>(spec.refine_folds, spec.training.size());
+  LinearDensityFit fit(1 + spec.linear_scales.size());
+  std::vector<float> terms, target;
+  out_of_fold_densities(
+      set, spec, stage1, m, k, ctx,
+      [&](std::size_t i, const CanonicalImage& raw, const std::vector<float>& map) {
+        const AnnotatedImage a = open_annotated(spec.training[i]);
+        const Shape& shape = raw.spatial_shape();
+        const std::size_t plane = Roi::whole(shape).size();
+        for (std::size_t t = 0; t < raw.t(); ++t) {
+          dot_density(a.dots, t, shape, spec.sigma, target);
+          linear_density_terms(&map[t * plane], shape, spec.linear_scales, terms);
+          fit.add(terms.data(), target.data(), shape, spec.linear_tile);
+        }
+      });
+  m.refine_weights = fit.solve();
+  m.refine = "linear";
+  m.refine_scales = spec.linear_scales;
+  m.refine_folds = k;
+  std::string w;
+  for (double v : m.refine_weights)
+    w += " " + std::to_string(v);
+  logger().info("linear density on {} tiles: weights{}", fit.n_tiles(), w);
 }
 
 }  // namespace
@@ -344,13 +397,16 @@ DensityModel train_density_on_set(const DensityTrainingSet& set, const DensitySp
       options, ctx);
   m.forest.set_feature_names(m.feature_names);
   ctx.progress("training the regression forest", 1, 1);
-  if (spec.refine == "stacked") {
+  if (spec.refine == "stacked" || spec.refine == "linear") {
     if (spec.training.size() < 2 || set.image.size() != set.n_samples())
       logger().warn(
-          "'refine': 'stacked' needs at least 2 training images to hold one out; "
-          "trained without the refinement");
+          "'refine': '{}' needs at least 2 training images to hold one out; "
+          "trained without the refinement",
+          spec.refine);
+    else if (spec.refine == "stacked")
+      train_stacked(set, spec, options, m, ctx);
     else
-      train_refinement(set, spec, options, m, ctx);
+      train_linear(set, spec, options, m, ctx);
   }
   return m;
 }

@@ -10,7 +10,8 @@
 #   scripts/bench/counting.sh [BIN_DIR] [DATA_DIR]
 #   env: NS="1 2 4 8 16 32", DRAWS=5, ILASTIK_DRAWS=5, THREADS (default: all), WORK folder,
 #        FEATURES (feature selection JSON of the 'all' rows; default ilastik's default set),
-#        SPEC_EXTRA (JSON object merged into the spec of the 'all' rows, e.g. '{"refine": "none"}')
+#        SPEC_EXTRA (JSON object merged into the spec of the 'all' rows, e.g.
+#        '{"refine": "stacked", "regressor": {"min_samples_leaf": 1}}')
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BIN=${1:-$ROOT/build/tools}
@@ -35,11 +36,13 @@ printf '%s\n' $(for i in $(seq 51 100); do printf '%03dcell\n' "$i"; done) >"$WO
 # The spec of one draw: N training images from 001-050 (seeded), the blue channel (the
 # cells' signal; red and green are noise below 10), ilastik's default features, dots at
 # sigma 2.5, every pixel of the training images (a random quarter of them: neighbours are
-# nearly redundant), ilastik's regressor (4 forests x 10 trees, depth 50, leaves of one
-# draw) with each tree on at most 100 000 draws (the default cap). The 'ilastik' row is
-# ilastik's method: its sampling with background strokes (simulated: see below) and its
-# forest without the cap. FEATURES (a JSON feature selection) replaces the features of the
-# 'all' rows, e.g. the context scales tried by counting_cv.py.
+# nearly redundant), ilastik's forest (4 forests x 10 trees, depth 50, leaves of one draw)
+# with the spec's other defaults (trees of at most 30 000 draws, features in 256 quantile
+# bins, no refinement). The 'ilastik' row is ilastik's
+# method: its sampling with background strokes (simulated: see below) and its forest (leaves
+# of one, exact splits, no cap, no refinement). FEATURES (a JSON feature selection) replaces
+# the features of the 'all' rows, e.g. the context scales tried by counting_cv.py;
+# SPEC_EXTRA is merged into their spec key by key (nested objects too).
 make_spec() {  # out sampling n draw
   "$PY" - "$@" "$DATA/images" <<'PYEOF'
 import json, os, random, sys
@@ -50,12 +53,20 @@ spec = {"description": f"VGG cells, N={n}, draw {draw}",
         "channels": [2], "sigma": 2.5, "sampling": sampling, "pixel_fraction": 0.25,
         "training": [{"image": f"{images}/{t}cell.png", "dots": f"{images}/{t}dots.png"} for t in train],
         "regressor": {"trees": 10, "forests": 4, "max_depth": 50, "seed": draw}}
+def merge(into, extra):  # nested: {"regressor": {"min_samples_leaf": 20}} keeps the seed
+    for k, v in extra.items():
+        if isinstance(v, dict) and isinstance(into.get(k), dict):
+            merge(into[k], v)
+        else:
+            into[k] = v
 if sampling == "all":
-    spec.update(json.loads(os.environ.get("SPEC_EXTRA") or "{}"))
+    merge(spec, json.loads(os.environ.get("SPEC_EXTRA") or "{}"))
 if sampling == "ilastik":
     spec["features"] = {"features": "default"}
     spec["refine"] = "none"  # ilastik's method: one forest
     spec["regressor"]["max_samples_per_tree"] = None
+    spec["regressor"]["min_samples_leaf"] = 1  # ilastik's leaves and exact splits
+    spec["regressor"]["max_bins"] = 0
     # ilastik needs background strokes: simulate a user's, lines every 16 rows over the darker
     # half of the image, at least 6 pixels (the dot kernel's radius + 1) from every dot.
     import os

@@ -107,21 +107,21 @@ def test_threads_and_tiff_export_agree(tmp):
                           tifffile.imread(os.path.join(tmp, "out2.tif")))
 
 
-def test_stacked_refine(tmp):
-    """A stacked model (stage 2 on the out-of-fold stage-1 density smoothed at large scales)
-    trains, says so in info, predicts a density that integrates to the count, counts boxes
-    that add up, and gives the same map with 1 or 2 threads."""
+def check_refined(tmp, refine, info_has):
+    """A refined model trains, says so in info, predicts a density that integrates to the
+    count, counts boxes that add up, and gives the same map with 1 or 2 threads."""
     for name, n, seed in (("a", 15, 11), ("b", 40, 12), ("c", 25, 13)):
         synthetic_cells(os.path.join(tmp, name), n, seed)
     truth = synthetic_cells(os.path.join(tmp, "t"), 60, 14, shape=(160, 160))
-    spec = {"features": {"features": FEATURES}, "refine": "stacked", "refine_scales": [0, 4, 16],
+    spec = {"features": {"features": FEATURES}, **refine,
             "training": [{"image": f"{n}.tif", "dots": f"{n}.csv"} for n in "abc"],
             "regressor": REGRESSOR}
     json.dump(spec, open(os.path.join(tmp, "s.json"), "w"))
     model = os.path.join(tmp, "s.h5")
     expect_ok(run("density", "train", os.path.join(tmp, "s.json"), "-o", model))
     r = expect_ok(run("density", "info", model))
-    assert "stacked refinement" in r.out and "sigma 16" in r.out, r.out
+    for text in info_has:
+        assert text in r.out, r.out
     img = os.path.join(tmp, "t.tif")
     a = expect_ok(run("density", "predict", "--model", model, "-o", os.path.join(tmp, "d1.h5"),
                       img, env={"OMP_NUM_THREADS": "1"}))
@@ -144,6 +144,25 @@ def test_stacked_refine(tmp):
     assert abs(float(rows[0]["count"]) - count) < 1e-6
     assert abs(float(rows[1]["count"]) + float(rows[2]["count"]) - count) < 1e-6
     assert abs(float(rows[1]["count"]) - float(d[:, :70].sum(dtype=np.float64))) < 1e-3
+    return model
+
+
+def test_stacked_refine(tmp):
+    """stage 2 on the out-of-fold stage-1 density smoothed at large scales"""
+    check_refined(tmp, {"refine": "stacked", "refine_scales": [0, 4, 16]},
+                  ["stacked refinement", "sigma 16"])
+
+
+def test_linear_refine(tmp):
+    """the linear density on the out-of-fold forest density (and its crowding at 12);
+    its weights are in info's summary"""
+    model = check_refined(tmp, {"refine": "linear", "linear_scales": [12], "linear_tile": 24},
+                          ["linear density", "sigma 12"])
+    summary = os.path.join(tmp, "info.json")
+    expect_ok(run("density", "info", model, "--summary-json", summary))
+    info = json.load(open(summary))["density_model"]
+    assert info["refine"] == "linear" and info["refine_scales"] == [12], info
+    assert len(info["refine_weights"]) == 2 and 0.5 < info["refine_weights"][0] < 1.5, info
 
 
 def test_3d_and_time_series(tmp):
@@ -221,6 +240,13 @@ def test_bad_inputs(tmp):
     json.dump(bad, open(os.path.join(tmp, "bad.json"), "w"))
     expect_error(run("density", "train", os.path.join(tmp, "bad.json"), "-o", model), 2,
                  "bad.json", "/sampling")
+    no_files_like(tmp, "m.h5")
+    # linear tiles below 4 pixels: exit 2, the pointer named
+    bad = json.load(open(spec))
+    bad["refine"], bad["linear_tile"] = "linear", 2
+    json.dump(bad, open(os.path.join(tmp, "bad.json"), "w"))
+    expect_error(run("density", "train", os.path.join(tmp, "bad.json"), "-o", model), 2,
+                 "bad.json", "/linear_tile")
     no_files_like(tmp, "m.h5")
     # a missing training image: exit 1, named
     miss = json.load(open(spec))

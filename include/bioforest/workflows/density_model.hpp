@@ -33,11 +33,15 @@ struct DensityModel {
   /// "none", or "stacked": `forest` is stage 1 and `refine_forest` stage 2, which reads the
   /// pixel features followed by the stage-1 density smoothed at each of refine_scales
   /// (0 = unsmoothed); see density_refine.hpp.
+  /// "linear": the density is the linear model of density_linear.hpp on the forest's
+  /// density, with crowding scales refine_scales and weights refine_weights (1 + scales).
   std::string refine = "none";
   std::vector<double> refine_scales;
   std::uint64_t refine_folds = 0;
   learn::RegressionForest refine_forest;
+  std::vector<double> refine_weights;
   bool stacked() const { return refine == "stacked"; }
+  bool linear() const { return refine == "linear"; }
 };
 
 /// Writes the model atomically (temporary file, rename). Error{usage} if it exists and

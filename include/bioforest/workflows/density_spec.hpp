@@ -45,18 +45,23 @@ struct DensitySpec {
   int trees_per_forest = 10;  ///< ilastik: 10
   int forests = 4;            ///< ilastik: 4 forests on quarter subsamples
   /// The forest as trained: forests * trees_per_forest trees, each drawing sample_fraction
-  /// (default 1/forests) of the samples, max depth 50.
+  /// (default 1/forests) of the samples, max depth 50, features in 256 quantile bins
+  /// (ilastik: exact).
   learn::ForestOptions forest;
   /// "third" (F/3), "sqrt" or "all": features tried per split, resolved once the feature
   /// count is known; ignored when forest.mtry is a count.
   std::string mtry_rule = "third";
   /// Upper bound on the draws of one tree (0 = none): sample_fraction is lowered to meet it.
-  std::size_t max_samples_per_tree = 100000;
-  /// "none" or "stacked" (density_refine.hpp): a second forest on the pixel features plus the
-  /// out-of-fold stage-1 density smoothed at refine_scales, with folds by training image.
-  std::string refine = "stacked";
+  std::size_t max_samples_per_tree = 30000;
+  /// "none", "stacked" (density_refine.hpp: a second forest on the pixel features plus the
+  /// out-of-fold stage-1 density smoothed at refine_scales, with folds by training image) or
+  /// "linear" (density_linear.hpp: a linear density on the out-of-fold forest density).
+  std::string refine = "none";
   std::vector<double> refine_scales{0, 8, 16, 32};
   std::size_t refine_folds = 3;
+  /// "linear" (density_linear.hpp): the crowding scales of the terms and the tile side.
+  std::vector<double> linear_scales;
+  std::size_t linear_tile = 32;
   /// Leaves of the stage-2 forest (0 = the regressor's min_samples_leaf).
   int refine_min_samples_leaf = 20;
 };

@@ -90,3 +90,71 @@ TEST_CASE("regression: deterministic across threads, depth limit, constant targe
   bad.balanced_class_weights = true;
   CHECK_THROWS_AS(RegressionForest::train(x, tr.y, bad, threads(1)), Error);
 }
+
+TEST_CASE("regression with binned features: accurate, deterministic, exact when bins suffice",
+          "[learn]") {
+  SECTION("a known function: 64 bins lose little, and the trees do not depend on threads") {
+    const Data tr = known_function(30000, 4), te = known_function(2000, 5);
+    const auto x = FeatureView::sample_major(tr.x.data(), tr.n, tr.f);
+    ForestOptions o;
+    o.n_trees = 20;
+    o.max_bins = 64;
+    const auto rf = RegressionForest::train(x, tr.y, o, threads(2));
+    std::vector<float> pred(te.n);
+    rf.predict(FeatureView::sample_major(te.x.data(), te.n, te.f), pred.data(), threads(2));
+    double mse = 0, var = 0, mean = 0;
+    for (float v : te.y)
+      mean += v / double(te.n);
+    for (std::size_t i = 0; i < te.n; ++i) {
+      mse += (pred[i] - te.y[i]) * (pred[i] - te.y[i]) / double(te.n);
+      var += (te.y[i] - mean) * (te.y[i] - mean) / double(te.n);
+    }
+    CHECK(mse < 0.03 * var);
+    // Every threshold lies strictly between two training values (between bins).
+    const auto one = RegressionForest::train(x, tr.y, o, threads(1));
+    CHECK(one.ensemble().values == rf.ensemble().values);
+    const auto& t1 = one.ensemble().threshold;
+    const auto& t2 = rf.ensemble().threshold;
+    REQUIRE(t1.size() == t2.size());
+    CHECK(std::memcmp(t1.data(), t2.data(), t1.size() * sizeof(float)) == 0);
+  }
+  SECTION("features with fewer values than bins: the same forest as exact splits") {
+    // Integer features and targets: every sum is exact, so the binned search (one bin per
+    // value, tree-local one-byte ranks) must pick the exact search's splits.
+    std::mt19937 g(9);
+    std::uniform_int_distribution<int> v(0, 40);
+    const std::size_t n = 3000, f = 3;
+    std::vector<float> xs(n * f), y(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      for (std::size_t k = 0; k < f; ++k)
+        xs[i * f + k] = float(v(g));
+      y[i] = float(int(xs[i * f] > 20) * 3 + int(xs[i * f + 1]) % 4);
+    }
+    const auto x = FeatureView::sample_major(xs.data(), n, f);
+    ForestOptions o;
+    o.n_trees = 8;
+    const auto exact = RegressionForest::train(x, y, o, threads(2));
+    o.max_bins = 64;
+    const auto binned = RegressionForest::train(x, y, o, threads(2));
+    CHECK(binned.ensemble().feature == exact.ensemble().feature);
+    CHECK(binned.ensemble().values == exact.ensemble().values);
+    const auto& te = exact.ensemble().threshold;
+    const auto& tb = binned.ensemble().threshold;
+    REQUIRE(te.size() == tb.size());
+    CHECK(std::memcmp(te.data(), tb.data(), te.size() * sizeof(float)) == 0);
+  }
+  SECTION("bad bin counts and NaN features are usage errors") {
+    const Data tr = known_function(500, 6);
+    auto x = FeatureView::sample_major(tr.x.data(), tr.n, tr.f);
+    ForestOptions o;
+    o.n_trees = 2;
+    o.max_bins = 1;
+    CHECK_THROWS_AS(RegressionForest::train(x, tr.y, o, threads(1)), Error);
+    o.max_bins = 16;
+    std::vector<float> bad = tr.x;
+    bad[5] = std::nanf("");
+    CHECK_THROWS_AS(RegressionForest::train(FeatureView::sample_major(bad.data(), tr.n, tr.f), tr.y,
+                                            o, threads(1)),
+                    Error);
+  }
+}

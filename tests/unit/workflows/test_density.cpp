@@ -292,12 +292,22 @@ TEST_CASE("specs that do not validate are refused with the pointer", "[density]"
   CHECK(ok.forest.max_depth == 50);
   CHECK(ok.sampling == DensitySampling::ilastik);
   CHECK(ok.forest.min_samples_leaf == 1);
+  CHECK(ok.forest.max_bins == 256);
+  CHECK(ok.refine == "none");
+  CHECK(ok.linear_scales.empty());
+  CHECK(ok.linear_tile == 32);
   // Our cap on the draws per tree (ilastik has none); null lifts it, a count sets it.
-  CHECK(ok.max_samples_per_tree == 100000);
+  CHECK(ok.max_samples_per_tree == 30000);
   nlohmann::json uncapped = cells_spec("all");
   uncapped["regressor"]["max_samples_per_tree"] = nullptr;
   uncapped["regressor"]["min_samples_leaf"] = 20;
+  uncapped["regressor"]["max_bins"] = 0;
+  uncapped["refine"] = "linear";
+  uncapped["linear_scales"] = {16};
   const auto un = density_spec_from_json(uncapped, "spec.json");
   CHECK(un.max_samples_per_tree == 0);
   CHECK(un.forest.min_samples_leaf == 20);
+  CHECK(un.forest.max_bins == 0);
+  CHECK(un.refine == "linear");
+  CHECK(un.linear_scales == std::vector<double>{16});
 }

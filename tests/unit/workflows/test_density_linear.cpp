@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// Linear density on the forest ("refine": "linear"): the terms, the tile least squares on
+// cases with a known answer, and a linear model that trains, reloads and predicts the same
+// in blocks.
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <cmath>
+#include <fstream>
+#include <random>
+
+#include <nlohmann/json.hpp>
+
+#include "bioforest/core/error.hpp"
+#include "bioforest/io/writer.hpp"
+#include "bioforest/workflows/density_linear.hpp"
+#include "bioforest/workflows/density_prediction.hpp"
+#include "bioforest/workflows/density_refine.hpp"
+#include "bioforest/workflows/density_training.hpp"
+#include "test_support.hpp"
+
+using namespace bioforest;
+using namespace bioforest::workflows;
+
+namespace {
+
+// Gaussian blobs (sigma 2) on noise, their centres as a dot CSV.
+void write_blobs(const test::TempDir& dir, const std::string& name, std::size_t n,
+                 std::uint32_t seed, std::size_t size = 80) {
+  const std::size_t H = size, W = size;
+  std::mt19937 rng(seed);
+  std::uniform_int_distribution<std::size_t> p(3, size - 4);
+  std::normal_distribution<float> noise(0.0f, 3.0f);
+  std::vector<float> a(H * W);
+  for (auto& v : a)
+    v = 10.0f + noise(rng);
+  std::ofstream csv(dir.file(name + ".csv"));
+  csv << "x,y\n";
+  for (std::size_t k = 0; k < n; ++k) {
+    const std::size_t cy = p(rng), cx = p(rng);
+    csv << cx << ',' << cy << '\n';
+    for (std::size_t y = 0; y < H; ++y)
+      for (std::size_t x = 0; x < W; ++x) {
+        const double dy = double(y) - double(cy), dx = double(x) - double(cx);
+        a[y * W + x] += float(150.0 * std::exp(-(dy * dy + dx * dx) / 8.0));
+      }
+  }
+  Array<std::uint8_t> u = Array<std::uint8_t>::from_shape({H, W});
+  for (std::size_t i = 0; i < a.size(); ++i)
+    u.data()[i] = std::uint8_t(std::clamp(a[i], 0.0f, 255.0f));
+  io::write_image(dir.file(name + ".tif"), Image(std::move(u), Axes("yx")));
+}
+
+RunContext context(int threads) {
+  RunContext ctx;
+  ctx.threads = threads;
+  return ctx;
+}
+
+std::vector<float> random_field(std::size_t n, std::uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> u(0, 0.01f);
+  std::vector<float> a(n);
+  for (auto& v : a)
+    v = u(rng);
+  return a;
+}
+
+}  // namespace
+
+TEST_CASE("density linear: terms are the density and its products with its smoothings",
+          "[density]") {
+  const Shape shape{20, 30};
+  std::vector<float> c(600, 0.5f), terms;
+  linear_density_terms(c.data(), shape, {4.0, 8.0}, terms);
+  REQUIRE(terms.size() == 3 * 600);
+  for (std::size_t i = 0; i < 600; ++i) {
+    REQUIRE(terms[i] == 0.5f);
+    REQUIRE(terms[600 + i] == Approx(0.25f).epsilon(1e-5));
+    REQUIRE(terms[1200 + i] == Approx(0.25f).epsilon(1e-5));
+  }
+  const auto a = random_field(600, 3);
+  std::vector<float> smooth(600);
+  smooth_normalized(a.data(), shape, 4.0, smooth.data());
+  linear_density_terms(a.data(), shape, {4.0}, terms);
+  REQUIRE(terms.size() == 2 * 600);
+  for (std::size_t i = 0; i < 600; ++i)
+    REQUIRE(terms[600 + i] == a[i] * smooth[i]);
+  linear_density_terms(a.data(), shape, {}, terms);
+  CHECK(terms == a);
+}
+
+TEST_CASE("density linear: tile least squares recover known weights", "[density]") {
+  // Target = 0.7 t0 + 2.5 t1 - 0.3 t2 exactly, on tiles that do not divide the image.
+  const Shape shape{50, 70};
+  const std::size_t n = 50 * 70;
+  LinearDensityFit fit(3);
+  for (std::uint32_t img = 0; img < 3; ++img) {
+    std::vector<float> terms;
+    for (std::uint32_t j = 0; j < 3; ++j) {
+      const auto f = random_field(n, 10 * img + j);
+      terms.insert(terms.end(), f.begin(), f.end());
+    }
+    std::vector<float> target(n);
+    for (std::size_t i = 0; i < n; ++i)
+      target[i] = 0.7f * terms[i] + 2.5f * terms[n + i] - 0.3f * terms[2 * n + i];
+    fit.add(terms.data(), target.data(), shape, 16);
+  }
+  CHECK(fit.n_tiles() == 3 * 4 * 5);
+  const auto w = fit.solve();
+  REQUIRE(w.size() == 3);
+  CHECK(w[0] == Approx(0.7).margin(1e-4));
+  CHECK(w[1] == Approx(2.5).margin(1e-4));
+  CHECK(w[2] == Approx(-0.3).margin(1e-4));
+
+  SECTION("a gain: one term, counts twice the density") {
+    LinearDensityFit one(1);
+    const auto d = random_field(n, 99);
+    std::vector<float> target(n);
+    for (std::size_t i = 0; i < n; ++i)
+      target[i] = 2 * d[i];
+    one.add(d.data(), target.data(), shape, 25);
+    CHECK(one.solve()[0] == Approx(2.0).epsilon(1e-6));
+  }
+  SECTION("3-D fields tile along every axis") {
+    LinearDensityFit one(1);
+    const auto d = random_field(8 * 9 * 10, 5);
+    one.add(d.data(), d.data(), Shape{8, 9, 10}, 4);
+    CHECK(one.n_tiles() == 2 * 3 * 3);
+    CHECK(one.solve()[0] == Approx(1.0).epsilon(1e-6));
+  }
+  SECTION("no tiles, or no signal: a usage error") {
+    CHECK_THROWS_AS(LinearDensityFit(2).solve(), Error);
+    LinearDensityFit zero(1);
+    std::vector<float> z(n, 0.0f), t(n, 1.0f);
+    zero.add(z.data(), t.data(), shape, 16);
+    CHECK_THROWS_AS(zero.solve(), Error);
+  }
+}
+
+TEST_CASE("density linear: combining terms weights them and clips at zero", "[density]") {
+  const std::vector<float> terms{1, 2, 3, /* term 1 */ 1, -4, 0};
+  std::vector<float> out(3);
+  combine_linear_terms(terms.data(), 3, {2.0, 0.5}, out.data());
+  CHECK(out == std::vector<float>{2.5f, 2.0f, 6.0f});
+  combine_linear_terms(terms.data(), 3, {0.5, 1.0}, out.data());
+  CHECK(out == std::vector<float>{1.5f, 0.0f, 1.5f});
+}
+
+TEST_CASE("density linear: a linear model trains, reloads and predicts the same in blocks",
+          "[density]") {
+  test::TempDir dir;
+  write_blobs(dir, "a", 10, 21);
+  write_blobs(dir, "b", 30, 22);
+  write_blobs(dir, "c", 20, 23);
+  write_blobs(dir, "test", 150, 24, 200);
+  const nlohmann::json doc = {
+      {"features",
+       {{"features",
+         {{"GaussianSmoothing", {0.7, 1.6, 3.5}}, {"LaplacianOfGaussian", {1.6, 3.5}}}}}},
+      {"refine", "linear"},
+      {"linear_scales", {8}},
+      {"linear_tile", 16},
+      {"refine_folds", 3},
+      {"training",
+       {{{"image", "a.tif"}, {"dots", "a.csv"}},
+        {{"image", "b.tif"}, {"dots", "b.csv"}},
+        {{"image", "c.tif"}, {"dots", "c.csv"}}}},
+      {"regressor", {{"trees", 6}, {"forests", 2}, {"seed", 5}}}};
+  const auto spec = density_spec_from_json(doc, dir.file("spec.json"));
+  const auto ctx = context(2);
+  const DensityModel m = train_density(spec, ctx);
+  REQUIRE(m.linear());
+  CHECK(m.refine_folds == 3);
+  CHECK(m.refine_scales == std::vector<double>{8});
+  REQUIRE(m.refine_weights.size() == 2);
+  // The forest's density is close to right on such blobs: a gain near one.
+  CHECK(m.refine_weights[0] == Approx(1.0).margin(0.3));
+  DensityRequest req;
+  req.inputs = {dir.file("test.tif")};
+  req.boxes = {{"top", Roi{{0, 0}, {90, 200}}, std::nullopt},
+               {"bottom", Roi{{90, 0}, {200, 200}}, std::nullopt}};
+  const auto r = predict_density(m, req, ctx);
+  REQUIRE(r.failures.empty());
+  const double total = r.counts[0].total;
+  CHECK(total == Approx(150.0).margin(20.0));
+  CHECK(r.counts[0].boxes[0] + r.counts[0].boxes[1] == Approx(total).epsilon(1e-9));
+
+  SECTION("reloads, and blocks (halo 3 x 8) give the same density") {
+    save_density_model(m, dir.file("m.h5"), false);
+    const DensityModel back = load_density_model(dir.file("m.h5"));
+    REQUIRE(back.linear());
+    CHECK(back.refine_weights == m.refine_weights);
+    CHECK(predict_density(back, req, ctx).counts[0].total == total);
+    RunContext small = context(2);
+    small.ram_bytes = 2 << 20;
+    std::atomic<std::uint64_t> blocks{0};
+    small.on_progress = [&](std::string_view stage, std::uint64_t, std::uint64_t total) {
+      if (stage.starts_with("density of")) blocks = total;
+    };
+    const auto rs = predict_density(back, req, small);
+    CHECK(blocks > 1);
+    REQUIRE(rs.failures.empty());
+    CHECK(rs.counts[0].total == Approx(total).epsilon(1e-6));
+    CHECK(rs.counts[0].boxes[0] == Approx(r.counts[0].boxes[0]).epsilon(1e-6));
+  }
+  SECTION("no crowding scales: one gain") {
+    nlohmann::json g = doc;
+    g["linear_scales"] = nlohmann::json::array();
+    const DensityModel mg = train_density(density_spec_from_json(g, dir.file("s.json")), ctx);
+    REQUIRE(mg.refine_weights.size() == 1);
+    save_density_model(mg, dir.file("g.h5"), false);
+    CHECK(load_density_model(dir.file("g.h5")).refine_weights == mg.refine_weights);
+  }
+  SECTION("one training image: trained without the refinement") {
+    nlohmann::json one = doc;
+    one["training"] = {{{"image", "a.tif"}, {"dots", "a.csv"}}};
+    const DensityModel m1 = train_density(density_spec_from_json(one, dir.file("s.json")), ctx);
+    CHECK_FALSE(m1.linear());
+  }
+}
