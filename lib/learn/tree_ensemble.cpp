@@ -42,7 +42,9 @@ std::size_t plane_stride(std::size_t block) {
   return (block + 15) / 16 * 16 + 16;
 }
 
-/// Per-thread scratch for one block.
+/// Per-thread scratch for one block. Kept by each thread from one prediction to the next
+/// (pixel prediction calls the forest once per strip): fresh megabytes per call cost a
+/// page fault per 4 KB, ~15 % of a 512^2 image's prediction.
 struct BlockScratch {
   std::vector<float> planes;  ///< the block's features, planar with plane_stride()
   std::vector<detail::WalkRange> queue;
@@ -51,16 +53,25 @@ struct BlockScratch {
   std::vector<float> acc;
   std::vector<unsigned char> has_nan;
   std::vector<std::uint32_t> order;  ///< predict_argmax: block sample of each active row
-  BlockScratch(std::size_t block, std::size_t n_features, std::size_t width,
-               std::size_t max_tree_nodes)
-      : planes(plane_stride(block) * n_features),
-        queue(max_tree_nodes),
-        ids(block + detail::kWalkPad),
-        tmp(block + detail::kWalkPad),
-        slots(block * kTopGroup),
-        acc(block * width),
-        has_nan(block),
-        order(block) {}
+
+  /// This thread's scratch, grown (never shrunk) to fit. The walk writes every entry it
+  /// reads (ids' and tmp's padding included), so old contents never matter.
+  static BlockScratch& of_thread(std::size_t block, std::size_t n_features, std::size_t width,
+                                 std::size_t max_tree_nodes) {
+    thread_local BlockScratch s;
+    auto fit = [](auto& v, std::size_t n) {
+      if (v.size() < n) v.resize(n);
+    };
+    fit(s.planes, plane_stride(block) * n_features);
+    fit(s.queue, max_tree_nodes);
+    fit(s.ids, block + detail::kWalkPad);
+    fit(s.tmp, block + detail::kWalkPad);
+    fit(s.slots, block * kTopGroup);
+    fit(s.acc, block * width);
+    fit(s.has_nan, block);
+    fit(s.order, block);
+    return s;
+  }
 };
 
 /// Copies samples [0, n) of `xb` into s.planes and marks those with a NaN feature (they
@@ -163,7 +174,8 @@ void for_blocks(const TreeEnsemble& t, const FeatureView& x, const BlockPlan& pl
   const int threads = std::max(1, std::min<int>(ctx.threads, int(n_blocks)));
 #pragma omp parallel num_threads(threads)
   {
-    BlockScratch s(block, x.n_features, t.value_width, plan.max_tree_nodes);
+    BlockScratch& s =
+        BlockScratch::of_thread(block, x.n_features, t.value_width, plan.max_tree_nodes);
 #pragma omp for schedule(dynamic, 1)
     for (std::size_t b = 0; b < n_blocks; ++b) {
       if (ctx.cancelled()) continue;
@@ -261,28 +273,32 @@ void TreeEnsemble::predict_argmax(const FeatureView& x, std::uint32_t* out,
     };
     for (std::size_t g = 0; g < n_trees_all && active > 0; g += kTopGroup) {
       const std::size_t remaining = n_trees_all - g;
-      // Compacting costs a copy of the active rows: only when it drops 1/8 of them.
-      std::size_t n_decided = 0;
-      std::uint32_t col = 0;
-      for (std::size_t i = 0; i < active; ++i)
-        n_decided += decided(i, remaining, col) ? 1 : 0;
-      if (n_decided * 8 >= active) {
-        std::size_t kept = 0;
-        for (std::size_t i = 0; i < active; ++i) {
-          if (decided(i, remaining, col)) {
-            out[begin + orig[i]] = col;
-            continue;
-          }
-          if (kept != i) {
-            for (std::size_t f = 0; f < n_features; ++f) {
-              float* plane = s.planes.data() + f * plan.stride;
-              plane[kept] = plane[i];
-            }
-            std::copy_n(s.acc.data() + i * w, w, s.acc.data() + kept * w);
-            s.has_nan[kept] = s.has_nan[i];
-            orig[kept] = orig[i];
-          }
-          ++kept;
+      // Compacting costs a copy of the active rows: only when it drops 1/8 of them. The
+      // walk's id buffers are free between groups: ids holds each row's decided column
+      // (-1: open), tmp the rows kept.
+      std::int32_t* col_of = s.ids.data();
+      std::int32_t* kept_rows = s.tmp.data();
+      std::size_t kept = 0;
+      for (std::size_t i = 0; i < active; ++i) {
+        std::uint32_t col = 0;
+        col_of[i] = decided(i, remaining, col) ? std::int32_t(col) : -1;
+        kept_rows[kept] = std::int32_t(i);
+        kept += col_of[i] < 0 ? 1 : 0;
+      }
+      if ((active - kept) * 8 >= active) {
+        for (std::size_t i = 0; i < active; ++i)
+          if (col_of[i] >= 0) out[begin + orig[i]] = std::uint32_t(col_of[i]);
+        // Plane by plane (streaming), rows move down: kept_rows[k] >= k.
+        for (std::size_t f = 0; f < n_features; ++f) {
+          float* plane = s.planes.data() + f * plan.stride;
+          for (std::size_t k = 0; k < kept; ++k)
+            plane[k] = plane[kept_rows[k]];
+        }
+        for (std::size_t k = 0; k < kept; ++k) {
+          const auto i = std::size_t(kept_rows[k]);
+          std::copy_n(s.acc.data() + i * w, w, s.acc.data() + k * w);
+          s.has_nan[k] = s.has_nan[i];
+          orig[k] = orig[i];
         }
         active = kept;
         if (active == 0) break;

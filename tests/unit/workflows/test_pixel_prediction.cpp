@@ -147,7 +147,7 @@ TEST_CASE("classify_blocks: reused buffers, a lock and whole time points change 
     PredictionScratch scratch;  // reused by every call below: large, small, large again
     std::mutex lock;
     std::uint32_t seed = 1;
-    for (const Shape& shape : {Shape{300, 530}, Shape{70, 90}, Shape{260, 410}}) {
+    for (const Shape& shape : {Shape{240, 530}, Shape{70, 90}, Shape{260, 410}}) {
       INFO("image " << shape[0] << " x " << shape[1]);
       const CanonicalImage raw(io::memory_image(disc_image(shape[0], shape[1], ++seed), "raw"));
       Array<std::uint32_t> m = Array<std::uint32_t>::from_shape(shape);
