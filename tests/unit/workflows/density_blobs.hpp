@@ -3,16 +3,21 @@
 // Synthetic density-counting data shared by the density unit tests.
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <fstream>
 #include <random>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "bioforest/core/image.hpp"
 #include "bioforest/core/run_context.hpp"
 #include "bioforest/io/writer.hpp"
+#include "bioforest/workflows/density_prediction.hpp"
 #include "test_support.hpp"
+
+#include <catch2/catch.hpp>
 
 namespace bioforest::test {
 
@@ -47,6 +52,24 @@ inline RunContext context(int threads) {
   RunContext ctx;
   ctx.threads = threads;
   return ctx;
+}
+
+/// Predicts with `model` on 2 threads within `ram_bytes`, which must cut the image into
+/// several blocks, and checks that the counts equal `whole`'s (the whole image at once).
+inline void check_blocks_agree(const workflows::DensityModel& model,
+                               const workflows::DensityRequest& req,
+                               const workflows::DensityResult& whole, std::size_t ram_bytes) {
+  RunContext small = context(2);
+  small.ram_bytes = ram_bytes;
+  std::atomic<std::uint64_t> blocks{0};
+  small.on_progress = [&](std::string_view stage, std::uint64_t, std::uint64_t total) {
+    if (stage.starts_with("density of")) blocks = total;
+  };
+  const auto rs = workflows::predict_density(model, req, small);
+  CHECK(blocks > 1);
+  REQUIRE(rs.failures.empty());
+  CHECK(rs.counts[0].total == Approx(whole.counts[0].total).epsilon(1e-6));
+  CHECK(rs.counts[0].boxes[0] == Approx(whole.counts[0].boxes[0]).epsilon(1e-6));
 }
 
 }  // namespace bioforest::test

@@ -162,17 +162,7 @@ TEST_CASE("density linear: a linear model trains, reloads and predicts the same 
     REQUIRE(back.linear());
     CHECK(back.refine_weights == m.refine_weights);
     CHECK(predict_density(back, req, ctx).counts[0].total == total);
-    RunContext small = context(2);
-    small.ram_bytes = 2 << 20;
-    std::atomic<std::uint64_t> blocks{0};
-    small.on_progress = [&](std::string_view stage, std::uint64_t, std::uint64_t total) {
-      if (stage.starts_with("density of")) blocks = total;
-    };
-    const auto rs = predict_density(back, req, small);
-    CHECK(blocks > 1);
-    REQUIRE(rs.failures.empty());
-    CHECK(rs.counts[0].total == Approx(total).epsilon(1e-6));
-    CHECK(rs.counts[0].boxes[0] == Approx(r.counts[0].boxes[0]).epsilon(1e-6));
+    test::check_blocks_agree(back, req, r, 2 << 20);
   }
   SECTION("no crowding scales: one gain") {
     nlohmann::json g = doc;

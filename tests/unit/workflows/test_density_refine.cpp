@@ -119,17 +119,7 @@ TEST_CASE(
     const DensityModel back = load_density_model(dir.file("m.h5"));
     REQUIRE(back.stacked());
     CHECK(predict_density(back, req, ctx).counts[0].total == total);
-    RunContext small = context(2);
-    small.ram_bytes = 8 << 20;
-    std::atomic<std::uint64_t> blocks{0};
-    small.on_progress = [&](std::string_view stage, std::uint64_t, std::uint64_t total) {
-      if (stage.starts_with("density of")) blocks = total;
-    };
-    const auto rs = predict_density(back, req, small);
-    CHECK(blocks > 1);
-    REQUIRE(rs.failures.empty());
-    CHECK(rs.counts[0].total == Approx(total).epsilon(1e-6));
-    CHECK(rs.counts[0].boxes[0] == Approx(r.counts[0].boxes[0]).epsilon(1e-6));
+    test::check_blocks_agree(back, req, r, 8 << 20);
   }
   SECTION("one training image: trained without the refinement") {
     nlohmann::json one = doc;
