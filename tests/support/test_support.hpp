@@ -2,6 +2,7 @@
 #pragma once
 // Shared helpers for the unit tests: where test data lives and scratch folders.
 
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -13,6 +14,13 @@ std::string test_data(const std::string& name);
 /// ../shared/<relative> (or $BIOFOREST_SHARED/<relative>) if it exists, else nullopt: tests
 /// that need it skip, saying so (WARN), where the shared folder is absent.
 std::optional<std::string> shared_data(const std::string& relative);
+
+/// Next value of a small linear congruential generator (numerical recipes constants), for
+/// test data that must be the same on every platform: steps s, returns its top 24 bits.
+inline std::uint32_t lcg_next(std::uint32_t& s) {
+  s = s * 1664525u + 1013904223u;
+  return s >> 8;
+}
 
 /// A fresh folder under the system temp dir, removed with everything in it on destruction.
 class TempDir {

@@ -11,8 +11,10 @@
 #include <string_view>
 #include <vector>
 
+#include <nlohmann/json.hpp>
 #include "bioforest/core/image.hpp"
 #include "bioforest/core/run_context.hpp"
+
 #include "bioforest/io/writer.hpp"
 #include "bioforest/workflows/density_prediction.hpp"
 #include "test_support.hpp"
@@ -52,6 +54,24 @@ inline RunContext context(int threads) {
   RunContext ctx;
   ctx.threads = threads;
   return ctx;
+}
+
+/// Three small training images of 10, 30 and 20 blobs and a 200 x 200 test image of 150
+/// (test.tif), written to `dir`; returns the spec of a small forest trained on the three
+/// (a few features, 2 x 6 trees), to which a test adds its refinement.
+inline nlohmann::json write_blob_training(const TempDir& dir) {
+  write_blobs(dir, "a", 10, 21);
+  write_blobs(dir, "b", 30, 22);
+  write_blobs(dir, "c", 20, 23);
+  write_blobs(dir, "test", 150, 24, 200);
+  return {{"features",
+           {{"features",
+             {{"GaussianSmoothing", {0.7, 1.6, 3.5}}, {"LaplacianOfGaussian", {1.6, 3.5}}}}}},
+          {"training",
+           {{{"image", "a.tif"}, {"dots", "a.csv"}},
+            {{"image", "b.tif"}, {"dots", "b.csv"}},
+            {{"image", "c.tif"}, {"dots", "c.csv"}}}},
+          {"regressor", {{"trees", 6}, {"forests", 2}, {"seed", 5}}}};
 }
 
 /// Predicts with `model` on 2 threads within `ram_bytes`, which must cut the image into

@@ -120,23 +120,12 @@ TEST_CASE("density linear: combining terms weights them and clips at zero", "[de
 TEST_CASE("density linear: a linear model trains, reloads and predicts the same in blocks",
           "[density]") {
   test::TempDir dir;
-  write_blobs(dir, "a", 10, 21);
-  write_blobs(dir, "b", 30, 22);
-  write_blobs(dir, "c", 20, 23);
-  write_blobs(dir, "test", 150, 24, 200);
-  const nlohmann::json doc = {
-      {"features",
-       {{"features",
-         {{"GaussianSmoothing", {0.7, 1.6, 3.5}}, {"LaplacianOfGaussian", {1.6, 3.5}}}}}},
-      {"refine", "linear"},
-      {"linear_scales", {8}},
-      {"linear_tile", 16},
-      {"refine_folds", 3},
-      {"training",
-       {{{"image", "a.tif"}, {"dots", "a.csv"}},
-        {{"image", "b.tif"}, {"dots", "b.csv"}},
-        {{"image", "c.tif"}, {"dots", "c.csv"}}}},
-      {"regressor", {{"trees", 6}, {"forests", 2}, {"seed", 5}}}};
+  nlohmann::json spec_doc = test::write_blob_training(dir);
+  spec_doc["refine"] = "linear";
+  spec_doc["linear_scales"] = nlohmann::json::array({8});
+  spec_doc["linear_tile"] = 16;
+  spec_doc["refine_folds"] = 3;
+  const nlohmann::json doc = spec_doc;
   const auto spec = density_spec_from_json(doc, dir.file("spec.json"));
   const auto ctx = context(2);
   const DensityModel m = train_density(spec, ctx);

@@ -27,18 +27,13 @@ using namespace bioforest::workflows;
 
 namespace {
 
-std::uint32_t next(std::uint32_t& s) {
-  s = s * 1664525u + 1013904223u;
-  return s >> 8;
-}
-
 // Bright discs on a noisy background, uint8 (y, x).
 Image disc_image(std::size_t Y, std::size_t X, std::uint32_t seed) {
   Array<std::uint8_t> a = Array<std::uint8_t>::from_shape({Y, X});
   for (std::size_t y = 0; y < Y; ++y)
     for (std::size_t x = 0; x < X; ++x) {
       const bool in = ((y / 23) + (x / 31)) % 3 == 0;
-      a.data()[y * X + x] = std::uint8_t((in ? 150 : 40) + next(seed) % 60);
+      a.data()[y * X + x] = std::uint8_t((in ? 150 : 40) + test::lcg_next(seed) % 60);
     }
   return Image(std::move(a), Axes("yx"));
 }

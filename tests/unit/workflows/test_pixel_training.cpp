@@ -12,16 +12,12 @@
 #include "bioforest/features/compute.hpp"
 #include "bioforest/io/memory_image.hpp"
 #include "bioforest/workflows/pixel_training.hpp"
+#include "test_support.hpp"
 
 using namespace bioforest;
 using namespace bioforest::workflows;
 
 namespace {
-
-std::uint32_t next(std::uint32_t& s) {
-  s = s * 1664525u + 1013904223u;
-  return s >> 8;
-}
 
 // A textured image of `shape` (yx or zyx) with two channels, as yxc / zyxc float32.
 Image raw_image(const Shape& shape) {
@@ -30,7 +26,7 @@ Image raw_image(const Shape& shape) {
   Array<float> a = Array<float>::from_shape(s);
   std::uint32_t seed = 7;
   for (auto& v : a)
-    v = float(next(seed) % 1000) / 10.0f;
+    v = float(test::lcg_next(seed) % 1000) / 10.0f;
   return Image(std::move(a), Axes(shape.size() == 3 ? "zyxc" : "yxc"));
 }
 
@@ -41,8 +37,9 @@ Array<std::uint32_t> stroke_labels(const Shape& shape) {
   std::uint32_t seed = 11;
   const std::size_t X = shape.back(), rows = a.size() / X;
   for (int k = 0; k < 40; ++k) {
-    const std::size_t r = next(seed) % rows, x0 = next(seed) % X, len = 1 + next(seed) % 30;
-    const std::uint32_t cls = 1 + next(seed) % 3;
+    const std::size_t r = test::lcg_next(seed) % rows, x0 = test::lcg_next(seed) % X,
+                      len = 1 + test::lcg_next(seed) % 30;
+    const std::uint32_t cls = 1 + test::lcg_next(seed) % 3;
     for (std::size_t x = x0; x < std::min(X, x0 + len); ++x)
       a.data()[r * X + x] = cls;
   }
