@@ -6,6 +6,7 @@
 #include <string>
 
 #include "bioforest/core/error.hpp"
+#include "bioforest/core/image.hpp"
 #include "bioforest/workflows/density_refine.hpp"
 
 namespace bioforest::workflows {
@@ -58,19 +59,29 @@ void LinearDensityFit::add(const float* terms, const float* target, const Shape&
     for (std::size_t j = 0; j < k_; ++j)
       s[1 + j] += terms[j * n + i];
   }
-  for (std::size_t t = 0; t < n_t; ++t) {
-    const double* s = &sums[t * (k_ + 1)];
-    for (std::size_t a = 0; a < k_; ++a) {
-      atb_[a] += s[1 + a] * s[0];
-      for (std::size_t b = 0; b < k_; ++b)
-        ata_[a * k_ + b] += s[1 + a] * s[1 + b];
-    }
-  }
+  for (std::size_t t = 0; t < n_t; ++t)
+    add_equation(&sums[t * (k_ + 1) + 1], sums[t * (k_ + 1)], 1.0);
   n_tiles_ += n_t;
 }
 
+void LinearDensityFit::add_region(const double* term_sums, double count, double weight) {
+  if (!(weight > 0) || !std::isfinite(count) || count < 0)
+    throw_internal("a region needs a positive weight and a count >= 0");
+  add_equation(term_sums, count, weight);
+  ++n_regions_;
+}
+
+void LinearDensityFit::add_equation(const double* term_sums, double count, double weight) {
+  for (std::size_t a = 0; a < k_; ++a) {
+    atb_[a] += weight * term_sums[a] * count;
+    for (std::size_t b = 0; b < k_; ++b)
+      ata_[a * k_ + b] += weight * term_sums[a] * term_sums[b];
+  }
+}
+
 std::vector<double> LinearDensityFit::solve() const {
-  if (n_tiles_ == 0) throw_usage("no training tiles to fit the linear density on");
+  if (n_tiles_ + n_regions_ == 0)
+    throw_usage("no training tiles or boxes to fit the linear density on");
   double diag = 0;
   for (std::size_t a = 0; a < k_; ++a)
     diag += ata_[a * k_ + a];
@@ -107,6 +118,24 @@ std::vector<double> LinearDensityFit::solve() const {
     x[c] = v / m[c * w + c];
   }
   return x;
+}
+
+void region_term_sums(const float* terms, std::size_t n_terms, const Shape& shape,
+                      const Roi& region, double* sums) {
+  std::size_t n = 1;
+  for (auto e : shape)
+    n *= e;
+  std::fill(sums, sums + n_terms, 0.0);
+  const std::size_t row = region.shape().back();
+  for_each_row(shape, region, [&](std::size_t off) {
+    for (std::size_t j = 0; j < n_terms; ++j) {
+      const float* p = terms + j * n + off;
+      double s = 0;
+      for (std::size_t i = 0; i < row; ++i)
+        s += p[i];
+      sums[j] += s;
+    }
+  });
 }
 
 void combine_linear_terms(const float* terms, std::size_t n, const std::vector<double>& weights,

@@ -59,6 +59,7 @@ void save_density_model(const DensityModel& m, const std::string& path, bool ove
       if (!m.refine_scales.empty()) f.write("/refine/scales", m.refine_scales);
       f.write("/refine/folds", std::vector<std::uint64_t>{m.refine_folds});
       f.write("/refine/weights", m.refine_weights);
+      if (m.refine_boxes) f.write("/refine/boxes", std::vector<std::uint64_t>{m.refine_boxes});
     }
     f.close();
   }
@@ -103,6 +104,7 @@ DensityModel load_density_model(const std::string& path) {
     m.refine_folds = f.read<std::uint64_t>("/refine/folds").at(0);
     if (m.linear()) {
       m.refine_weights = f.read<double>("/refine/weights");
+      if (f.exists("/refine/boxes")) m.refine_boxes = f.read<std::uint64_t>("/refine/boxes").at(0);
       if (m.refine_weights.size() != 1 + m.refine_scales.size())
         throw_input(path, "/refine/weights holds " + std::to_string(m.refine_weights.size()) +
                               " weights, expected " + std::to_string(1 + m.refine_scales.size()));
@@ -138,6 +140,7 @@ nlohmann::ordered_json density_model_json(const DensityModel& m) {
     j["refine_scales"] = m.refine_scales;
     j["refine_folds"] = m.refine_folds;
     j["refine_weights"] = m.refine_weights;
+    j["refine_boxes"] = m.refine_boxes;
   }
   j["training_pixels"] = m.n_samples;
   j["training_dots"] = m.n_dots;
@@ -180,8 +183,9 @@ std::string describe_density_model(const DensityModel& m) {
         << ")\n";
   }
   if (m.linear()) {
-    o << "linear density (" << m.refine_folds << " out-of-fold folds): " << m.refine_weights[0]
-      << " x forest density";
+    o << "linear density (" << m.refine_folds << " out-of-fold folds";
+    if (m.refine_boxes) o << ", " << m.refine_boxes << " annotated boxes";
+    o << "): " << m.refine_weights[0] << " x forest density";
     for (std::size_t s = 0; s < m.refine_scales.size(); ++s)
       o << " + " << m.refine_weights[1 + s] << " x density x its smoothing at sigma "
         << m.refine_scales[s];

@@ -51,8 +51,14 @@ CountBox parse_box(const nlohmann::json& b, std::size_t i, const std::string& pa
       return fail("\"t\" must be a non-negative integer");
     box.t = b["t"].get<std::size_t>();
   }
+  if (b.contains("count")) {
+    if (!b["count"].is_number() || !(b["count"].get<double>() >= 0))
+      return fail("\"count\" must be a number >= 0");
+    box.count = b["count"].get<double>();
+  }
   for (auto it = b.begin(); it != b.end(); ++it)
-    if (it.key() != "name" && it.key() != "start" && it.key() != "stop" && it.key() != "t")
+    if (it.key() != "name" && it.key() != "start" && it.key() != "stop" && it.key() != "t" &&
+        it.key() != "count")
       return fail("unknown key \"" + it.key() + "\"");
   return box;
 }
@@ -183,22 +189,6 @@ double box_sum(const Roi& core, const float* density, const Roi& box) {
   return s;
 }
 
-void check_boxes_fit(const std::vector<CountBox>& boxes, const CanonicalImage& raw) {
-  const Roi whole = Roi::whole(raw.spatial_shape());
-  for (const auto& b : boxes) {
-    if (b.roi.rank() != whole.rank())
-      throw_input(raw.path(), "box '" + b.name + "' has " + std::to_string(b.roi.rank()) +
-                                  " coordinates but the image has " + std::to_string(whole.rank()) +
-                                  " spatial axes");
-    if (!whole.contains(b.roi))
-      throw_input(raw.path(), "box '" + b.name + "' " + b.roi.str() +
-                                  " reaches outside the image " + whole.str());
-    if (b.t && *b.t >= raw.t())
-      throw_input(raw.path(), "box '" + b.name + "' is in time point " + std::to_string(*b.t) +
-                                  " but the image has " + std::to_string(raw.t()));
-  }
-}
-
 ImageCounts predict_one(const DensityModel& model, const std::string& input,
                         const DensityRequest& req, const RunContext& ctx,
                         std::vector<std::string>& outputs) {
@@ -260,6 +250,22 @@ std::string count_text(double v) {
 }
 
 }  // namespace
+
+void check_boxes_fit(const std::vector<CountBox>& boxes, const CanonicalImage& raw) {
+  const Roi whole = Roi::whole(raw.spatial_shape());
+  for (const auto& b : boxes) {
+    if (b.roi.rank() != whole.rank())
+      throw_input(raw.path(), "box '" + b.name + "' has " + std::to_string(b.roi.rank()) +
+                                  " coordinates but the image has " + std::to_string(whole.rank()) +
+                                  " spatial axes");
+    if (!whole.contains(b.roi))
+      throw_input(raw.path(), "box '" + b.name + "' " + b.roi.str() +
+                                  " reaches outside the image " + whole.str());
+    if (b.t && *b.t >= raw.t())
+      throw_input(raw.path(), "box '" + b.name + "' is in time point " + std::to_string(*b.t) +
+                                  " but the image has " + std::to_string(raw.t()));
+  }
+}
 
 std::vector<CountBox> read_count_boxes(const std::string& path) {
   const nlohmann::json doc = spec::read_json_file(path);

@@ -68,8 +68,21 @@ DensitySpec density_spec_from_json(const nlohmann::json& doc, const std::string&
     if (t.contains("label_axes")) ti.label_axes = Axes(t["label_axes"].get<std::string>());
     s.training.push_back(std::move(ti));
   }
+  for (const auto& b : doc.value("box_annotations", nlohmann::json::array())) {
+    DensityBoxImage bi;
+    bi.image = spec::resolve_path(file, b["image"].get<std::string>());
+    bi.boxes = spec::resolve_path(file, b["boxes"].get<std::string>());
+    if (b.contains("input_axes")) bi.input_axes = Axes(b["input_axes"].get<std::string>());
+    s.box_annotations.push_back(std::move(bi));
+  }
   parse_regressor(doc.value("regressor", nlohmann::json::object()), s);
   s.refine = doc.value("refine", s.refine);
+  // Box counts constrain region sums, which only the linear density is fitted to.
+  if (!s.box_annotations.empty() && s.refine != "linear")
+    throw Error(ErrorCategory::usage,
+                "/box_annotations: box counts train the linear density; set \"refine\": "
+                "\"linear\"",
+                file);
   if (doc.contains("refine_scales"))
     s.refine_scales = doc["refine_scales"].get<std::vector<double>>();
   s.refine_folds = doc.value("refine_folds", s.refine_folds);

@@ -322,33 +322,87 @@ void train_stacked(const DensityTrainingSet& set, const DensitySpec& spec,
   ctx.progress("training the stacked forest", 1, 1);
 }
 
+// Adds the annotated boxes of every box image to `fit`: the image's density from the forest
+// trained on all dotted images (which never saw it), the terms' sums over each box against
+// the box's count, weighted so that a box counts as much as the tiles it covers would.
+void add_box_annotations(const DensitySpec& spec, const DensityModel& m, LinearDensityFit& fit,
+                         const RunContext& ctx) {
+  std::vector<float> map, terms;
+  std::vector<double> sums(1 + spec.linear_scales.size());
+  for (const auto& bi : spec.box_annotations) {
+    const std::vector<CountBox> boxes = read_count_boxes(bi.boxes);
+    for (const auto& b : boxes)
+      if (!b.count)
+        throw Error(ErrorCategory::usage, "box '" + b.name + "' has no \"count\"", bi.boxes);
+    io::ReadOptions ro;
+    ro.axes = bi.input_axes;
+    const CanonicalImage raw(bi.image, ro);
+    check_boxes_fit(boxes, raw);
+    const Shape& shape = raw.spatial_shape();
+    const Roi whole = Roi::whole(shape);
+    const std::size_t plane = whole.size();
+    map.assign(plane * raw.t(), 0.0f);
+    with_context("predicting box image " + bi.image, [&] {
+      density_blocks(
+          m, raw, 0, raw.t(), whole,
+          [&](std::size_t t, const Roi& core, const float* d) {
+            const std::size_t row = core.shape().back();
+            std::size_t k = 0;
+            for_each_row(shape, core, [&](std::size_t off) {
+              std::copy_n(d + k, row, &map[t * plane + off]);
+              k += row;
+            });
+          },
+          ctx);
+    });
+    const double tile_volume = std::pow(double(spec.linear_tile), double(shape.size()));
+    for (std::size_t t = 0; t < raw.t(); ++t) {
+      linear_density_terms(&map[t * plane], shape, spec.linear_scales, terms);
+      for (const auto& b : boxes) {
+        if (b.t && *b.t != t) continue;
+        region_term_sums(terms.data(), sums.size(), shape, b.roi, sums.data());
+        // A box over every time point holds `count` objects in all of them together: its
+        // share per time point is unknown, so it is fitted per time point as count / T.
+        const double count = b.t ? *b.count : *b.count / double(raw.t());
+        fit.add_region(sums.data(), count, std::min(1.0, tile_volume / double(b.roi.size())));
+      }
+    }
+  }
+}
+
 // The linear density: its weights fitted to the tile counts of the training images, on the
-// terms of their out-of-fold forest densities.
+// terms of their out-of-fold forest densities (with `tiles`: at least 2 images), and to the
+// counts of the annotated boxes.
 void train_linear(const DensityTrainingSet& set, const DensitySpec& spec,
-                  const learn::ForestOptions& stage1, DensityModel& m, const RunContext& ctx) {
+                  const learn::ForestOptions& stage1, bool tiles, DensityModel& m,
+                  const RunContext& ctx) {
   const std::size_t k = std::min<std::size_t>(spec.refine_folds, spec.training.size());
   LinearDensityFit fit(1 + spec.linear_scales.size());
   std::vector<float> terms, target;
-  out_of_fold_densities(
-      set, spec, stage1, m, k, ctx,
-      [&](std::size_t i, const CanonicalImage& raw, const std::vector<float>& map) {
-        const AnnotatedImage a = open_annotated(spec.training[i]);
-        const Shape& shape = raw.spatial_shape();
-        const std::size_t plane = Roi::whole(shape).size();
-        for (std::size_t t = 0; t < raw.t(); ++t) {
-          dot_density(a.dots, t, shape, spec.sigma, target);
-          linear_density_terms(&map[t * plane], shape, spec.linear_scales, terms);
-          fit.add(terms.data(), target.data(), shape, spec.linear_tile);
-        }
-      });
+  if (tiles)
+    out_of_fold_densities(
+        set, spec, stage1, m, k, ctx,
+        [&](std::size_t i, const CanonicalImage& raw, const std::vector<float>& map) {
+          const AnnotatedImage a = open_annotated(spec.training[i]);
+          const Shape& shape = raw.spatial_shape();
+          const std::size_t plane = Roi::whole(shape).size();
+          for (std::size_t t = 0; t < raw.t(); ++t) {
+            dot_density(a.dots, t, shape, spec.sigma, target);
+            linear_density_terms(&map[t * plane], shape, spec.linear_scales, terms);
+            fit.add(terms.data(), target.data(), shape, spec.linear_tile);
+          }
+        });
+  add_box_annotations(spec, m, fit, ctx);
   m.refine_weights = fit.solve();
   m.refine = "linear";
   m.refine_scales = spec.linear_scales;
-  m.refine_folds = k;
+  m.refine_folds = tiles ? k : 0;
+  m.refine_boxes = fit.n_regions();
   std::string w;
   for (double v : m.refine_weights)
     w += " " + std::to_string(v);
-  logger().info("linear density on {} tiles: weights{}", fit.n_tiles(), w);
+  logger().info("linear density on {} tiles and {} boxes: weights{}", fit.n_tiles(),
+                fit.n_regions(), w);
 }
 
 }  // namespace
@@ -398,7 +452,8 @@ DensityModel train_density_on_set(const DensityTrainingSet& set, const DensitySp
   m.forest.set_feature_names(m.feature_names);
   ctx.progress("training the regression forest", 1, 1);
   if (spec.refine == "stacked" || spec.refine == "linear") {
-    if (spec.training.size() < 2 || set.image.size() != set.n_samples())
+    const bool held_out = spec.training.size() >= 2 && set.image.size() == set.n_samples();
+    if (!held_out && !(spec.refine == "linear" && !spec.box_annotations.empty()))
       logger().warn(
           "'refine': '{}' needs at least 2 training images to hold one out; "
           "trained without the refinement",
@@ -406,7 +461,7 @@ DensityModel train_density_on_set(const DensityTrainingSet& set, const DensitySp
     else if (spec.refine == "stacked")
       train_stacked(set, spec, options, m, ctx);
     else
-      train_linear(set, spec, options, m, ctx);
+      train_linear(set, spec, options, held_out, m, ctx);
   }
   return m;
 }

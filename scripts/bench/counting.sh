@@ -8,7 +8,14 @@
 # against the red-dot counts of counts.csv.
 #
 #   scripts/bench/counting.sh [BIN_DIR] [DATA_DIR]
+# With BOX_IMAGES=k (default 10; 0 = off) a last row adds box constraints at N = 32: the first
+# k test images carry one whole-image box with their count instead of dots ("box_annotations",
+# "refine": "linear" with the crowding scales BOX_SCALES, default []), and the row, with the
+# 'all' row beside it, is scored on the other 50 - k test images.
+#
 #   env: NS="1 2 4 8 16 32", DRAWS=5, ILASTIK_DRAWS=5, THREADS (default: all), WORK folder,
+#        SPLIT=forward (train on 001-050, count 051-100) or reverse (the halves swapped),
+#        BOX_IMAGES=10, BOX_SCALES='[]',
 #        FEATURES (feature selection JSON of the 'all' rows; default ilastik's default set),
 #        SPEC_EXTRA (JSON object merged into the spec of the 'all' rows, e.g.
 #        '{"refine": "stacked", "regressor": {"min_samples_leaf": 1}}')
@@ -30,8 +37,17 @@ mkdir -p "$WORK"
 # Ground truth as "name,count" (names are the nicknames the count CSV carries: 051cell).
 awk -F, 'NR > 1 { sub(/\.png$/, "", $1); print $1 "," $3 }' "$DATA/counts.csv" >"$WORK/gt.csv"
 TEST=()
-for i in $(seq 51 100); do TEST+=("$DATA/images/$(printf %03d "$i")cell.png"); done
-printf '%s\n' $(for i in $(seq 51 100); do printf '%03dcell\n' "$i"; done) >"$WORK/test_names.txt"
+# SPLIT=forward trains on draws from 001-050 and counts 051-100; reverse swaps the halves.
+case "${SPLIT:-forward}" in
+  forward) POOL_FIRST=1 TEST_FIRST=51 ;;
+  reverse) POOL_FIRST=51 TEST_FIRST=1 ;;
+  *) echo "SPLIT must be forward or reverse" >&2; exit 2 ;;
+esac
+export POOL_FIRST
+TEST_IDS=$(seq "$TEST_FIRST" $((TEST_FIRST + 49)))
+for i in $TEST_IDS; do TEST+=("$DATA/images/$(printf %03d "$i")cell.png"); done
+printf '%s\n' $(for i in $TEST_IDS; do printf '%03dcell\n' "$i"; done) >"$WORK/test_names.txt"
+NAMES=$WORK/test_names.txt
 
 # The spec of one draw: N training images from 001-050 (seeded), the blue channel (the
 # cells' signal; red and green are noise below 10), ilastik's default features, dots at
@@ -47,7 +63,8 @@ make_spec() {  # out sampling n draw
   "$PY" - "$@" "$DATA/images" <<'PYEOF'
 import json, os, random, sys
 out, sampling, n, draw, images = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
-train = sorted(random.Random(1000 * n + draw).sample([f"{i:03d}" for i in range(1, 51)], n))
+first = int(os.environ.get("POOL_FIRST", "1"))
+train = sorted(random.Random(1000 * n + draw).sample([f"{i:03d}" for i in range(first, first + 50)], n))
 spec = {"description": f"VGG cells, N={n}, draw {draw}",
         "features": json.loads(os.environ.get("FEATURES") or '{"features": "default"}'),
         "channels": [2], "sigma": 2.5, "sampling": sampling, "pixel_fraction": 0.25,
@@ -61,6 +78,13 @@ def merge(into, extra):  # nested: {"regressor": {"min_samples_leaf": 20}} keeps
             into[k] = v
 if sampling == "all":
     merge(spec, json.loads(os.environ.get("SPEC_EXTRA") or "{}"))
+if sampling == "boxes":  # the 'all' spec plus box counts of whole test images
+    spec["sampling"] = "all"
+    spec["refine"] = "linear"
+    spec["linear_scales"] = json.loads(os.environ.get("BOX_SCALES") or "[]")
+    work = os.path.dirname(out)
+    spec["box_annotations"] = [{"image": f"{images}/{b}cell.png", "boxes": f"{work}/boxes/{b}.json"}
+                               for b in os.environ["BOX_IDS"].split()]
 if sampling == "ilastik":
     spec["features"] = {"features": "default"}
     spec["refine"] = "none"  # ilastik's method: one forest
@@ -100,7 +124,7 @@ run_draw() {  # sampling n draw -> prints "mae train_s count_s"
   "$BIN/density" count --model "$WORK/$tag.h5" --csv "$WORK/$tag.counts.csv" --overwrite -q \
     "${THREAD_ARGS[@]}" "${TEST[@]}" >/dev/null
   t2=$(now)
-  "$BIN/evaluate" counts "$WORK/$tag.counts.csv" "$WORK/gt.csv" --names "$WORK/test_names.txt" \
+  "$BIN/evaluate" counts "$WORK/$tag.counts.csv" "$WORK/gt.csv" --names "$NAMES" \
     --summary-json "$WORK/$tag.score.json" -q >/dev/null
   "$PY" -c "import json,sys; print(json.load(open(sys.argv[1]))['counts']['mae'], $t1-$t0, $t2-$t1)" \
     "$WORK/$tag.score.json"
@@ -120,7 +144,41 @@ print(f'{\"$1\":<10} N={$3:<3} MAE {st.mean(m):6.2f} +- {sd:4.2f}   per draw: ' 
 "
 }
 
-echo "VGG cells: train on N of 001-050, count 051-100, $DRAWS draws; $(nproc) CPUs, load $(cut -d' ' -f1 /proc/loadavg)"
+rescore() {  # label tag-prefix draws: the MAE of existing count CSVs on the images of $NAMES
+  for d in $(seq 0 $(($3 - 1))); do
+    "$BIN/evaluate" counts "$WORK/$2_d$d.counts.csv" "$WORK/gt.csv" --names "$NAMES" \
+      --summary-json "$WORK/$2_d$d.rescore.json" -q >/dev/null
+    "$PY" -c "import json,sys; print(json.load(open(sys.argv[1]))['counts']['mae'])" \
+      "$WORK/$2_d$d.rescore.json"
+  done | "$PY" -c "
+import sys, statistics as st
+m = [float(l) for l in sys.stdin if l.strip()]
+print(f'{\"$1\":<10} N=32  MAE {st.mean(m):6.2f} +- {st.stdev(m) if len(m) > 1 else 0:4.2f}   per draw: ' +
+      ' '.join(f'{x:.2f}' for x in m))
+"
+}
+
+echo "VGG cells: train on N of $(printf %03d "$POOL_FIRST")-$(printf %03d $((POOL_FIRST + 49))), count $(printf %03d "$TEST_FIRST")-$(printf %03d $((TEST_FIRST + 49))), $DRAWS draws; $(nproc) CPUs, load $(cut -d' ' -f1 /proc/loadavg)"
 for n in $NS; do row all all "$n" "$DRAWS"; done
 [ "$ILASTIK_DRAWS" -gt 0 ] && row ilastik ilastik 32 "$ILASTIK_DRAWS"
+BOX_IMAGES=${BOX_IMAGES:-10}
+if [ "$BOX_IMAGES" -gt 0 ] && [[ " $NS " == *" 32 "* ]]; then
+  mkdir -p "$WORK/boxes"
+  BOX_IDS=$(for i in $(seq "$TEST_FIRST" $((TEST_FIRST + BOX_IMAGES - 1))); do printf '%03d ' "$i"; done)
+  export BOX_IDS
+  for b in $BOX_IDS; do  # one box over the whole 256 x 256 image holding its count
+    "$PY" -c "import json,sys; json.dump([{'name': 'image', 'start': [0, 0], 'stop': [256, 256],
+'count': float(sys.argv[1])}], open(sys.argv[2], 'w'))" \
+      "$(awk -F, -v n="${b}cell" '$1 == n { print $2 }' "$WORK/gt.csv")" "$WORK/boxes/$b.json"
+  done
+  TEST=()
+  for i in $(seq $((TEST_FIRST + BOX_IMAGES)) $((TEST_FIRST + 49))); do
+    TEST+=("$DATA/images/$(printf %03d "$i")cell.png")
+  done
+  NAMES=$WORK/test_names_boxes.txt
+  printf '%s\n' "${TEST[@]##*/}" | sed 's/\.png$//' >"$NAMES"
+  echo "box constraints: whole-image counts of ${BOX_IMAGES} test images ($BOX_IDS), both rows scored on the other $((50 - BOX_IMAGES)):"
+  rescore all all_n32 "$DRAWS"
+  row boxes boxes 32 "$DRAWS"
+fi
 true

@@ -165,6 +165,42 @@ def test_linear_refine(tmp):
     assert len(info["refine_weights"]) == 2 and 0.5 < info["refine_weights"][0] < 1.5, info
 
 
+def test_box_annotations(tmp):
+    """box constraints: a crowded image whose halves carry counts instead of dots trains the
+    linear density with the dotted images; info names the boxes; a box without a count, a
+    box outside its image and boxes without the linear stage are refused, with no model"""
+    spec, truth = synthetic_set(tmp)
+    truth_c = synthetic_cells(os.path.join(tmp, "crowded"), 80, 7)
+    ys = [int(l.split(",")[1]) for l in open(os.path.join(tmp, "crowded.csv")).read().split()[1:]]
+    top = sum(y < 48 for y in ys)
+    boxes = os.path.join(tmp, "crowded_boxes.json")
+    json.dump({"boxes": [{"name": "top", "start": [0, 0], "stop": [48, 96], "count": top},
+                         {"name": "bottom", "start": [48, 0], "stop": [96, 96],
+                          "count": truth_c - top}]}, open(boxes, "w"))
+    doc = json.load(open(spec))
+    doc.update({"refine": "linear", "linear_tile": 24,
+                "box_annotations": [{"image": "crowded.tif", "boxes": "crowded_boxes.json"}]})
+    json.dump(doc, open(spec, "w"))
+    model = os.path.join(tmp, "boxed.h5")
+    expect_ok(run("density", "train", spec, "-o", model))
+    r = expect_ok(run("density", "info", model))
+    assert "2 annotated boxes" in r.out, r.out
+    r = expect_ok(run("density", "count", "--model", model, os.path.join(tmp, "t2.tif")))
+    count = float(read_counts(r.out)[0]["count"])
+    assert abs(count - truth["t2"]) <= 0.15 * truth["t2"], r.out
+    bad_model = os.path.join(tmp, "bad.h5")
+    json.dump([{"start": [0, 0], "stop": [48, 96]}], open(boxes, "w"))
+    expect_error(run("density", "train", spec, "-o", bad_model), 2, "crowded_boxes.json",
+                 "no \"count\"")
+    json.dump([{"start": [0, 0], "stop": [48, 200], "count": 3}], open(boxes, "w"))
+    expect_error(run("density", "train", spec, "-o", bad_model), 1, "crowded.tif", "outside")
+    doc["refine"] = "none"
+    json.dump(doc, open(spec, "w"))
+    expect_error(run("density", "train", spec, "-o", bad_model), 2, "spec.json",
+                 "/box_annotations")
+    assert not os.path.exists(bad_model)
+
+
 def test_3d_and_time_series(tmp):
     import tifffile
     rng = np.random.default_rng(5)

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "bioforest/core/axes.hpp"
+#include "bioforest/core/roi.hpp"
 
 namespace bioforest::workflows {
 
@@ -29,8 +30,14 @@ namespace bioforest::workflows {
 void linear_density_terms(const float* d, const Shape& shape, const std::vector<double>& scales,
                           std::vector<float>& terms);
 
+/// sums[j] = the sum of term j over `region` of the fields `terms` (n_terms planes over
+/// `shape`, as from linear_density_terms), in double.
+void region_term_sums(const float* terms, std::size_t n_terms, const Shape& shape,
+                      const Roi& region, double* sums);
+
 /// Least squares of region counts on the region sums of the terms: collects the tiles of
-/// training images and solves for the weights.
+/// training images (whose dots give every tile's count) and annotated boxes (a count given
+/// by the user, ilastik's box constraints) and solves for the weights.
 class LinearDensityFit {
  public:
   explicit LinearDensityFit(std::size_t n_terms);
@@ -38,16 +45,22 @@ class LinearDensityFit {
   /// one field: `terms` as from linear_density_terms, `target` the true density (or any
   /// field whose tile sums are the true counts).
   void add(const float* terms, const float* target, const Shape& shape, std::size_t tile);
+  /// Adds one region whose terms sum to `term_sums` and which holds `count` objects, its
+  /// squared residual weighted by `weight` (> 0).
+  void add_region(const double* term_sums, double count, double weight);
   std::size_t n_tiles() const { return n_tiles_; }
-  /// The weights minimising the sum over tiles of (count - sum_j w_j T_j)^2; the normal
-  /// equations carry a ridge of 1e-9 x their mean diagonal against collinear terms.
-  /// Error{usage} if there is no tile or the terms carry no signal (all zero).
+  std::size_t n_regions() const { return n_regions_; }
+  /// The weights minimising the weighted sum over tiles and regions of
+  /// (count - sum_j w_j T_j)^2; the normal equations carry a ridge of 1e-9 x their mean
+  /// diagonal against collinear terms. Error{usage} if there is nothing to fit or the terms
+  /// carry no signal (all zero).
   std::vector<double> solve() const;
 
  private:
+  void add_equation(const double* term_sums, double count, double weight);
   std::size_t k_;
   std::vector<double> ata_, atb_;  // normal equations, k x k and k
-  std::size_t n_tiles_ = 0;
+  std::size_t n_tiles_ = 0, n_regions_ = 0;
 };
 
 /// out[i] = sum_j weights[j] * terms[j * n + i], clipped at 0 (a density is not negative).

@@ -40,6 +40,7 @@ struct DensityModel {
   std::uint64_t refine_folds = 0;
   learn::RegressionForest refine_forest;
   std::vector<double> refine_weights;
+  std::uint64_t refine_boxes = 0;  ///< "linear": annotated boxes its weights were fitted to
   bool stacked() const { return refine == "stacked"; }
   bool linear() const { return refine == "linear"; }
 };

@@ -26,12 +26,19 @@ struct CountBox {
   std::string name;
   Roi roi;
   std::optional<std::size_t> t;
+  /// The objects it holds, when a user annotated it (training: box constraints).
+  std::optional<double> count = std::nullopt;
 };
 
-/// Reads boxes from JSON: [{"name": "a", "start": [y0, x0], "stop": [y1, x1], "t": 0}, ...]
-/// or {"boxes": [...]}; "name" defaults to "box<i>", "t" is optional. Error{usage} naming the
-/// file and the box for anything else (stop <= start, negative or mixed-rank coordinates).
+/// Reads boxes from JSON: [{"name": "a", "start": [y0, x0], "stop": [y1, x1], "t": 0,
+/// "count": 12}, ...] or {"boxes": [...]}; "name" defaults to "box<i>", "t" and "count"
+/// are optional. Error{usage} naming the file and the box for anything else (stop <= start,
+/// negative or mixed-rank coordinates, a negative count).
 std::vector<CountBox> read_count_boxes(const std::string& path);
+
+/// Error{input} naming the image unless every box lies inside it, with its rank and, when
+/// given, an existing time point.
+void check_boxes_fit(const std::vector<CountBox>& boxes, const CanonicalImage& raw);
 
 /// The density export sources: "Density" (ilastik calls it "Probabilities"; both accepted).
 /// Error{usage} for any other name.

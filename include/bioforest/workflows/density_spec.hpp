@@ -33,6 +33,14 @@ struct DensityTrainingImage {
   std::optional<Axes> input_axes, label_axes;
 };
 
+/// An image whose boxes carry object counts (box constraints): read like `density count
+/// --boxes` files, with a "count" on every box. It trains the linear density only.
+struct DensityBoxImage {
+  std::string image;  ///< resolved against the spec's folder
+  std::string boxes;  ///< JSON of boxes, each with its "count"
+  std::optional<Axes> input_axes;
+};
+
 struct DensitySpec {
   std::string file;         ///< where it was read from ("" if built in memory)
   nlohmann::json document;  ///< the spec as written (stored in models)
@@ -42,8 +50,9 @@ struct DensitySpec {
   DensitySampling sampling = DensitySampling::all;
   double pixel_fraction = 1.0;  ///< uniform random share of the sampled pixels kept
   std::vector<DensityTrainingImage> training;
-  int trees_per_forest = 10;  ///< ilastik: 10
-  int forests = 4;            ///< ilastik: 4 forests on quarter subsamples
+  std::vector<DensityBoxImage> box_annotations;  ///< needs refine "linear"
+  int trees_per_forest = 10;                     ///< ilastik: 10
+  int forests = 4;                               ///< ilastik: 4 forests on quarter subsamples
   /// The forest as trained: forests * trees_per_forest trees, each drawing sample_fraction
   /// (default 1/forests) of the samples, max depth 50, features in 256 quantile bins
   /// (ilastik: exact).

@@ -256,19 +256,25 @@ TEST_CASE("train and count synthetic cells with a known count", "[density]") {
 TEST_CASE("count boxes are read from JSON and checked", "[density]") {
   test::TempDir dir;
   std::ofstream(dir.file("b.json"))
-      << R"({"boxes": [{"name": "a", "start": [0, 0], "stop": [5, 6]}, {"start": [1, 2], "stop": [3, 4], "t": 2}]})";
+      << R"({"boxes": [{"name": "a", "start": [0, 0], "stop": [5, 6]}, {"start": [1, 2], "stop": [3, 4], "t": 2, "count": 7.5}]})";
   const auto boxes = read_count_boxes(dir.file("b.json"));
   REQUIRE(boxes.size() == 2);
   CHECK(boxes[0].name == "a");
+  CHECK_FALSE(boxes[0].count);
   CHECK(boxes[1].name == "box1");
   CHECK(boxes[1].t == std::size_t(2));
-  std::ofstream(dir.file("bad.json")) << R"([{"start": [5, 5], "stop": [5, 6]}])";
-  try {
-    read_count_boxes(dir.file("bad.json"));
-    FAIL("expected an error");
-  } catch (const Error& e) {
-    CHECK(e.category() == ErrorCategory::usage);
-    CHECK(e.file() == dir.file("bad.json"));
+  CHECK(boxes[1].count == 7.5);
+  for (const char* bad : {R"([{"start": [5, 5], "stop": [5, 6]}])",
+                          R"([{"start": [0, 0], "stop": [5, 6], "count": -1}])",
+                          R"([{"start": [0, 0], "stop": [5, 6], "count": "many"}])"}) {
+    std::ofstream(dir.file("bad.json")) << bad;
+    try {
+      read_count_boxes(dir.file("bad.json"));
+      FAIL("expected an error");
+    } catch (const Error& e) {
+      CHECK(e.category() == ErrorCategory::usage);
+      CHECK(e.file() == dir.file("bad.json"));
+    }
   }
 }
 
