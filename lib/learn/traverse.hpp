@@ -64,6 +64,9 @@ struct WalkTree {
   const std::int32_t* leaf;
   const float* values;
   std::size_t width;  ///< values per leaf
+  /// Per leaf row: the class of a one-hot row (values all 0 but a 1), or null: then the
+  /// walk counts votes instead of adding values (see accumulate_tree).
+  const std::uint8_t* leaf_class = nullptr;
 };
 
 /// Extra entries `ids` and `tmp` need beyond n (SIMD overrun).
@@ -106,10 +109,14 @@ void build_top_levels(const WalkTree& tree, std::int32_t root, int depth, TopLev
 /// whose sample i starts at x + i * sample_stride; all offsets fit int32 (the caller
 /// checks). ids and tmp are scratch of n + kWalkPad entries. With `top` (only for
 /// sample_stride 1) the samples start from their top_slots() exits, given in slots.
-/// queue: scratch of as many entries as the tree has nodes.
+/// queue: scratch of as many entries as the tree has nodes. With tree.leaf_class, a sample
+/// reaching a leaf of class k > 0 adds 1 to votes[i * (width - 1) + k - 1] instead (acc is
+/// not touched): for one-hot leaves the float sums are exact counts, so the caller turns
+/// the votes into the same sums at less cost (the leaves of class 0 add nothing).
 void accumulate_tree(const WalkTree& tree, std::int32_t root, const TopLevels* top, const float* x,
                      std::int32_t sample_stride, std::size_t n, std::int32_t* ids,
-                     std::int32_t* tmp, const std::uint8_t* slots, WalkRange* queue, float* acc);
+                     std::int32_t* tmp, const std::uint8_t* slots, WalkRange* queue, float* acc,
+                     std::uint16_t* votes);
 
 /// The portable reference walk of one sample (any strides).
 inline std::int32_t walk(const NodeArrays& nodes, std::int32_t node, const float* sample,
