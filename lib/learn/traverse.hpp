@@ -44,6 +44,34 @@
 // another ~3 ns (bucket lookup + binary search; the thresholds crowd): 2x slower than
 // this walk (6.6 ns per tree and sample). A single queue was 4x slower still (the CPU's
 // memory disambiguation serialised loads of pending entries behind stores of new ones).
+//
+// Session 4 (same bench, 1 thread, 1 Mpx, min of 3-7 repeats; the machine was shared, so
+// +-3 % is noise): 0.70 -> 0.64 CPU-s (0.90 -> 0.82 ns per visit). Landed: the top levels'
+// merge-masked vpord (~4 %); one-hot forests count votes (tree_ensemble.cpp; ~9 %: a leaf
+// of class 0 adds nothing). Profile after: top levels ~22 %, counting sort ~11 %,
+// partitions ~35 % (a quarter of the walk waits on the gather), the rest queue, leaves and
+// copy. Tried and dropped:
+// - 16-bit keys per feature (affine over the range of its thresholds, monotone, evaluated
+//   by one vector function for samples and thresholds, so a comparison is exact unless
+//   key(v) == key(t), then the float decides): on this data 1e-4 of the visits tie, but a
+//   top walk must track ties per node. With the ties' slot bits in a third word (only a
+//   tie on the sample's own path redoes it, ~2 % of 64-sample vectors per tree) a node
+//   costs 2 compares and 2 OR+blend pairs per 32 lanes (no word-masked vpor): the top
+//   levels took -9 % and the key-gathering partitions (0.8 MB block) -3 %, all within
+//   noise; with one masked "no tie" compare chain per node instead, 14 % of the 32-lane
+//   vectors per tree had a tie somewhere and the scalar redo made it 5-8 % slower.
+//   (Planes a multiple of 64 B + 32 B apart also split every key load across two lines.)
+// - grouping by slot with vector compares instead of the scalar counting sort: 32 passes
+//   of 64-byte compares + compress of an iota per match (~3.5 slots per 64 pixels here):
+//   +10 % cycles in the grouping (rdtsc); one pass with a compress per distinct slot per
+//   16 lanes: ~3 % slower overall (a mispredicted loop exit per mixed vector). Highway
+//   1.0's Iota builds its vector through memory: hoist it out of loops.
+// - ids within 32 of a vector's first lane (30 % of the partition vectors) loaded with
+//   two contiguous loads and a vpermt2ps instead of the gather: within noise; so was
+//   skipping the stores of ids bound for a class-0 leaf (votes) and adding leaf children
+//   without a queue entry, and dropping the partition's id * stride multiply.
+// - blocks of 4096 or 16384 samples, groups of 16 or 32 trees, 4 vectors per top node:
+//   within noise or slower (labels-only loses early exits with bigger groups).
 
 #include <cstddef>
 #include <cstdint>
