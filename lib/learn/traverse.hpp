@@ -44,6 +44,34 @@
 // another ~3 ns (bucket lookup + binary search; the thresholds crowd): 2x slower than
 // this walk (6.6 ns per tree and sample). A single queue was 4x slower still (the CPU's
 // memory disambiguation serialised loads of pending entries behind stores of new ones).
+//
+// Session 4 (same bench, 1 thread, 1 Mpx, min of 3-7 repeats; the machine was shared, so
+// +-3 % is noise): 0.70 -> 0.64 CPU-s (0.90 -> 0.82 ns per visit). Landed: the top levels'
+// merge-masked vpord (~4 %); one-hot forests count votes (tree_ensemble.cpp; ~9 %: a leaf
+// of class 0 adds nothing). Profile after: top levels ~22 %, counting sort ~11 %,
+// partitions ~35 % (a quarter of the walk waits on the gather), the rest queue, leaves and
+// copy. Tried and dropped:
+// - 16-bit keys per feature (affine over the range of its thresholds, monotone, evaluated
+//   by one vector function for samples and thresholds, so a comparison is exact unless
+//   key(v) == key(t), then the float decides): on this data 1e-4 of the visits tie, but a
+//   top walk must track ties per node. With the ties' slot bits in a third word (only a
+//   tie on the sample's own path redoes it, ~2 % of 64-sample vectors per tree) a node
+//   costs 2 compares and 2 OR+blend pairs per 32 lanes (no word-masked vpor): the top
+//   levels took -9 % and the key-gathering partitions (0.8 MB block) -3 %, all within
+//   noise; with one masked "no tie" compare chain per node instead, 14 % of the 32-lane
+//   vectors per tree had a tie somewhere and the scalar redo made it 5-8 % slower.
+//   (Planes a multiple of 64 B + 32 B apart also split every key load across two lines.)
+// - grouping by slot with vector compares instead of the scalar counting sort: 32 passes
+//   of 64-byte compares + compress of an iota per match (~3.5 slots per 64 pixels here):
+//   +10 % cycles in the grouping (rdtsc); one pass with a compress per distinct slot per
+//   16 lanes: ~3 % slower overall (a mispredicted loop exit per mixed vector). Highway
+//   1.0's Iota builds its vector through memory: hoist it out of loops.
+// - ids within 32 of a vector's first lane (30 % of the partition vectors) loaded with
+//   two contiguous loads and a vpermt2ps instead of the gather: within noise; so was
+//   skipping the stores of ids bound for a class-0 leaf (votes) and adding leaf children
+//   without a queue entry, and dropping the partition's id * stride multiply.
+// - blocks of 4096 or 16384 samples, groups of 16 or 32 trees, 4 vectors per top node:
+//   within noise or slower (labels-only loses early exits with bigger groups).
 
 #include <cstddef>
 #include <cstdint>
@@ -64,6 +92,9 @@ struct WalkTree {
   const std::int32_t* leaf;
   const float* values;
   std::size_t width;  ///< values per leaf
+  /// Per leaf row: the class of a one-hot row (values all 0 but a 1), or null: then the
+  /// walk counts votes instead of adding values (see accumulate_tree).
+  const std::uint8_t* leaf_class = nullptr;
 };
 
 /// Extra entries `ids` and `tmp` need beyond n (SIMD overrun).
@@ -106,10 +137,14 @@ void build_top_levels(const WalkTree& tree, std::int32_t root, int depth, TopLev
 /// whose sample i starts at x + i * sample_stride; all offsets fit int32 (the caller
 /// checks). ids and tmp are scratch of n + kWalkPad entries. With `top` (only for
 /// sample_stride 1) the samples start from their top_slots() exits, given in slots.
-/// queue: scratch of as many entries as the tree has nodes.
+/// queue: scratch of as many entries as the tree has nodes. With tree.leaf_class, a sample
+/// reaching a leaf of class k > 0 adds 1 to votes[i * (width - 1) + k - 1] instead (acc is
+/// not touched): for one-hot leaves the float sums are exact counts, so the caller turns
+/// the votes into the same sums at less cost (the leaves of class 0 add nothing).
 void accumulate_tree(const WalkTree& tree, std::int32_t root, const TopLevels* top, const float* x,
                      std::int32_t sample_stride, std::size_t n, std::int32_t* ids,
-                     std::int32_t* tmp, const std::uint8_t* slots, WalkRange* queue, float* acc);
+                     std::int32_t* tmp, const std::uint8_t* slots, WalkRange* queue, float* acc,
+                     std::uint16_t* votes);
 
 /// The portable reference walk of one sample (any strides).
 inline std::int32_t walk(const NodeArrays& nodes, std::int32_t node, const float* sample,

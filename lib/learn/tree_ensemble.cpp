@@ -51,6 +51,7 @@ struct BlockScratch {
   std::vector<std::int32_t> ids, tmp;
   std::vector<std::uint8_t> slots;  ///< top exits of a group of trees
   std::vector<float> acc;
+  std::vector<std::uint16_t> votes;  ///< one-hot forests: votes for classes 1.. (see walk)
   std::vector<unsigned char> has_nan;
   std::vector<std::uint32_t> order;  ///< predict_argmax: block sample of each active row
 
@@ -68,6 +69,7 @@ struct BlockScratch {
     fit(s.tmp, block + detail::kWalkPad);
     fit(s.slots, block * kTopGroup);
     fit(s.acc, block * width);
+    fit(s.votes, block * (width - 1));
     fit(s.has_nan, block);
     fit(s.order, block);
     return s;
@@ -113,7 +115,29 @@ struct BlockPlan {
   std::vector<std::int32_t> offsets;  ///< per node: feature * stride
   std::vector<detail::TopLevels> tops;
   std::size_t max_tree_nodes = 0;
+  /// Per leaf row: its class, if every row is one-hot (a forest grown to purity); else
+  /// empty. Then the walk counts votes: the sum of a sample's one-hot rows over trees, in
+  /// any order, is exactly its count of votes per class, so the result is the same.
+  std::vector<std::uint8_t> leaf_class;
 };
+
+/// For one-hot forests: s.acc of samples [0, n) = their float sums over `trees` trees,
+/// from the votes (class 0 has the trees no other class got).
+void votes_to_sums(const BlockPlan& plan, std::size_t width, std::size_t n, std::size_t trees,
+                   BlockScratch& s) {
+  if (plan.leaf_class.empty()) return;
+  const std::size_t w1 = width - 1;
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::uint16_t* v = s.votes.data() + i * w1;
+    float* a = s.acc.data() + i * width;
+    std::size_t rest = trees;
+    for (std::size_t k = 0; k < w1; ++k) {
+      a[k + 1] = float(v[k]);
+      rest -= v[k];
+    }
+    a[0] = float(rest);
+  }
+}
 
 /// Adds trees [first, last) (first a multiple of kTopGroup) to s.acc for the n samples of
 /// the block in s.planes, in tree order.
@@ -121,15 +145,21 @@ void accumulate_trees(const TreeEnsemble& t, std::size_t first, std::size_t last
                       const BlockPlan& plan, BlockScratch& s) {
   const std::vector<std::int32_t>& offsets = plan.offsets;
   const std::vector<detail::TopLevels>& tops = plan.tops;
-  const detail::WalkTree wt{offsets.data(), t.threshold.data(), t.child.data(),
-                            t.leaf.data(),  t.values.data(),    t.value_width};
+  const detail::WalkTree wt{offsets.data(),
+                            t.threshold.data(),
+                            t.child.data(),
+                            t.leaf.data(),
+                            t.values.data(),
+                            t.value_width,
+                            plan.leaf_class.empty() ? nullptr : plan.leaf_class.data()};
   for (std::size_t g = first; g < last; g += kTopGroup) {
     const std::size_t count = std::min(kTopGroup, last - g);
     if (!tops.empty()) detail::top_slots(&tops[g], count, s.planes.data(), n, s.slots.data());
     for (std::size_t tree = g; tree < g + count; ++tree)
       detail::accumulate_tree(wt, t.tree_root[tree], tops.empty() ? nullptr : &tops[tree],
                               s.planes.data(), 1, n, s.ids.data(), s.tmp.data(),
-                              s.slots.data() + (tree - g) * n, s.queue.data(), s.acc.data());
+                              s.slots.data() + (tree - g) * n, s.queue.data(), s.acc.data(),
+                              s.votes.data());
   }
 }
 
@@ -158,6 +188,24 @@ BlockPlan plan_blocks(const TreeEnsemble& t, const FeatureView& x, const RunCont
     p.tops.resize(t.n_trees());
     for (std::size_t tree = 0; tree < t.n_trees(); ++tree)
       detail::build_top_levels(wt, t.tree_root[tree], kTopDepth, p.tops[tree]);
+  }
+  // One-hot leaves (and votes that fit 16 bits): the walk counts votes.
+  const std::size_t w = t.value_width, n_rows = t.values.size() / std::max<std::size_t>(1, w);
+  bool one_hot = w >= 2 && w <= 256 && t.n_trees() <= 65535;
+  for (std::size_t r = 0; r < n_rows && one_hot; ++r) {
+    std::size_t ones = 0, zeros = 0;
+    for (std::size_t k = 0; k < w; ++k) {
+      ones += t.values[r * w + k] == 1.0f ? 1 : 0;
+      zeros += t.values[r * w + k] == 0.0f ? 1 : 0;
+    }
+    one_hot = ones == 1 && zeros == w - 1;
+  }
+  if (one_hot) {
+    p.leaf_class.resize(n_rows);
+    for (std::size_t r = 0; r < n_rows; ++r)
+      p.leaf_class[r] = std::uint8_t(std::find(t.values.begin() + std::ptrdiff_t(r * w),
+                                               t.values.begin() + std::ptrdiff_t(r * w + w), 1.0f) -
+                                     (t.values.begin() + std::ptrdiff_t(r * w)));
   }
   // The walk queues each node of a tree at most once.
   std::vector<std::int32_t> pending;
@@ -207,7 +255,9 @@ void predict_blocks(const TreeEnsemble& t, const FeatureView& x, const RunContex
   const float n_trees_f = float(t.n_trees());
   for_blocks(t, x, plan, ctx, [&](BlockScratch& s, std::size_t begin, std::size_t count) {
     std::fill(s.acc.begin(), s.acc.begin() + std::ptrdiff_t(count * t.value_width), 0.0f);
+    std::fill_n(s.votes.begin(), count * (t.value_width - 1), std::uint16_t(0));
     accumulate_trees(t, 0, t.n_trees(), count, plan, s);
+    votes_to_sums(plan, t.value_width, count, t.n_trees(), s);
     for (std::size_t i = 0; i < count; ++i) {
       float* a = s.acc.data() + i * t.value_width;
       for (std::size_t k = 0; k < t.value_width; ++k)
@@ -264,6 +314,7 @@ void TreeEnsemble::predict_argmax(const FeatureView& x, std::uint32_t* out,
   const float n_trees_f = float(n_trees_all);
   for_blocks(*this, x, plan, ctx, [&](BlockScratch& s, std::size_t begin, std::size_t count) {
     std::fill(s.acc.begin(), s.acc.begin() + std::ptrdiff_t(count * w), 0.0f);
+    std::fill_n(s.votes.begin(), count * (w - 1), std::uint16_t(0));
     std::vector<std::uint32_t>& orig = s.order;  // block sample of each active row
     for (std::size_t i = 0; i < count; ++i)
       orig[i] = std::uint32_t(i);
@@ -309,13 +360,16 @@ void TreeEnsemble::predict_argmax(const FeatureView& x, std::uint32_t* out,
         for (std::size_t k = 0; k < kept; ++k) {
           const auto i = std::size_t(kept_rows[k]);
           std::copy_n(s.acc.data() + i * w, w, s.acc.data() + k * w);
+          std::copy_n(s.votes.data() + i * (w - 1), w - 1, s.votes.data() + k * (w - 1));
           s.has_nan[k] = s.has_nan[i];
           orig[k] = orig[i];
         }
         active = kept;
         if (active == 0) break;
       }
-      accumulate_trees(*this, g, std::min(n_trees_all, g + kTopGroup), active, plan, s);
+      const std::size_t done = std::min(n_trees_all, g + kTopGroup);
+      accumulate_trees(*this, g, done, active, plan, s);
+      votes_to_sums(plan, w, active, done, s);
     }
     // The rest: the argmax of the means, exactly as predict_mean computes them.
     for (std::size_t i = 0; i < active; ++i) {

@@ -424,6 +424,45 @@ TEST_CASE("predict_labels equals argmax of predict_proba, with early exit, any t
   }
 }
 
+TEST_CASE("probabilities are bit-identical to float sums over the trees in order", "[learn]") {
+  // Grown to purity the leaves are one-hot and the walk counts votes; with mixed leaves it
+  // adds the values. Either way each sample's row must be its leaf rows summed in tree
+  // order in float, divided by the tree count (a NaN row: zeros).
+  const Problem train = three_classes(3000, 53);
+  Problem held = three_classes(5000, 54);
+  for (std::size_t i = 11; i < held.n; i += 1009)
+    held.x[i * 5 + 2] = std::numeric_limits<float>::quiet_NaN();
+  ForestOptions pure, mixed;
+  pure.n_trees = 21;
+  mixed.n_trees = 21;
+  mixed.min_samples_leaf = 9;
+  for (const ForestOptions& o : {pure, mixed}) {
+    const auto rf = ClassificationForest::train(view(train), train.y, o, threads(2));
+    const TreeEnsemble& t = rf.ensemble();
+    bool one_hot = true;
+    for (float v : t.values)
+      one_hot &= v == 0.0f || v == 1.0f;
+    CHECK(one_hot == (o.min_samples_leaf == 1));
+    std::vector<std::int32_t> leaves(t.n_trees() * held.n);
+    t.leaves_of(view(held), 0, t.n_trees(), leaves.data());
+    std::vector<float> got(held.n * 3);
+    rf.predict_proba(view(held), got.data(), threads(2));
+    std::size_t same = 0;
+    for (std::size_t i = 0; i < held.n; ++i) {
+      float want[3] = {0.0f, 0.0f, 0.0f};
+      for (std::size_t k = 0; k < t.n_trees(); ++k)
+        for (std::size_t c = 0; c < 3; ++c)
+          want[c] += t.values[std::size_t(t.leaf[std::size_t(leaves[k * held.n + i])]) * 3 + c];
+      const bool nan_row = i % 1009 == 11;
+      for (std::size_t c = 0; c < 3; ++c) {
+        const float w = nan_row ? 0.0f : want[c] / float(t.n_trees());
+        same += std::memcmp(&w, &got[i * 3 + c], sizeof(float)) == 0 ? 1 : 0;
+      }
+    }
+    CHECK(same == held.n * 3);
+  }
+}
+
 TEST_CASE("predict_labels: exact ties go to the first class, as argmax", "[learn]") {
   // Two single-leaf trees voting for different classes: means (0.5, 0.5) for every sample.
   TreeEnsemble t;
