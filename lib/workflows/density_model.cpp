@@ -14,9 +14,9 @@ namespace bioforest::workflows {
 namespace {
 
 // 1: one forest; 2: adds the stacked refinement (/refine); 3: the linear refinement
-// (/refine/weights). Each written only by models that use it, so that the others stay
-// readable by older versions.
-constexpr int kModelFormat = 3;
+// (/refine/weights); 4: feature groups (/feature_groups). Each written only by models that
+// use it, so that the others stay readable by older versions.
+constexpr int kModelFormat = 4;
 constexpr const char* kModelKind = "density_counting";
 
 std::vector<std::int32_t> to_i32(const std::vector<std::size_t>& v) {
@@ -30,7 +30,11 @@ void save_density_model(const DensityModel& m, const std::string& path, bool ove
   {
     h5::File f = h5::File::create(out.temp_path());
     f.write_string_attribute("/", "bioforest_model", kModelKind);
-    f.write_numeric_attribute("/", "format_version", {m.linear() ? 3.0 : m.stacked() ? 2.0 : 1.0});
+    f.write_numeric_attribute("/", "format_version",
+                              {!m.feature_groups.empty() ? 4.0
+                               : m.linear()              ? 3.0
+                               : m.stacked()             ? 2.0
+                                                         : 1.0});
     f.write_string_attribute("/", "bioforest_version", version());
     const auto& prov = io::process_provenance();
     if (!prov.command_line.empty())
@@ -41,6 +45,8 @@ void save_density_model(const DensityModel& m, const std::string& path, bool ove
     f.write_string("/feature_scheme", std::string(features::scheme_name(m.features.scheme)));
     f.write("/input_channels", std::vector<std::int32_t>{std::int32_t(m.input_channels)});
     if (!m.channels.empty()) f.write("/channels", to_i32(m.channels));
+    if (!m.feature_groups.empty())
+      f.write_string("/feature_groups", feature_groups_to_json(m.feature_groups).dump());
     f.write("/spatial_rank", std::vector<std::int32_t>{m.spatial_rank});
     f.write("/sigma", std::vector<double>{m.sigma});
     f.write_string("/sampling", m.sampling);
@@ -84,6 +90,11 @@ DensityModel load_density_model(const std::string& path) {
   if (f.exists("/channels"))
     for (auto c : f.read<std::int32_t>("/channels"))
       m.channels.push_back(std::size_t(c));
+  if (f.exists("/feature_groups"))
+    m.feature_groups = with_context("reading /feature_groups of " + path, [&] {
+      return feature_groups_from_json(nlohmann::json::parse(f.read_string("/feature_groups")),
+                                      path);
+    });
   m.spatial_rank = f.read<std::int32_t>("/spatial_rank").at(0);
   m.sigma = f.read<double>("/sigma").at(0);
   m.sampling = f.read_string("/sampling");
@@ -128,6 +139,9 @@ nlohmann::ordered_json density_model_json(const DensityModel& m) {
   j["sigma"] = m.sigma;
   j["sampling"] = m.sampling;
   j["features"] = nlohmann::ordered_json::parse(features::selection_to_json_text(m.features));
+  if (!m.feature_groups.empty())
+    j["feature_groups"] =
+        nlohmann::ordered_json::parse(feature_groups_to_json(m.feature_groups).dump());
   j["n_features"] = m.feature_names.size();
   j["trees"] = m.forest.n_trees();
   j["refine"] = m.refine;
@@ -157,6 +171,11 @@ std::string describe_density_model(const DensityModel& m) {
   if (!m.channels.empty()) {
     o << ", features on channel(s)";
     for (auto c : m.channels)
+      o << ' ' << c;
+  }
+  for (const auto& g : m.feature_groups) {
+    o << ", a feature group on channel(s)";
+    for (auto c : g.channels)
       o << ' ' << c;
   }
   o << ")\n";

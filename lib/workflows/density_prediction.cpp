@@ -292,26 +292,22 @@ void density_blocks(const DensityModel& model, const CanonicalImage& raw, std::s
                     const std::function<void(std::size_t, const Roi&, const float*)>& sink,
                     const RunContext& ctx) {
   check_fits_model(model, raw);
-  check_density_channels(raw, model.channels);
-  const features::FeatureComputer fc(model.features, density_feature_channels(raw, model.channels),
-                                     raw.spatial_rank());
-  if (fc.n_channels() != model.forest.n_features())
-    throw_internal("feature count " + std::to_string(fc.n_channels()) + " != forest's " +
+  const DensityFeatureStack stack(model.features, model.channels, model.feature_groups, raw);
+  const std::size_t F = stack.n_features();
+  if (F != model.forest.n_features())
+    throw_internal("feature count " + std::to_string(F) + " != forest's " +
                    std::to_string(model.forest.n_features()));
-  if (model.stacked() &&
-      model.refine_forest.n_features() != fc.n_channels() + model.refine_scales.size())
+  if (model.stacked() && model.refine_forest.n_features() != F + model.refine_scales.size())
     throw_internal("stacked forest reads " + std::to_string(model.refine_forest.n_features()) +
-                   " features, expected " +
-                   std::to_string(fc.n_channels() + model.refine_scales.size()));
+                   " features, expected " + std::to_string(F + model.refine_scales.size()));
   features::FeatureComputer::Workspace ws(ctx.threads);
-  const std::size_t F = fc.n_channels();
   // A stacked model needs the stage-1 density within the largest smoothing radius of every
   // core pixel: stage 1 runs on the core grown by that radius (clipped to the image; the
   // smoothing is normalised inside the image, so blocks agree with the whole image).
   const bool grown = model.stacked() || model.linear();
   const std::size_t R = grown ? refine_halo(model.refine_scales) : 0;
   const Shape grow_r(region.rank(), R);
-  Shape halo = fc.halo();
+  Shape halo = stack.halo();
   for (auto& h : halo)
     h += R;
   const std::size_t S = model.refine_scales.size();
@@ -329,14 +325,9 @@ void density_blocks(const DensityModel& model, const CanonicalImage& raw, std::s
       const Roi core = b.core.shifted(region.start);
       // Stage 1 over `inner` (the core, or the core grown by R for a stacked model).
       const Roi inner = grown ? core.grow(grow_r, raw.spatial_shape()) : core;
-      const Roi outer = inner.grow(fc.halo(), raw.spatial_shape());
-      read_density_input(raw, t, outer, model.channels, scratch, data);
-      Shape block_shape = outer.shape();
-      block_shape.push_back(fc.input_channels());
       const std::size_t n = inner.size();
       feats.resize(F * n);
-      fc.compute(data.data(), block_shape, inner.relative_to(outer.start),
-                 features::BlockBorders::of(outer, raw.spatial_shape()), feats.data(), ws);
+      stack.compute(t, inner, feats.data(), ws, scratch, data);
       density.resize(n);
       model.forest.predict(learn::FeatureView::planar(feats.data(), n, F), density.data(), ctx);
       // ilastik clips negative densities (possible with other regressors) to 0.

@@ -53,6 +53,8 @@ DensitySpec density_spec_from_json(const nlohmann::json& doc, const std::string&
   s.features = with_context("reading /features of " + file,
                             [&] { return features::selection_from_json(doc["features"], file); });
   if (doc.contains("channels")) s.channels = doc["channels"].get<std::vector<std::size_t>>();
+  if (doc.contains("feature_groups"))
+    s.feature_groups = feature_groups_from_json(doc["feature_groups"], file);
   s.sigma = doc.value("sigma", 2.5);
   s.sampling = doc.value("sampling", std::string("all")) == "ilastik" ? DensitySampling::ilastik
                                                                       : DensitySampling::all;

@@ -155,11 +155,8 @@ void gather_image(const AnnotatedImage& a, std::size_t index, const DensitySpec&
   const bool first = index == 0;
   const CanonicalImage& raw = *a.raw;
   check_consistent(raw, set, first);
-  check_density_channels(raw, spec.channels);
-  features::validate_for_shape(spec.features, raw.spatial_shape());
-  const features::FeatureComputer fc(spec.features, density_feature_channels(raw, spec.channels),
-                                     raw.spatial_rank());
-  const std::size_t F = fc.n_channels();
+  const DensityFeatureStack stack(spec.features, spec.channels, spec.feature_groups, raw);
+  const std::size_t F = stack.n_features();
   set.n_features = F;
   set.n_dots += a.dots.size();
   features::FeatureComputer::Workspace ws(ctx.threads);
@@ -180,13 +177,8 @@ void gather_image(const AnnotatedImage& a, std::size_t index, const DensitySpec&
       const std::size_t wanted =
           mark_samples(spec, index, t, shape, core, core_density, core_background, keep);
       if (!wanted) continue;
-      const Roi outer = core.grow(fc.halo(), shape);
-      read_density_input(raw, t, outer, spec.channels, scratch, data);
-      Shape block_shape = outer.shape();
-      block_shape.push_back(fc.input_channels());
       planar.resize(F * n);
-      fc.compute(data.data(), block_shape, core.relative_to(outer.start),
-                 features::BlockBorders::of(outer, shape), planar.data(), ws);
+      stack.compute(t, core, planar.data(), ws, scratch, data);
       const std::size_t row0 = set.y.size();
       set.x.resize((row0 + wanted) * F);
       set.y.resize(row0 + wanted);
@@ -244,6 +236,7 @@ void out_of_fold_densities(const DensityTrainingSet& set, const DensitySpec& spe
     fm.features = m.features;
     fm.input_channels = m.input_channels;
     fm.channels = m.channels;
+    fm.feature_groups = m.feature_groups;
     fm.spatial_rank = m.spatial_rank;
     if (sub_y.empty()) {
       fm.forest = m.forest;  // the other images have no samples: nothing held out to learn
@@ -429,12 +422,13 @@ DensityModel train_density_on_set(const DensityTrainingSet& set, const DensitySp
   m.features = spec.features;
   m.input_channels = set.input_channels;
   m.channels = spec.channels;
+  m.feature_groups = spec.feature_groups;
   m.spatial_rank = set.spatial_rank;
   m.sigma = spec.sigma;
   m.sampling = std::string(sampling_name(spec.sampling));
-  m.feature_names = features::feature_channel_names(
+  m.feature_names = density_feature_names(
       spec.features, spec.channels.empty() ? set.input_channels : spec.channels.size(),
-      set.spatial_rank == 3);
+      spec.feature_groups, set.spatial_rank == 3);
   m.spec_json = spec.document.dump(2);
   m.spec_file = spec.file;
   m.n_samples = set.n_samples();

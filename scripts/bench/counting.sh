@@ -8,6 +8,9 @@
 # against the red-dot counts of counts.csv.
 #
 #   scripts/bench/counting.sh [BIN_DIR] [DATA_DIR]
+# A 'groups' row at N = 32 (GROUP_DRAWS, default 5; 0 = off) adds feature groups on the red and
+# green channels (the cells' cytoplasm, values 0-10): Gaussian smoothing at 1.6, 3.5, 5, 10 and
+# LoG at 3.5, 5 of each, after the blue channel's default set.
 # With BOX_IMAGES=k (default 10; 0 = off) a last row adds box constraints at N = 32: the first
 # k test images carry one whole-image box with their count instead of dots ("box_annotations",
 # "refine": "linear" with the crowding scales BOX_SCALES, default []), and the row, with the
@@ -78,6 +81,10 @@ def merge(into, extra):  # nested: {"regressor": {"min_samples_leaf": 20}} keeps
             into[k] = v
 if sampling == "all":
     merge(spec, json.loads(os.environ.get("SPEC_EXTRA") or "{}"))
+if sampling == "groups":  # the 'all' spec plus large-scale features of the red and green channels
+    spec["sampling"] = "all"
+    rg = {"features": {"GaussianSmoothing": [1.6, 3.5, 5.0, 10.0], "LaplacianOfGaussian": [3.5, 5.0]}}
+    spec["feature_groups"] = [{"channels": [0], "features": rg}, {"channels": [1], "features": rg}]
 if sampling == "boxes":  # the 'all' spec plus box counts of whole test images
     spec["sampling"] = "all"
     spec["refine"] = "linear"
@@ -161,6 +168,7 @@ print(f'{\"$1\":<10} N=32  MAE {st.mean(m):6.2f} +- {st.stdev(m) if len(m) > 1 e
 echo "VGG cells: train on N of $(printf %03d "$POOL_FIRST")-$(printf %03d $((POOL_FIRST + 49))), count $(printf %03d "$TEST_FIRST")-$(printf %03d $((TEST_FIRST + 49))), $DRAWS draws; $(nproc) CPUs, load $(cut -d' ' -f1 /proc/loadavg)"
 for n in $NS; do row all all "$n" "$DRAWS"; done
 [ "$ILASTIK_DRAWS" -gt 0 ] && row ilastik ilastik 32 "$ILASTIK_DRAWS"
+[ "${GROUP_DRAWS:-5}" -gt 0 ] && [[ " $NS " == *" 32 "* ]] && row groups groups 32 "${GROUP_DRAWS:-5}"
 BOX_IMAGES=${BOX_IMAGES:-10}
 if [ "$BOX_IMAGES" -gt 0 ] && [[ " $NS " == *" 32 "* ]]; then
   mkdir -p "$WORK/boxes"

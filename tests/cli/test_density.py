@@ -201,6 +201,32 @@ def test_box_annotations(tmp):
     assert not os.path.exists(bad_model)
 
 
+def test_feature_groups(tmp):
+    """extra features on their own channels: trained, shown by info; a group on a channel
+    the image lacks (exit 1, naming the image) or without features (exit 2, the pointer)
+    leaves no model"""
+    spec, truth = synthetic_set(tmp)
+    doc = json.load(open(spec))
+    doc["feature_groups"] = [{"channels": [0],
+                              "features": {"features": {"GaussianSmoothing": [5.0, 10.0]}}}]
+    json.dump(doc, open(spec, "w"))
+    model = os.path.join(tmp, "groups.h5")
+    expect_ok(run("density", "train", spec, "-o", model))
+    r = expect_ok(run("density", "info", model))
+    assert "a feature group on channel(s) 0" in r.out and "[channels 0]" in r.out, r.out
+    r = expect_ok(run("density", "count", "--model", model, os.path.join(tmp, "t2.tif")))
+    assert abs(float(read_counts(r.out)[0]["count"]) - truth["t2"]) <= 0.15 * truth["t2"], r.out
+    bad_model = os.path.join(tmp, "bad.h5")
+    doc["feature_groups"][0]["channels"] = [4]
+    json.dump(doc, open(spec, "w"))
+    expect_error(run("density", "train", spec, "-o", bad_model), 1, "a.tif", "channel 4")
+    del doc["feature_groups"][0]["features"]
+    json.dump(doc, open(spec, "w"))
+    expect_error(run("density", "train", spec, "-o", bad_model), 2, "spec.json",
+                 "/feature_groups/0")
+    assert not os.path.exists(bad_model)
+
+
 def test_3d_and_time_series(tmp):
     import tifffile
     rng = np.random.default_rng(5)

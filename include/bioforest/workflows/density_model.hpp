@@ -13,13 +13,16 @@
 #include "bioforest/features/selection.hpp"
 #include "bioforest/learn/regression_forest.hpp"
 
+#include "bioforest/workflows/density_features.hpp"
+
 namespace bioforest::workflows {
 
 struct DensityModel {
   features::FeatureSelection features;
-  std::size_t input_channels = 1;     ///< raw channels the images must have
-  std::vector<std::size_t> channels;  ///< of those, the ones features are computed on
-  int spatial_rank = 2;               ///< 2: images (yx), 3: volumes (zyx)
+  std::size_t input_channels = 1;                   ///< raw channels the images must have
+  std::vector<std::size_t> channels;                ///< of those, the ones features are computed on
+  std::vector<DensityFeatureGroup> feature_groups;  ///< extra features, after the main ones
+  int spatial_rank = 2;                             ///< 2: images (yx), 3: volumes (zyx)
   double sigma = 2.5;
   std::string sampling = "all";
   learn::RegressionForest forest;

@@ -15,6 +15,7 @@
 #include "bioforest/core/axes.hpp"
 #include "bioforest/features/selection.hpp"
 #include "bioforest/learn/forest_options.hpp"
+#include "bioforest/workflows/density_features.hpp"
 
 namespace bioforest::workflows {
 
@@ -45,8 +46,9 @@ struct DensitySpec {
   std::string file;         ///< where it was read from ("" if built in memory)
   nlohmann::json document;  ///< the spec as written (stored in models)
   features::FeatureSelection features;
-  std::vector<std::size_t> channels;  ///< input channels used; empty = all
-  double sigma = 2.5;                 ///< ilastik's default
+  std::vector<std::size_t> channels;                ///< input channels used; empty = all
+  std::vector<DensityFeatureGroup> feature_groups;  ///< extra features on other channels
+  double sigma = 2.5;                               ///< ilastik's default
   DensitySampling sampling = DensitySampling::all;
   double pixel_fraction = 1.0;  ///< uniform random share of the sampled pixels kept
   std::vector<DensityTrainingImage> training;
