@@ -216,6 +216,31 @@ void AccumulateTreeImpl(const WalkTree& t, std::int32_t root, const TopLevels* t
   }
 }
 
+/// Moves the samples i < n with keep[i] != 0 of each of `count` planes (`stride` apart) to
+/// the front of their plane, in order: one compress-store per vector.
+HWY_NOINLINE void CompactPlanesImpl(float* HWY_RESTRICT planes, std::size_t stride,
+                                    std::size_t count, const std::uint8_t* HWY_RESTRICT keep,
+                                    std::size_t n) {
+  const hn::ScalableTag<float> df;
+  const hn::RebindToSigned<decltype(df)> di;
+  const hn::Rebind<std::uint8_t, decltype(df)> du8;
+  const std::size_t N = hn::Lanes(df);
+  for (std::size_t p = 0; p < count; ++p) {
+    float* HWY_RESTRICT x = planes + p * stride;
+    std::size_t k = 0;
+    // Compress in a register, then a full store: a store at k <= i writes no further than
+    // lane i + N - 1, only lanes already loaded. (A masked vcompressps to memory is
+    // microcoded on Zen 4: it made this loop ~25x slower than the gather it replaced.)
+    for (std::size_t i = 0; i < n; i += N) {
+      const auto m = hn::And(
+          hn::RebindMask(df, hn::Ne(hn::PromoteTo(di, hn::LoadU(du8, keep + i)), hn::Zero(di))),
+          hn::FirstN(df, n - i));
+      hn::StoreU(hn::Compress(hn::LoadU(df, x + i), m), df, x + k);
+      k += hn::CountTrue(df, m);
+    }
+  }
+}
+
 }  // namespace HWY_NAMESPACE
 }  // namespace bioforest::learn::detail
 HWY_AFTER_NAMESPACE();
@@ -224,6 +249,12 @@ HWY_AFTER_NAMESPACE();
 namespace bioforest::learn::detail {
 HWY_EXPORT(AccumulateTreeImpl);
 HWY_EXPORT(TopSlotsImpl);
+HWY_EXPORT(CompactPlanesImpl);
+
+void compact_planes(float* planes, std::size_t stride, std::size_t count, const std::uint8_t* keep,
+                    std::size_t n) {
+  HWY_DYNAMIC_DISPATCH(CompactPlanesImpl)(planes, stride, count, keep, n);
+}
 
 void top_slots(const TopLevels* tops, std::size_t count, const float* x, std::size_t n,
                std::uint8_t* slots) {

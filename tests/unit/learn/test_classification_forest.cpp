@@ -424,6 +424,41 @@ TEST_CASE("predict_labels equals argmax of predict_proba, with early exit, any t
   }
 }
 
+TEST_CASE("predict_labels of two classes (votes decide) equals argmax, on every SIMD target",
+          "[learn]") {
+  // Two classes have their own branch-free early exit on the votes, and rows leave the
+  // block by compress-stores: both must give argmax's labels on every target, NaN rows and
+  // a noisy band included (rows then leave after different groups of trees).
+  auto two_classes = [](std::size_t n, std::uint32_t seed) {
+    Problem p = three_classes(n, seed);
+    for (auto& y : p.y)
+      y = y == 2 ? 2 : 1;
+    return p;
+  };
+  const Problem train = two_classes(3000, 61);
+  Problem held = two_classes(20011, 62);  // not a multiple of a vector
+  for (std::size_t i = 5; i < held.n; i += 911)
+    held.x[i * 5 + 1] = std::numeric_limits<float>::quiet_NaN();
+  const auto planar = test::to_planar(held);
+  ForestOptions pure, odd;
+  odd.n_trees = 13;
+  for (const ForestOptions& o : {pure, odd}) {
+    const auto rf = ClassificationForest::train(view(train), train.y, o, threads(2));
+    const auto want = labels_from_proba(rf, view(held));
+    CHECK(want[5] == 1);
+    for (const std::int64_t target : hwy::SupportedAndGeneratedTargets()) {
+      INFO(hwy::TargetName(target) << ", trees " << rf.n_trees());
+      hwy::SetSupportedTargetsForTest(target);
+      std::vector<std::int32_t> got(held.n);
+      rf.predict_labels(view(held), got.data(), threads(2));
+      CHECK(got == want);
+      rf.predict_labels(FeatureView::planar(planar.data(), held.n, held.f), got.data(), threads(1));
+      CHECK(got == want);
+    }
+    hwy::SetSupportedTargetsForTest(0);
+  }
+}
+
 TEST_CASE("probabilities are bit-identical to float sums over the trees in order", "[learn]") {
   // Grown to purity the leaves are one-hot and the walk counts votes; with mixed leaves it
   // adds the values. Either way each sample's row must be its leaf rows summed in tree
