@@ -130,11 +130,11 @@ struct TopLevels {
 void top_slots(const TopLevels* tops, std::size_t count, const float* x, std::size_t n,
                std::uint8_t* slots);
 
-/// Keeps, at the front of each of `count` planes (`stride` floats apart), its samples
-/// i < n with keep[i] != 0, in order (the rest of the plane is then undefined). Reads up to
-/// n rounded up to a vector (at most 16 floats and keep bytes past n: callers pad).
-void compact_planes(float* planes, std::size_t stride, std::size_t count, const std::uint8_t* keep,
-                    std::size_t n);
+/// Copies the samples i < n with keep[i] != 0 of each of `count` planes of src (src_stride
+/// floats apart) to the front of the same plane of dst (dst_stride apart), in order; src ==
+/// dst compacts in place. dst's planes past the samples kept are then undefined (up to n).
+void compact_planes(const float* src, std::size_t src_stride, float* dst, std::size_t dst_stride,
+                    std::size_t count, const std::uint8_t* keep, std::size_t n);
 
 /// The top of tree `root` down to `depth` (1..kTopMaxDepth) levels.
 void build_top_levels(const WalkTree& tree, std::int32_t root, int depth, TopLevels& top);

@@ -183,10 +183,13 @@ void classify_blocks(const PixelModel& model, const PixelSource& raw, const Cano
       Shape block_shape = outer.shape();
       block_shape.push_back(raw.channels());
       const std::size_t n = core.size();
-      float* feats = s.feats.reserve(fc.n_channels() * n);
+      // Planes padded so that the forest reads them in place (learn::padded_plane_stride),
+      // unless the sink wants the features, which it reads packed.
+      const std::size_t stride = options.needs.features ? n : learn::padded_plane_stride(n);
+      float* feats = s.feats.reserve(fc.n_channels() * stride);
       fc.compute(s.data.data(), block_shape, core.relative_to(outer.start),
-                 features::BlockBorders::of(outer, raw.spatial_shape()), feats, ws);
-      const auto view = learn::FeatureView::planar(feats, n, fc.n_channels());
+                 features::BlockBorders::of(outer, raw.spatial_shape()), feats, ws, stride);
+      const auto view = learn::FeatureView::planar(feats, n, fc.n_channels(), stride);
       float* probs = nullptr;
       if (labels_only) {
         s.labels.resize(n);
