@@ -467,13 +467,24 @@ void TreeEnsemble::predict_argmax(const FeatureView& x, std::uint32_t* out,
                    xb = s.planes.data();
                    sp = &plan.copy;
                    // Rows move down (k <= i), so in place; stores of rows not kept are overwritten.
+                   // Rows with a NaN feature are never kept: has_nan of the rows kept is 0.
+                   std::fill_n(s.has_nan.begin(), kept, 0);
                    std::size_t k = 0;
-                   for (std::size_t i = 0; i < active; ++i) {
-                     if (!votes) std::copy_n(s.acc.data() + i * w, w, s.acc.data() + k * w);
-                     std::copy_n(s.votes.data() + i * (w - 1), w - 1, s.votes.data() + k * (w - 1));
-                     s.has_nan[k] = s.has_nan[i];
-                     orig[k] = orig[i];
-                     k += keep[i];
+                   if (votes && w == 2) {  // one vote count per row
+                     std::uint16_t* v = s.votes.data();
+                     for (std::size_t i = 0; i < active; ++i) {
+                       v[k] = v[i];
+                       orig[k] = orig[i];
+                       k += keep[i];
+                     }
+                   } else {
+                     for (std::size_t i = 0; i < active; ++i) {
+                       if (!votes) std::copy_n(s.acc.data() + i * w, w, s.acc.data() + k * w);
+                       std::copy_n(s.votes.data() + i * (w - 1), w - 1,
+                                   s.votes.data() + k * (w - 1));
+                       orig[k] = orig[i];
+                       k += keep[i];
+                     }
                    }
                    active = kept;
                    if (active == 0) break;
