@@ -2,7 +2,9 @@
 #pragma once
 // Private: the batched tree walk, the hot loop of prediction (SIMD with runtime dispatch).
 //
-// The caller copies a block of samples into planar scratch (one padded row per feature).
+// The caller copies a block of samples into planar scratch (one padded row per feature),
+// or reads the pixel stage's planes in place when they are padded the same way
+// (padded_plane_stride in feature_matrix.hpp).
 // For each group of 8 trees, the top 5 levels of every tree are evaluated for 8-16 samples
 // at a time with contiguous loads (TopLevels, no gather), giving each sample its exit
 // slot; the samples are counting-sorted by slot, and each slot's samples go down the rest
