@@ -104,7 +104,8 @@ struct Geometry {
   std::array<int, 3> B{1, 1, 1};                // block extent (z, y, x)
   std::array<int, 3> c0{0, 0, 0}, c1{1, 1, 1};  // core in block
   BlockBorders borders;
-  int C = 1;  // channels (interleaved, last)
+  int C = 1;                  // channels (interleaved, last)
+  std::size_t out_plane = 0;  // floats between output channels (>= the core's size)
   std::array<int, 3> core() const { return {c1[0] - c0[0], c1[1] - c0[1], c1[2] - c0[2]}; }
 };
 
@@ -300,7 +301,8 @@ Shape FeatureComputer::halo() const {
 
 void FeatureComputer::compute(const float* block, const Shape& block_shape,
                               const Roi& core_in_block, const BlockBorders& borders,
-                              float* out_planar, Workspace& ws) const {
+                              float* out_planar, Workspace& ws,
+                              std::size_t out_plane_stride) const {
   const Impl& m = *impl_;
   BIOFOREST_CHECK(block_shape.size() == std::size_t(m.rank) + 1 && block_shape.back() == m.channels,
                   "FeatureComputer::compute: block shape must be spatial + channels");
@@ -321,6 +323,7 @@ void FeatureComputer::compute(const float* block, const Shape& block_shape,
         core_in_block.stop[a] <= block_shape[a] && core_in_block.start[a] < core_in_block.stop[a],
         "FeatureComputer::compute: core outside the block");
   }
+  g.out_plane = std::max(out_plane_stride, core_in_block.size());
   // Every non-border face needs the halo of real data.
   for (int a = 0; a < 3; ++a) {
     const int h = a < off ? 0 : int(m.halo[a - off]);
@@ -430,9 +433,8 @@ void FeatureComputer::Impl::feature_tile(const Column& col, const View& P,
     return P.sub(s[0], s[1], s[2], n[0], n[1], n[2]);
   };
   // Output plane of channel q, restricted to the tile.
-  const std::size_t plane = std::size_t(core[0]) * core[1] * core[2];
   auto out_view = [&](long q) {
-    View v{out + std::size_t(q) * plane,
+    View v{out + std::size_t(q) * g.out_plane,
            std::ptrdiff_t(core[1]) * core[2],
            core[2],
            core[0],

@@ -2,7 +2,9 @@
 #pragma once
 // Private: the batched tree walk, the hot loop of prediction (SIMD with runtime dispatch).
 //
-// The caller copies a block of samples into planar scratch (one padded row per feature).
+// The caller copies a block of samples into planar scratch (one padded row per feature),
+// or reads the pixel stage's planes in place when they are padded the same way
+// (padded_plane_stride in feature_matrix.hpp).
 // For each group of 8 trees, the top 5 levels of every tree are evaluated for 8-16 samples
 // at a time with contiguous loads (TopLevels, no gather), giving each sample its exit
 // slot; the samples are counting-sorted by slot, and each slot's samples go down the rest
@@ -129,6 +131,12 @@ struct TopLevels {
 /// leaves the top of tree t, for `count` trees.
 void top_slots(const TopLevels* tops, std::size_t count, const float* x, std::size_t n,
                std::uint8_t* slots);
+
+/// Copies the samples i < n with keep[i] != 0 of each of `count` planes of src (src_stride
+/// floats apart) to the front of the same plane of dst (dst_stride apart), in order; src ==
+/// dst compacts in place. dst's planes past the samples kept are then undefined (up to n).
+void compact_planes(const float* src, std::size_t src_stride, float* dst, std::size_t dst_stride,
+                    std::size_t count, const std::uint8_t* keep, std::size_t n);
 
 /// The top of tree `root` down to `depth` (1..kTopMaxDepth) levels.
 void build_top_levels(const WalkTree& tree, std::int32_t root, int depth, TopLevels& top);

@@ -86,10 +86,13 @@ class FeatureComputer {
   ///   channel axis last (input_channels() long).
   /// - `core_in_block`: spatial ROI (rank spatial_rank()) of the pixels to compute; on every
   ///   face that is not an image border, the block must extend at least halo() beyond it.
-  /// - `out_planar`: n_channels() * core_in_block.size() floats.
+  /// - `out_planar`: n_channels() planes of core_in_block.size() floats, the planes
+  ///   `out_plane_stride` floats apart (0: packed, core_in_block.size()); the gaps are not
+  ///   written.
   /// Throws Error{internal} on inconsistent shapes or a missing halo.
   void compute(const float* block, const Shape& block_shape, const Roi& core_in_block,
-               const BlockBorders& borders, float* out_planar, Workspace& ws) const;
+               const BlockBorders& borders, float* out_planar, Workspace& ws,
+               std::size_t out_plane_stride = 0) const;
 
  private:
   struct Impl;

@@ -424,6 +424,83 @@ TEST_CASE("predict_labels equals argmax of predict_proba, with early exit, any t
   }
 }
 
+TEST_CASE("predict_labels of two classes (votes decide) equals argmax, on every SIMD target",
+          "[learn]") {
+  // Two classes have their own branch-free early exit on the votes, and rows leave the
+  // block by compress-stores: both must give argmax's labels on every target, NaN rows and
+  // a noisy band included (rows then leave after different groups of trees).
+  auto two_classes = [](std::size_t n, std::uint32_t seed) {
+    Problem p = three_classes(n, seed);
+    for (auto& y : p.y)
+      y = y == 2 ? 2 : 1;
+    return p;
+  };
+  const Problem train = two_classes(3000, 61);
+  Problem held = two_classes(20011, 62);  // not a multiple of a vector
+  for (std::size_t i = 5; i < held.n; i += 911)
+    held.x[i * 5 + 1] = std::numeric_limits<float>::quiet_NaN();
+  const auto planar = test::to_planar(held);
+  ForestOptions pure, odd;
+  odd.n_trees = 13;
+  for (const ForestOptions& o : {pure, odd}) {
+    const auto rf = ClassificationForest::train(view(train), train.y, o, threads(2));
+    const auto want = labels_from_proba(rf, view(held));
+    CHECK(want[5] == 1);
+    for (const std::int64_t target : hwy::SupportedAndGeneratedTargets()) {
+      INFO(hwy::TargetName(target) << ", trees " << rf.n_trees());
+      hwy::SetSupportedTargetsForTest(target);
+      std::vector<std::int32_t> got(held.n);
+      rf.predict_labels(view(held), got.data(), threads(2));
+      CHECK(got == want);
+      rf.predict_labels(FeatureView::planar(planar.data(), held.n, held.f), got.data(), threads(1));
+      CHECK(got == want);
+    }
+    hwy::SetSupportedTargetsForTest(0);
+  }
+}
+
+TEST_CASE("planes a padded stride apart are read in place, bit-identical to the copied path",
+          "[learn]") {
+  // The forest reads planes padded_plane_stride() apart in place and copies other layouts
+  // block by block; both must give the same bits. The padding holds NaN, which must not
+  // reach any row (the walk's vectors read past the samples but ignore those lanes). A
+  // small call after a large one reuses the thread's id buffers, whose stale entries then
+  // point past the small call's planes.
+  const Problem train = three_classes(3000, 71);
+  ForestOptions pure, mixed;
+  mixed.min_samples_leaf = 7;
+  for (const ForestOptions& o : {pure, mixed}) {
+    const auto rf = ClassificationForest::train(view(train), train.y, o, threads(2));
+    for (const std::size_t n : {std::size_t(20011), std::size_t(300)}) {
+      Problem held = three_classes(n, 72);
+      for (std::size_t i = 3; i < n; i += 97)
+        held.x[i * 5 + 4] = std::numeric_limits<float>::quiet_NaN();
+      const auto packed = test::to_planar(held);
+      const std::size_t stride = padded_plane_stride(n);
+      CHECK(is_padded_plane_stride(stride, n));
+      CHECK_FALSE(is_padded_plane_stride(n, n));
+      std::vector<float> padded(held.f * stride, std::numeric_limits<float>::quiet_NaN());
+      for (std::size_t f = 0; f < held.f; ++f)
+        std::copy_n(packed.begin() + std::ptrdiff_t(f * n), n,
+                    padded.begin() + std::ptrdiff_t(f * stride));
+      const auto pv = FeatureView::planar(packed.data(), n, held.f);
+      const auto dv = FeatureView::planar(padded.data(), n, held.f, stride);
+      for (int t : {1, 2, 3}) {
+        INFO("n " << n << ", threads " << t << ", min_samples_leaf " << o.min_samples_leaf);
+        std::vector<float> want(n * 3), got(n * 3);
+        rf.predict_proba_planar(pv, want.data(), threads(t));
+        rf.predict_proba_planar(dv, got.data(), threads(t));
+        CHECK(std::memcmp(want.data(), got.data(), want.size() * sizeof(float)) == 0);
+        CHECK(got[3] == 0.0f);
+        std::vector<std::int32_t> want_l(n), got_l(n);
+        rf.predict_labels(pv, want_l.data(), threads(t));
+        rf.predict_labels(dv, got_l.data(), threads(t));
+        CHECK(got_l == want_l);
+      }
+    }
+  }
+}
+
 TEST_CASE("probabilities are bit-identical to float sums over the trees in order", "[learn]") {
   // Grown to purity the leaves are one-hot and the walk counts votes; with mixed leaves it
   // adds the values. Either way each sample's row must be its leaf rows summed in tree

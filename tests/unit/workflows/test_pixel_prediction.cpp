@@ -38,19 +38,32 @@ Image disc_image(std::size_t Y, std::size_t X, std::uint32_t seed) {
   return Image(std::move(a), Axes("yx"));
 }
 
-// Scribbles: class 2 inside the discs, class 1 outside, on every 7th row.
+// The discs in channel 0 and their negative in channel 1, uint8 (y, x, c).
+Image two_channel_disc_image(std::size_t Y, std::size_t X, std::uint32_t seed) {
+  const Image one = disc_image(Y, X, seed);
+  const auto* d = static_cast<const std::uint8_t*>(one.raw_data());
+  Array<std::uint8_t> a = Array<std::uint8_t>::from_shape({Y, X, 2});
+  for (std::size_t i = 0; i < Y * X; ++i) {
+    a.data()[2 * i] = d[i];
+    a.data()[2 * i + 1] = std::uint8_t(255 - d[i]);
+  }
+  return Image(std::move(a), Axes("yxc"));
+}
+
+// Scribbles: class 2 inside the discs, class 1 outside, on every 7th row (from channel 0).
 Image scribbles(const Image& raw) {
   const Shape& s = raw.shape();
-  Array<std::uint8_t> a = Array<std::uint8_t>::from_shape(s);
+  const std::size_t C = s.size() == 3 ? s[2] : 1;
+  Array<std::uint8_t> a = Array<std::uint8_t>::from_shape({s[0], s[1]});
   const auto* r = static_cast<const std::uint8_t*>(raw.raw_data());
   for (std::size_t i = 0; i < a.size(); ++i)
-    a.data()[i] = (i / s[1]) % 7 == 3 ? std::uint8_t(r[i] >= 150 ? 2 : 1) : 0;
+    a.data()[i] = (i / s[1]) % 7 == 3 ? std::uint8_t(r[i * C] >= 150 ? 2 : 1) : 0;
   return Image(std::move(a), Axes("yx"));
 }
 
-PixelModel train_model(test::TempDir& tmp, std::size_t n_classes) {
-  const Image raw = disc_image(120, 160, 3);
-  const std::string name = "train" + std::to_string(n_classes);
+PixelModel train_model(test::TempDir& tmp, std::size_t n_classes, std::size_t channels = 1) {
+  const Image raw = channels == 2 ? two_channel_disc_image(120, 160, 3) : disc_image(120, 160, 3);
+  const std::string name = "train" + std::to_string(n_classes) + "_" + std::to_string(channels);
   io::write_image(tmp.file(name + ".tif"), raw);
   io::write_image(tmp.file(name + "_labels.png"), scribbles(raw));
   nlohmann::json classes = nlohmann::json::array();
@@ -177,6 +190,28 @@ TEST_CASE("classify_blocks: reused buffers, a lock and whole time points change 
         }
       }
     }
+  }
+}
+
+TEST_CASE("classify_blocks: whole time points of two channels change nothing",
+          "[pixel_prediction]") {
+  // The window is cut into blocks by rows of whole pixels (x and c together).
+  test::TempDir tmp;
+  const PixelModel model = train_model(tmp, 2, 2);
+  const Shape shape{240, 530};
+  const CanonicalImage raw(io::memory_image(two_channel_disc_image(shape[0], shape[1], 9), "raw"));
+  for (const Roi& region : {Roi::whole(shape), Roi{{20, 30}, {shape[0] - 9, shape[1] - 20}}}) {
+    RunContext plain;
+    plain.threads = 1;
+    const Collected expected = collect(model, raw, nullptr, region, ClassifyOptions{}, plain);
+    RunContext small;
+    small.threads = 2;
+    small.ram_bytes = std::size_t(8) << 20;
+    PredictionScratch scratch;
+    const Collected got =
+        collect(model, raw, nullptr, region, ClassifyOptions{{}, &scratch, nullptr, true}, small);
+    CHECK(got.blocks > 1);
+    CHECK(same_bits(got.probabilities, expected.probabilities));
   }
 }
 
