@@ -207,6 +207,26 @@ void gather_image(const AnnotatedImage& a, std::size_t index, const DensitySpec&
   }
 }
 
+// The density of every time point of `raw`, whole planes one after the other (t-major).
+void whole_density_map(const DensityModel& m, const CanonicalImage& raw, const RunContext& ctx,
+                       std::vector<float>& map) {
+  const Shape& shape = raw.spatial_shape();
+  const Roi whole = Roi::whole(shape);
+  const std::size_t plane = whole.size();
+  map.assign(plane * raw.t(), 0.0f);
+  density_blocks(
+      m, raw, 0, raw.t(), whole,
+      [&](std::size_t t, const Roi& core, const float* d) {
+        const std::size_t row = core.shape().back();
+        std::size_t k = 0;
+        for_each_row(shape, core, [&](std::size_t off) {
+          std::copy_n(d + k, row, &map[t * plane + off]);
+          k += row;
+        });
+      },
+      ctx);
+}
+
 // Out-of-fold densities of the training images: k stage-1 forests, each trained on the
 // samples of the images outside one fold, predict the images of that fold (whole images,
 // block by block, as `density predict` would). visit(i, raw, map) gets each image's density,
@@ -252,21 +272,7 @@ void out_of_fold_densities(const DensityTrainingSet& set, const DensitySpec& spe
       io::ReadOptions ro;
       ro.axes = spec.training[i].input_axes;
       const CanonicalImage raw(spec.training[i].image, ro);
-      const Shape& shape = raw.spatial_shape();
-      const Roi whole = Roi::whole(shape);
-      const std::size_t plane = whole.size();
-      map.assign(plane * raw.t(), 0.0f);
-      density_blocks(
-          fm, raw, 0, raw.t(), whole,
-          [&](std::size_t t, const Roi& core, const float* d) {
-            const std::size_t row = core.shape().back();
-            std::size_t k2 = 0;
-            for_each_row(shape, core, [&](std::size_t off) {
-              std::copy_n(d + k2, row, &map[t * plane + off]);
-              k2 += row;
-            });
-          },
-          ctx);
+      whole_density_map(fm, raw, ctx, map);
       visit(i, raw, map);
     }
   }
@@ -332,22 +338,8 @@ void add_box_annotations(const DensitySpec& spec, const DensityModel& m, LinearD
     const CanonicalImage raw(bi.image, ro);
     check_boxes_fit(boxes, raw);
     const Shape& shape = raw.spatial_shape();
-    const Roi whole = Roi::whole(shape);
-    const std::size_t plane = whole.size();
-    map.assign(plane * raw.t(), 0.0f);
-    with_context("predicting box image " + bi.image, [&] {
-      density_blocks(
-          m, raw, 0, raw.t(), whole,
-          [&](std::size_t t, const Roi& core, const float* d) {
-            const std::size_t row = core.shape().back();
-            std::size_t k = 0;
-            for_each_row(shape, core, [&](std::size_t off) {
-              std::copy_n(d + k, row, &map[t * plane + off]);
-              k += row;
-            });
-          },
-          ctx);
-    });
+    const std::size_t plane = Roi::whole(shape).size();
+    with_context("predicting box image " + bi.image, [&] { whole_density_map(m, raw, ctx, map); });
     const double tile_volume = std::pow(double(spec.linear_tile), double(shape.size()));
     for (std::size_t t = 0; t < raw.t(); ++t) {
       linear_density_terms(&map[t * plane], shape, spec.linear_scales, terms);

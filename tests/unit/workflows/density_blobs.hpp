@@ -15,8 +15,11 @@
 #include "bioforest/core/image.hpp"
 #include "bioforest/core/run_context.hpp"
 
+#include "bioforest/core/error.hpp"
 #include "bioforest/io/writer.hpp"
 #include "bioforest/workflows/density_prediction.hpp"
+#include "bioforest/workflows/density_spec.hpp"
+#include "bioforest/workflows/density_training.hpp"
 #include "test_support.hpp"
 
 #include <catch2/catch.hpp>
@@ -72,6 +75,21 @@ inline nlohmann::json write_blob_training(const TempDir& dir) {
             {{"image", "b.tif"}, {"dots", "b.csv"}},
             {{"image", "c.tif"}, {"dots", "c.csv"}}}},
           {"regressor", {{"trees", 6}, {"forests", 2}, {"seed", 5}}}};
+}
+
+/// Trains the spec `doc` (read as if from `spec_path`) and checks that it fails with an error
+/// of `category` whose message holds every needle.
+inline void check_training_fails(const nlohmann::json& doc, const std::string& spec_path,
+                                 ErrorCategory category,
+                                 std::initializer_list<std::string_view> needles) {
+  try {
+    workflows::train_density(workflows::density_spec_from_json(doc, spec_path), context(2));
+    FAIL("no error");
+  } catch (const Error& e) {
+    CHECK(e.category() == category);
+    for (auto n : needles)
+      CHECK(std::string_view(e.what()).find(n) != std::string_view::npos);
+  }
 }
 
 /// Predicts with `model` on 2 threads within `ram_bytes`, which must cut the image into

@@ -166,12 +166,6 @@ TEST_CASE("density feature groups: a model trains with them, reloads and predict
   SECTION("a group on a channel the training images lack: input error, naming the image") {
     nlohmann::json bad = doc;
     bad["feature_groups"][0]["channels"] = {3};
-    try {
-      train_density(density_spec_from_json(bad, dir.file("spec.json")), ctx);
-      FAIL("no error");
-    } catch (const Error& e) {
-      CHECK(e.category() == ErrorCategory::input);
-      CHECK(std::string(e.what()).find("a.tif") != std::string::npos);
-    }
+    test::check_training_fails(bad, dir.file("spec.json"), ErrorCategory::input, {"a.tif"});
   }
 }

@@ -277,23 +277,11 @@ TEST_CASE("density linear: annotated boxes train the linear density", "[density]
   SECTION("a box without a count, or outside the image, is an error naming the file") {
     std::ofstream(dir.file("boxes.json"))
         << R"([{"name": "a", "start": [0, 0], "stop": [10, 10]}])";
-    try {
-      train_density(density_spec_from_json(doc, dir.file("s.json")), ctx);
-      FAIL("no error");
-    } catch (const Error& e) {
-      CHECK(e.category() == ErrorCategory::usage);
-      CHECK(std::string(e.what()).find("boxes.json") != std::string::npos);
-      CHECK(std::string(e.what()).find("no \"count\"") != std::string::npos);
-    }
+    test::check_training_fails(doc, dir.file("s.json"), ErrorCategory::usage,
+                               {"boxes.json", "no \"count\""});
     std::ofstream(dir.file("boxes.json"))
         << R"([{"name": "a", "start": [0, 0], "stop": [10, 500], "count": 3}])";
-    try {
-      train_density(density_spec_from_json(doc, dir.file("s.json")), ctx);
-      FAIL("no error");
-    } catch (const Error& e) {
-      CHECK(e.category() == ErrorCategory::input);
-      CHECK(std::string(e.what()).find("boxed.tif") != std::string::npos);
-    }
+    test::check_training_fails(doc, dir.file("s.json"), ErrorCategory::input, {"boxed.tif"});
   }
   SECTION("box annotations need the linear refinement") {
     nlohmann::json none = doc;
