@@ -38,6 +38,22 @@ Data known_function(std::size_t n, std::uint32_t seed) {
   return d;
 }
 
+/// Mean squared error of `pred` and variance of the truth over the samples of `te`.
+struct Fit {
+  double mse = 0, var = 0;
+};
+Fit fit_of(const std::vector<float>& pred, const Data& te) {
+  Fit r;
+  double mean = 0;
+  for (float v : te.y)
+    mean += v / double(te.n);
+  for (std::size_t i = 0; i < te.n; ++i) {
+    r.mse += (pred[i] - te.y[i]) * (pred[i] - te.y[i]) / double(te.n);
+    r.var += (te.y[i] - mean) * (te.y[i] - mean) / double(te.n);
+  }
+  return r;
+}
+
 }  // namespace
 
 TEST_CASE("regression forest learns a known function", "[learn]") {
@@ -48,15 +64,9 @@ TEST_CASE("regression forest learns a known function", "[learn]") {
                                           o, threads(2));
   std::vector<float> pred(te.n);
   rf.predict(FeatureView::sample_major(te.x.data(), te.n, te.f), pred.data(), threads(2));
-  double mse = 0, var = 0, mean = 0;
-  for (float v : te.y)
-    mean += v / double(te.n);
-  for (std::size_t i = 0; i < te.n; ++i) {
-    mse += (pred[i] - te.y[i]) * (pred[i] - te.y[i]) / double(te.n);
-    var += (te.y[i] - mean) * (te.y[i] - mean) / double(te.n);
-  }
-  CHECK(mse < 0.03 * var);  // R^2 > 0.97
-  CHECK(rf.oob().error < 0.05 * var);
+  const Fit fit = fit_of(pred, te);
+  CHECK(fit.mse < 0.03 * fit.var);  // R^2 > 0.97
+  CHECK(rf.oob().error < 0.05 * fit.var);
   const auto& imp = rf.mse_importance();
   CHECK(imp[0] > imp[2] * 5);
   CHECK(imp[1] > imp[3]);  // x1^2 varies little: full-depth trees also split on noise
@@ -102,14 +112,8 @@ TEST_CASE("regression with binned features: accurate, deterministic, exact when 
     const auto rf = RegressionForest::train(x, tr.y, o, threads(2));
     std::vector<float> pred(te.n);
     rf.predict(FeatureView::sample_major(te.x.data(), te.n, te.f), pred.data(), threads(2));
-    double mse = 0, var = 0, mean = 0;
-    for (float v : te.y)
-      mean += v / double(te.n);
-    for (std::size_t i = 0; i < te.n; ++i) {
-      mse += (pred[i] - te.y[i]) * (pred[i] - te.y[i]) / double(te.n);
-      var += (te.y[i] - mean) * (te.y[i] - mean) / double(te.n);
-    }
-    CHECK(mse < 0.03 * var);
+    const Fit fit = fit_of(pred, te);
+    CHECK(fit.mse < 0.03 * fit.var);
     // Every threshold lies strictly between two training values (between bins).
     const auto one = RegressionForest::train(x, tr.y, o, threads(1));
     CHECK(one.ensemble().values == rf.ensemble().values);

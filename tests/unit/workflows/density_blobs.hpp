@@ -77,6 +77,25 @@ inline nlohmann::json write_blob_training(const TempDir& dir) {
           {"regressor", {{"trees", 6}, {"forests", 2}, {"seed", 5}}}};
 }
 
+/// A request for test.tif of write_blob_training, counting its top and bottom parts.
+inline workflows::DensityRequest blob_test_request(const TempDir& dir) {
+  workflows::DensityRequest req;
+  req.inputs = {dir.file("test.tif")};
+  req.boxes = {{"top", Roi{{0, 0}, {90, 200}}, std::nullopt},
+               {"bottom", Roi{{90, 0}, {200, 200}}, std::nullopt}};
+  return req;
+}
+
+/// Checks a prediction of blob_test_request: no failure, about the 150 blobs, boxes that add
+/// up to the total; returns the total.
+inline double check_blob_counts(const workflows::DensityResult& r) {
+  REQUIRE(r.failures.empty());
+  const double total = r.counts[0].total;
+  CHECK(total == Approx(150.0).margin(20.0));
+  CHECK(r.counts[0].boxes[0] + r.counts[0].boxes[1] == Approx(total).epsilon(1e-9));
+  return total;
+}
+
 /// Trains the spec `doc` (read as if from `spec_path`) and checks that it fails with an error
 /// of `category` whose message holds every needle.
 inline void check_training_fails(const nlohmann::json& doc, const std::string& spec_path,
