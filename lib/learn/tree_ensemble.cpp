@@ -78,6 +78,12 @@ struct BlockScratch {
   }
 };
 
+/// Marks the samples of one feature plane (n values, stride 1) whose value is NaN.
+void mark_nan_rows(const float* plane, std::size_t n, BlockScratch& s) {
+  for (std::size_t i = 0; i < n; ++i)
+    s.has_nan[i] |= std::isnan(plane[i]) ? 1 : 0;
+}
+
 /// Copies samples [0, n) of `xb` into s.planes and marks those with a NaN feature (they
 /// get all-zero output, as in vigra).
 void copy_block(const FeatureView& xb, std::size_t stride, BlockScratch& s) {
@@ -103,9 +109,7 @@ void copy_block(const FeatureView& xb, std::size_t stride, BlockScratch& s) {
         any_nan |= v != v;
       }
     }
-    if (any_nan)
-      for (std::size_t i = 0; i < n; ++i)
-        s.has_nan[i] |= std::isnan(dst[i]) ? 1 : 0;
+    if (any_nan) mark_nan_rows(dst, n, s);
   }
 }
 
@@ -119,9 +123,7 @@ void scan_block(const FeatureView& xb, BlockScratch& s) {
     int any_nan = 0;
     for (std::size_t i = 0; i < n; ++i)
       any_nan |= src[i] != src[i];
-    if (any_nan)
-      for (std::size_t i = 0; i < n; ++i)
-        s.has_nan[i] |= std::isnan(src[i]) ? 1 : 0;
+    if (any_nan) mark_nan_rows(src, n, s);
   }
 }
 
@@ -225,21 +227,21 @@ BlockPlan plan_blocks(const TreeEnsemble& t, const FeatureView& x, const RunCont
     plan_stride(t, std::size_t(x.feature_stride), p.direct);
   // One-hot leaves (and votes that fit 16 bits): the walk counts votes.
   const std::size_t w = t.value_width, n_rows = t.values.size() / std::max<std::size_t>(1, w);
-  bool one_hot = w >= 2 && w <= 256 && t.n_trees() <= 65535;
-  for (std::size_t r = 0; r < n_rows && one_hot; ++r) {
-    std::size_t ones = 0, zeros = 0;
-    for (std::size_t k = 0; k < w; ++k) {
-      ones += t.values[r * w + k] == 1.0f ? 1 : 0;
-      zeros += t.values[r * w + k] == 0.0f ? 1 : 0;
-    }
-    one_hot = ones == 1 && zeros == w - 1;
-  }
-  if (one_hot) {
+  if (w >= 2 && w <= 256 && t.n_trees() <= 65535) {
     p.leaf_class.resize(n_rows);
-    for (std::size_t r = 0; r < n_rows; ++r)
-      p.leaf_class[r] = std::uint8_t(std::find(t.values.begin() + std::ptrdiff_t(r * w),
-                                               t.values.begin() + std::ptrdiff_t(r * w + w), 1.0f) -
-                                     (t.values.begin() + std::ptrdiff_t(r * w)));
+    for (std::size_t r = 0; r < n_rows; ++r) {
+      const float* row = t.values.data() + r * w;
+      std::size_t ones = 0, zeros = 0;
+      for (std::size_t k = 0; k < w; ++k) {
+        ones += row[k] == 1.0f ? 1 : 0;
+        zeros += row[k] == 0.0f ? 1 : 0;
+        if (row[k] == 1.0f) p.leaf_class[r] = std::uint8_t(k);
+      }
+      if (ones != 1 || zeros != w - 1) {  // not one-hot: the walk adds the rows
+        p.leaf_class.clear();
+        break;
+      }
+    }
   }
   // The walk queues each node of a tree at most once.
   std::vector<std::int32_t> pending;
