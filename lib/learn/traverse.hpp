@@ -74,6 +74,19 @@
 //   without a queue entry, and dropping the partition's id * stride multiply.
 // - blocks of 4096 or 16384 samples, groups of 16 or 32 trees, 4 vectors per top node:
 //   within noise or slower (labels-only loses early exits with bigger groups).
+//
+// Session 5, tried and dropped: a coherent walk. Neighbouring pixels mostly take the same
+// path (scikit-learn's decision paths on rows of this bench's image: 16 consecutive
+// pixels visit 12.4 distinct nodes of a tree together, against 16 x 7.5 one by one), so
+// each vector of 16 samples walked each tree as one: a contiguous load and compare per
+// node, the lanes split where they disagree, the right ones pushed with their node on a
+// per-walk stack, and a leaf adding its vote to its lanes. Bit-identical, but slower: one
+// walk at a time with branches 0.84 CPU-s against 0.60 (~17 steps per tree and vector at
+// ~28 cycles: a load-compare chain per step and a mispredicted direction); branch-free
+// steps (selects written as masks, else GCC branches on the direction again), 2-8 walks
+// interleaved, leaves logged per walk and added after: 0.88-1.2 s (~85 instructions per
+// step with the stack, log and selects, register spills beyond 2 walks). It needs a step
+// of ~10 cycles to win; the partition spends ~3.3 cycles per sample visit.
 
 #include <cstddef>
 #include <cstdint>
