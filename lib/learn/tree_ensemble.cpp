@@ -164,8 +164,8 @@ void votes_to_sums(const BlockPlan& plan, std::size_t width, std::size_t n, std:
   }
 }
 
-/// Adds trees [first, last) (first a multiple of kTopGroup) to s.acc for the n samples of
-/// the planar block x (planes sp.stride apart), in tree order.
+/// Adds trees [first, last) to s.acc for the n samples of the planar block x (planes
+/// sp.stride apart), in tree order.
 void accumulate_trees(const TreeEnsemble& t, std::size_t first, std::size_t last, std::size_t n,
                       const float* x, const StridePlan& sp, const BlockPlan& plan,
                       BlockScratch& s) {
@@ -320,6 +320,21 @@ void predict_blocks(const TreeEnsemble& t, const FeatureView& x, const RunContex
              });
 }
 
+/// predict_argmax walks the trees [g, end) before it looks for decided rows again: groups of
+/// kTopGroup, but no row is decided before a majority of the trees (T / 2 + 1) has voted
+/// and most are soon after, so a group ends there and the next 16 trees come in twos (labels
+/// of the forest bench's 1 Mpx: 0.38 -> 0.35 CPU-s; u2os Simple Segmentation -3 %).
+std::size_t decision_group_end(std::size_t g, std::size_t n_trees) {
+  constexpr std::size_t kFineGroup = 2, kFineSpan = 16;
+  const std::size_t majority = n_trees / 2 + 1;
+  std::size_t end = g + kTopGroup;
+  if (g < majority && end > majority)
+    end = majority;
+  else if (g >= majority && g < majority + kFineSpan)
+    end = g + kFineGroup;
+  return std::min(end, n_trees);
+}
+
 /// The first column of the largest value of a row of mean values (argmax's tie rule).
 std::uint32_t first_max(const float* a, std::size_t w) {
   std::uint32_t best = 0;
@@ -451,7 +466,8 @@ void TreeEnsemble::predict_argmax(const FeatureView& x, std::uint32_t* out,
                  orig[i] = std::uint32_t(i);
                std::size_t active = count;
                const bool votes = !plan.leaf_class.empty();
-               for (std::size_t g = 0; g < n_trees_all && active > 0; g += kTopGroup) {
+               for (std::size_t g = 0, e = 0; g < n_trees_all && active > 0; g = e) {
+                 e = decision_group_end(g, n_trees_all);
                  // Compacting costs a copy of the active rows: only when it drops 1/8 of them. The
                  // walk's id buffer is free between groups: it holds each row's winning column.
                  std::int32_t* col_of = s.ids.data();
@@ -491,8 +507,7 @@ void TreeEnsemble::predict_argmax(const FeatureView& x, std::uint32_t* out,
                    active = kept;
                    if (active == 0) break;
                  }
-                 accumulate_trees(*this, g, std::min(n_trees_all, g + kTopGroup), active, xb, *sp,
-                                  plan, s);
+                 accumulate_trees(*this, g, e, active, xb, *sp, plan, s);
                }
                votes_to_sums(plan, w, active, n_trees_all, s);
                // The rest: the argmax of the means, exactly as predict_mean computes them.
