@@ -144,6 +144,44 @@ HWY_INLINE void AddLeaf(const WalkTree& t, std::int32_t node, const std::int32_t
   }
 }
 
+/// Below this many samples a node's samples finish their walk one by one (WalkToLeaves):
+/// a partition costs a queue entry and a mostly empty vector per node, for every node of the
+/// subtree below. Deep forests have many such nodes (trees of 200k samples, ~3500 nodes:
+/// 60 % of the partitions held fewer than 8 samples). Forest bench, 1 thread, 1 Mpx, 12
+/// against none: 200k samples 5-10 % less CPU with 2 classes, 10-20 % with 4; 20k samples
+/// within noise (-2 %, 2 classes; 0 %, 4); ISBI's small trees unchanged.
+constexpr std::int32_t kWalkRangeMin = 12;
+
+/// The samples in[b, e) at `node` walk down to their leaves in lock-steps of four, so that
+/// their load chains overlap (a sample at its leaf stays there: a leaf is its own child),
+/// and each adds its leaf. Right iff !(v < t), as Partition.
+HWY_INLINE void WalkToLeaves(const WalkTree& t, std::int32_t node, const float* HWY_RESTRICT x,
+                             std::int32_t sample_stride, const std::int32_t* in, std::int32_t b,
+                             std::int32_t e, float* HWY_RESTRICT acc,
+                             std::uint16_t* HWY_RESTRICT votes) {
+  constexpr std::int32_t kLanes = 4;
+  for (std::int32_t j = b; j < e; j += kLanes) {
+    const std::int32_t k = std::min(kLanes, e - j);
+    const float* xs[kLanes];
+    std::int32_t at[kLanes];
+    for (std::int32_t q = 0; q < kLanes; ++q) {
+      xs[q] = x + std::ptrdiff_t(in[j + (q < k ? q : 0)]) * sample_stride;
+      at[q] = node;
+    }
+    for (std::int32_t moved = 1; moved != 0;) {
+      moved = 0;
+      for (std::int32_t q = 0; q < kLanes; ++q) {
+        const std::int32_t n = at[q], c = t.child[n];
+        const std::int32_t right = xs[q][t.feature_offset[n]] < t.threshold[n] ? 0 : 1;
+        at[q] = c == n ? n : c + right;
+        moved |= c ^ n;
+      }
+    }
+    for (std::int32_t q = 0; q < k; ++q)
+      AddLeaf(t, at[q], in, j + q, j + q + 1, acc, votes);
+  }
+}
+
 void AccumulateTreeImpl(const WalkTree& t, std::int32_t root, const TopLevels* top,
                         const float* HWY_RESTRICT x, std::int32_t sample_stride, std::size_t n,
                         std::int32_t* HWY_RESTRICT ids, std::int32_t* HWY_RESTRICT tmp,
@@ -205,6 +243,10 @@ void AccumulateTreeImpl(const WalkTree& t, std::int32_t root, const TopLevels* t
     const std::int32_t c = t.child[r.node];
     if (c == r.node) {  // leaf: add its value to the samples that reached it
       AddLeaf(t, r.node, in, r.begin, r.end, acc, votes);
+      continue;
+    }
+    if (r.end - r.begin < kWalkRangeMin) {
+      WalkToLeaves(t, r.node, x, sample_stride, in, r.begin, r.end, acc, votes);
       continue;
     }
     const std::int32_t other = 1 - r.buffer;

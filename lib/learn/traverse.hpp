@@ -10,7 +10,8 @@
 // slot; the samples are counting-sorted by slot, and each slot's samples go down the rest
 // of the tree by partitioning, breadth first: at every node the ids are split into those
 // going left and right (SIMD: one gather of the node's feature, one compare, two
-// compress-stores), and each leaf adds its value to the samples that reached it.
+// compress-stores), and each leaf adds its value to the samples that reached it; a node
+// with only a few samples left walks them to their leaves one by one (kWalkRangeMin).
 // Measured on this AMD EPYC (Zen 4, AVX-512), 100 trees of ~430 nodes, 49 features,
 // 7.4 split visits per sample and tree: the depth-first partition walk took ~1.1 ns per
 // split visit (1.17 Mpx per CPU second), this one ~0.9 ns (1.42 Mpx/CPU-s), of which the
