@@ -9,6 +9,7 @@ pixel_accuracy_peer.py (vigra features with ilastik's recipe + scikit-learn fore
 Simple Segmentations scored by `evaluate pixels` against the full ground truth (as classes
 1 = background, 2 = foreground). Then the interactive loop on a 1024 x 1024 EM section.
 """
+import functools
 import json
 import math
 import os
@@ -136,18 +137,14 @@ def score(w, tag, preds):
     return float(np.mean(f1)), float(np.mean(acc))
 
 
-_PEER_STARTUP = []
-
-
+@functools.cache
 def peer_startup():
     """Seconds the peer's interpreter takes to start and import what it uses (median of 3):
     its own timing leaves them out, while ours counts the start of both pxclassify calls."""
-    if not _PEER_STARTUP:
-        ref = os.environ.get("BIOFOREST_REFERENCE", os.path.join(ROOT, "..", "shared", "reference"))
-        code = (f"import sys; sys.path.insert(0, {ref!r}); import numpy, ilastik_parity, "
-                "tifffile, sklearn.ensemble; from PIL import Image")
-        _PEER_STARTUP.append(statistics.median(timed([PY, "-c", code])[0] for _ in range(3)))
-    return _PEER_STARTUP[0]
+    ref = os.environ.get("BIOFOREST_REFERENCE", os.path.join(ROOT, "..", "shared", "reference"))
+    code = (f"import sys; sys.path.insert(0, {ref!r}); import numpy, ilastik_parity, "
+            "tifffile, sklearn.ensemble; from PIL import Image")
+    return statistics.median(timed([PY, "-c", code])[0] for _ in range(3))
 
 
 def bench_set(name):
