@@ -8,6 +8,9 @@
 /// project's virtual machines a huge page's first touch costs 2-25 ms depending on whether
 /// the host still backs it (51 MB: 4-120 ms), 4 KB pages a steadier 0.4 ms per MB
 /// (pxclassify predict of a 512 x 512 image, 3 s apart: 94-185 ms against 119-131 ms).
+/// Rechecked with every large malloc on huge pages (GLIBC_TUNABLES=glibc.malloc.hugetlb=1):
+/// run back to back, predict 57 -> 53 ms and train 43 -> 38 ms, but 2 s apart, as a user's
+/// script runs them, predict took a median 70 ms (62-119) against 64 ms (54-76).
 
 #include <cstddef>
 #include <memory>
