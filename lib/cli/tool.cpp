@@ -54,7 +54,7 @@ std::string parse_error_message(const CLI::ParseError& e, int argc, char** argv)
   if (dynamic_cast<const CLI::ExtrasError*>(&e)) {
     for (int i = 1; i < argc; ++i) {
       std::string a = argv[i];
-      if (a.rfind("--", 0) == 0 && a.find('_') != std::string::npos) {
+      if (a.starts_with("--") && a.find('_') != std::string::npos) {
         std::string dashed = a.substr(0, a.find('='));
         for (auto& c : dashed)
           if (c == '_') c = '-';
@@ -177,7 +177,7 @@ int Tool::run(int argc, char** argv, const std::function<int()>& body) {
     std::string message = parse_error_message(e, argc, argv);
     if (dynamic_cast<const CLI::RequiredError*>(&e)) {
       for (const auto& extra : all_remaining(app_)) {
-        if (extra.rfind("-", 0) == 0) {
+        if (extra.starts_with("-")) {
           message = parse_error_message(CLI::ExtrasError({extra}), argc, argv);
           break;
         }

@@ -9,6 +9,7 @@
 
 #include "backends.hpp"
 #include "bioforest/core/error.hpp"
+#include "bioforest/core/text.hpp"
 #include "bioforest/io/atomic_output.hpp"
 #include "bioforest/io/axistags.hpp"
 #include "bioforest/io/hdf5.hpp"
@@ -61,8 +62,7 @@ std::optional<Axes> axes_from_n5_attribute(const h5::File& f, const std::string&
     } else {
       keys = text;
     }
-    std::transform(keys.begin(), keys.end(), keys.begin(),
-                   [](unsigned char c) { return std::tolower(c); });
+    keys = to_lower(keys);
     std::reverse(keys.begin(), keys.end());
     return Axes(keys);
   } catch (const Error&) {
@@ -124,12 +124,11 @@ struct Compression {
 };
 
 Compression parse_compression(const std::string& text) {
-  std::string t = text;
-  std::transform(t.begin(), t.end(), t.begin(), [](unsigned char c) { return std::tolower(c); });
+  const std::string t = to_lower(text);
   if (t.empty() || t == "gzip" || t == "deflate") return {1};
   if (t == "none") return {-1};
   for (const std::string prefix : {"gzip:", "deflate:"}) {
-    if (t.rfind(prefix, 0) != 0) continue;
+    if (!t.starts_with(prefix)) continue;
     const std::string n = t.substr(prefix.size());
     if (n.size() == 1 && std::isdigit(static_cast<unsigned char>(n[0]))) return {n[0] - '0'};
   }

@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "bioforest/core/error.hpp"
+#include "bioforest/core/text.hpp"
 
 namespace fs = std::filesystem;
 
@@ -15,20 +16,10 @@ namespace bioforest::io {
 
 namespace {
 
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
-}
-
-bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() &&
-         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
 bool is_hdf5_name(const std::string& name) {
-  const std::string l = lower(name);
+  const std::string l = to_lower(name);
   for (const char* ext : {".h5", ".hdf5", ".hdf", ".he5", ".ilp"})
-    if (ends_with(l, ext)) return true;
+    if (l.ends_with(ext)) return true;
   return false;
 }
 
@@ -88,13 +79,13 @@ ImagePath parse_image_path(const std::string& text) {
 }
 
 FileFormat format_from_extension(const std::string& file) {
-  const std::string l = lower(fs::path(file).filename().string());
+  const std::string l = to_lower(fs::path(file).filename().string());
   for (const char* ext : {".tif", ".tiff", ".btf", ".tf2", ".tf8"})
-    if (ends_with(l, ext)) return FileFormat::tiff;
+    if (l.ends_with(ext)) return FileFormat::tiff;
   if (is_hdf5_name(l)) return FileFormat::hdf5;
-  if (ends_with(l, ".png")) return FileFormat::png;
-  if (ends_with(l, ".jpg") || ends_with(l, ".jpeg")) return FileFormat::jpeg;
-  if (ends_with(l, ".npy")) return FileFormat::npy;
+  if (l.ends_with(".png")) return FileFormat::png;
+  if (l.ends_with(".jpg") || l.ends_with(".jpeg")) return FileFormat::jpeg;
+  if (l.ends_with(".npy")) return FileFormat::npy;
   return FileFormat::unknown;
 }
 

@@ -11,6 +11,7 @@
 
 #include "bioforest/core/error.hpp"
 #include "bioforest/core/log.hpp"
+#include "bioforest/core/text.hpp"
 #include "bioforest/core/version.hpp"
 
 namespace bioforest::io::detail {
@@ -19,27 +20,20 @@ namespace {
 
 constexpr std::string_view kAxesKey = "bioforest_axes";
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() &&
-         (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\0')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
+// Blanks, and the NUL that ends some writers' descriptions.
+constexpr std::string_view kBlanksOrNul{" \t\r\0", 4};
 
 // ImageJ's description is a Java properties list: one "key=value" per line.
 std::map<std::string, std::string, std::less<>> parse_key_values(std::string_view text) {
   std::map<std::string, std::string, std::less<>> kv;
   while (!text.empty()) {
     const auto nl = text.find('\n');
-    const std::string_view line = trim(text.substr(0, nl));
+    const std::string_view line = trim(text.substr(0, nl), kBlanksOrNul);
     text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
     const auto eq = line.find('=');
     if (eq == std::string_view::npos) continue;
-    kv.emplace(std::string(trim(line.substr(0, eq))), std::string(trim(line.substr(eq + 1))));
+    kv.emplace(std::string(trim(line.substr(0, eq), kBlanksOrNul)),
+               std::string(trim(line.substr(eq + 1), kBlanksOrNul)));
   }
   return kv;
 }
@@ -87,7 +81,7 @@ struct OmePlaneOrder {
 
 OmePlaneOrder plane_order(const std::string& dim_order, std::size_t z, std::size_t c, std::size_t t,
                           const std::string& file) {
-  if (dim_order.size() != 5 || dim_order.compare(0, 2, "XY") != 0)
+  if (dim_order.size() != 5 || !dim_order.starts_with("XY"))
     throw_input(file, "OME-XML DimensionOrder '" + dim_order + "' is not one of XY[ZCT]");
   OmePlaneOrder o{};
   for (int i = 0; i < 3; ++i) {

@@ -41,6 +41,7 @@
 #include "backends.hpp"
 #include "bioforest/core/error.hpp"
 #include "bioforest/core/log.hpp"
+#include "bioforest/core/text.hpp"
 #include "bioforest/core/version.hpp"
 #include "bioforest/io/atomic_output.hpp"
 #include "canonical_view.hpp"
@@ -58,13 +59,12 @@ constexpr double kClassicTiffLimit = 3.9e9;
 constexpr std::size_t kStripBytes = 64 * 1024;
 
 std::uint16_t parse_compression(const std::string& name, const std::string& path) {
-  std::string n = name;
-  std::transform(n.begin(), n.end(), n.begin(), [](unsigned char c) { return std::tolower(c); });
+  const std::string n = to_lower(name);
   if (n.empty() || n == "none") return COMPRESSION_NONE;
   if (n == "lzw") return COMPRESSION_LZW;
   if (n == "packbits") return COMPRESSION_PACKBITS;
   // HDF5's spellings mean the same zlib stream; accept them so one flag serves both formats.
-  if (n == "deflate" || n == "zlib" || n == "zip" || n.rfind("gzip", 0) == 0)
+  if (n == "deflate" || n == "zlib" || n == "zip" || n.starts_with("gzip"))
     return COMPRESSION_ADOBE_DEFLATE;
   throw_usage("unknown TIFF compression '" + name + "' (expected none, lzw, deflate or packbits)",
               path);

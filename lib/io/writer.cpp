@@ -1,13 +1,12 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "bioforest/io/writer.hpp"
 
-#include <algorithm>
-#include <cctype>
 #include <cstdio>
 #include <filesystem>
 
 #include "backends.hpp"
 #include "bioforest/core/error.hpp"
+#include "bioforest/core/text.hpp"
 #include "bioforest/io/atomic_output.hpp"
 #include "bioforest/io/image_path.hpp"
 
@@ -17,13 +16,8 @@ namespace bioforest::io {
 
 namespace {
 
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
-}
-
 bool is_ome_name(const std::string& path) {
-  const std::string l = lower(fs::path(path).filename().string());
+  const std::string l = to_lower(fs::path(path).filename().string());
   return l.find(".ome.tif") != std::string::npos;
 }
 
@@ -104,7 +98,7 @@ class SequenceWriter final : public ImageWriter {
 }  // namespace
 
 std::string resolve_output_format(const std::string& path, const WriteOptions& options) {
-  const std::string f = lower(options.format);
+  const std::string f = to_lower(options.format);
   if (f.empty()) {
     switch (format_from_extension(parse_image_path(path).file)) {
       case FileFormat::tiff:

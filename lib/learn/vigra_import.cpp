@@ -26,10 +26,6 @@ std::string join(const std::string& group, const std::string& name) {
   return group.empty() || group.back() == '/' ? group + name : group + "/" + name;
 }
 
-bool starts_with(const std::string& s, const std::string& p) {
-  return s.rfind(p, 0) == 0;
-}
-
 /// The smallest float >= d: for every float x, x < result exactly when x < d, so the
 /// float threshold decides like vigra's double one.
 float ceil_to_float(double d) {
@@ -105,7 +101,7 @@ TreeEnsemble import_vigra_forest(const h5::File& file, const std::string& g) {
   return with_context("reading the vigra forest " + g + " in " + file.path(), [&] {
     std::vector<std::string> tree_names;
     for (const auto& m : file.list(g))
-      if (starts_with(m, "Tree")) tree_names.push_back(m);
+      if (m.starts_with("Tree")) tree_names.push_back(m);
     if (tree_names.empty()) throw_input(file.path(), "no Tree_* groups in the forest", g);
     TreeEnsemble t;
     for (const auto& name : tree_names) {
@@ -135,7 +131,7 @@ ClassificationForest import_vigra_forests(const h5::File& ilp, const std::string
       throw_input(ilp.path(), "no classifier group (is the project trained?)", g);
     TreeEnsemble all;
     for (const auto& m : ilp.list(g))
-      if (starts_with(m, "Forest")) all.append(import_vigra_forest(ilp, join(g, m)));
+      if (m.starts_with("Forest")) all.append(import_vigra_forest(ilp, join(g, m)));
     if (all.n_trees() == 0) throw_input(ilp.path(), "the project stores no trained forest", g);
     // One mean over all trees = ilastik's per-forest means averaged by tree count.
     std::vector<std::int32_t> known;

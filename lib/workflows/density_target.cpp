@@ -2,35 +2,17 @@
 #include "bioforest/workflows/density_target.hpp"
 
 #include <cmath>
+#include <cstdlib>
 #include <fstream>
 #include <map>
-#include <sstream>
 
 #include "bioforest/core/error.hpp"
+#include "bioforest/core/text.hpp"
 #include "bioforest/features/kernels.hpp"
 
 namespace bioforest::workflows {
 
 namespace {
-
-std::vector<std::string> split_csv_row(const std::string& line) {
-  std::vector<std::string> cells;
-  std::stringstream ss(line);
-  std::string cell;
-  while (std::getline(ss, cell, ',')) {
-    const auto b = cell.find_first_not_of(" \t\r\"");
-    const auto e = cell.find_last_not_of(" \t\r\"");
-    cells.push_back(b == std::string::npos ? "" : cell.substr(b, e - b + 1));
-  }
-  return cells;
-}
-
-bool is_number(const std::string& s) {
-  if (s.empty()) return false;
-  char* end = nullptr;
-  std::strtod(s.c_str(), &end);
-  return end == s.c_str() + s.size();
-}
 
 // Which CSV column holds x, y, z, t (-1: absent), from a header row or the image's axes.
 struct DotColumns {
@@ -40,9 +22,7 @@ struct DotColumns {
 DotColumns columns_from_header(const std::vector<std::string>& cells, const std::string& path) {
   DotColumns c{-1, -1, -1, -1};
   for (std::size_t i = 0; i < cells.size(); ++i) {
-    std::string n = cells[i];
-    for (auto& ch : n)
-      ch = char(std::tolower(static_cast<unsigned char>(ch)));
+    const std::string n = to_lower(cells[i]);
     if (n == "x")
       c.x = int(i);
     else if (n == "y")
@@ -99,7 +79,7 @@ std::vector<Dot> read_dots_csv(const std::string& path, const CanonicalImage& im
   while (std::getline(in, line)) {
     ++line_no;
     const auto cells = split_csv_row(line);
-    if (cells.empty() || (cells.size() == 1 && cells[0].empty()) || cells[0].rfind('#', 0) == 0)
+    if (cells.empty() || (cells.size() == 1 && cells[0].empty()) || cells[0].starts_with('#'))
       continue;
     if (first && !is_number(cells[0])) {
       cols = columns_from_header(cells, path);

@@ -8,6 +8,7 @@
 #include "bioforest/core/digest.hpp"
 #include "bioforest/core/error.hpp"
 #include "bioforest/core/log.hpp"
+#include "bioforest/core/text.hpp"
 #include "bioforest/features/compute.hpp"
 #include "bioforest/io/image_path.hpp"
 #include "bioforest/workflows/canonical_image.hpp"
@@ -34,9 +35,7 @@ struct AnnotatedImage {
 };
 
 bool is_csv(const std::string& path) {
-  std::string f = io::parse_image_path(path).file;
-  for (auto& ch : f)
-    ch = char(std::tolower(static_cast<unsigned char>(ch)));
+  const std::string f = to_lower(io::parse_image_path(path).file);
   return f.ends_with(".csv") || f.ends_with(".txt");
 }
 
@@ -426,10 +425,7 @@ DensityModel train_density_on_set(const DensityTrainingSet& set, const DensitySp
   m.n_samples = set.n_samples();
   m.n_dots = set.n_dots;
   m.n_background = set.n_background;
-  Sha256 digest;
-  digest.update(set.x.data(), set.x.size() * sizeof(float));
-  digest.update(set.y.data(), set.y.size() * sizeof(float));
-  m.training_digest = digest.hex();
+  m.training_digest = training_data_digest(set.x, set.y);
   const learn::ForestOptions options = resolve_forest(spec, set.n_samples(), set.n_features);
   ctx.progress("training the regression forest", 0, 1);
   m.forest = learn::RegressionForest::train(

@@ -2,7 +2,6 @@
 #include "bioforest/workflows/object_classification.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <cmath>
 #include <fstream>
 #include <functional>
@@ -12,6 +11,7 @@
 
 #include "bioforest/core/digest.hpp"
 #include "bioforest/core/error.hpp"
+#include "bioforest/core/text.hpp"
 #include "bioforest/io/atomic_output.hpp"
 #include "bioforest/io/hdf5.hpp"
 #include "bioforest/io/writer.hpp"
@@ -71,26 +71,6 @@ ObjectClassificationSpec load_object_spec(const std::string& path) {
 
 namespace {
 
-std::string trim(const std::string& s) {
-  const auto b = s.find_first_not_of(" \t\r");
-  if (b == std::string::npos) return "";
-  return s.substr(b, s.find_last_not_of(" \t\r") - b + 1);
-}
-
-std::vector<std::string> split_csv(const std::string& line) {
-  std::vector<std::string> out;
-  std::stringstream ss(line);
-  for (std::string f; std::getline(ss, f, ',');)
-    out.push_back(trim(f));
-  return out;
-}
-
-bool is_number(const std::string& s) {
-  char* end = nullptr;
-  std::strtod(s.c_str(), &end);
-  return !s.empty() && end == s.c_str() + s.size();
-}
-
 int class_of(const std::string& text, const std::vector<std::string>& names,
              const std::string& file) {
   for (std::size_t k = 0; k < names.size(); ++k)
@@ -125,15 +105,12 @@ std::vector<std::map<std::uint32_t, int>> labels_from_points(
   std::size_t line_no = 0;
   for (std::string line; std::getline(in, line);) {
     ++line_no;
-    line = trim(line);
-    if (line.empty() || line[0] == '#') continue;
-    auto f = split_csv(line);
+    const std::string_view row = trim(line);
+    if (row.empty() || row[0] == '#') continue;
+    const auto f = split_csv_row(row);
     if (header.empty() && !is_number(f[0])) {
-      for (auto& h : f) {
-        std::transform(h.begin(), h.end(), h.begin(),
-                       [](unsigned char c) { return std::tolower(c); });
-        header.push_back(h);
-      }
+      for (const auto& h : f)
+        header.push_back(to_lower(h));
       continue;
     }
     if (header.empty()) {  // by column count
@@ -370,10 +347,7 @@ void fit_object_forest(ObjectModel& m, const std::vector<float>& x,
   std::vector<std::int32_t> classes;
   for (std::size_t k = 1; k <= m.class_names.size(); ++k)
     classes.push_back(std::int32_t(k));
-  Sha256 digest;
-  digest.update(x.data(), x.size() * sizeof(float));
-  digest.update(y.data(), y.size() * sizeof(std::int32_t));
-  m.training_digest = digest.hex();
+  m.training_digest = training_data_digest(x, y);
   m.forest = learn::ClassificationForest::train(
       learn::FeatureView::sample_major(x.data(), y.size(), m.columns.size()), y, options, ctx,
       classes);

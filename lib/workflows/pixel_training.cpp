@@ -322,10 +322,7 @@ PixelModel train_on_set(const TrainingSet& set, const PixelClassificationSpec& s
   m.spec_json = spec.document.dump(2);
   m.spec_file = spec.file;
   m.label_counts = set.label_counts;
-  Sha256 digest;
-  digest.update(set.x.data(), set.x.size() * sizeof(float));
-  digest.update(set.y.data(), set.y.size() * sizeof(std::int32_t));
-  m.training_digest = digest.hex();
+  m.training_digest = training_data_digest(set.x, set.y);
   std::vector<std::int32_t> classes(spec.classes.size());
   for (std::size_t k = 0; k < classes.size(); ++k)
     classes[k] = std::int32_t(k + 1);

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace bioforest {
 
@@ -27,6 +28,16 @@ class Sha256 {
 };
 
 std::string sha256_hex(const std::string& text);
+
+/// Digest of a training set, its feature rows and then its targets as raw bytes: what a model
+/// records as the data it was trained on (the same data gives the same digest).
+template <class Target>
+std::string training_data_digest(const std::vector<float>& x, const std::vector<Target>& y) {
+  Sha256 digest;
+  digest.update(x.data(), x.size() * sizeof(float));
+  digest.update(y.data(), y.size() * sizeof(Target));
+  return digest.hex();
+}
 /// Digest of a file's bytes; throws Error{input} if unreadable.
 std::string sha256_file(const std::string& path);
 

@@ -3,12 +3,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <type_traits>
 
 #include "bioforest/core/error.hpp"
+#include "bioforest/core/text.hpp"
 
 namespace bioforest::workflows::evaluate {
 namespace fs = std::filesystem;
@@ -66,21 +67,14 @@ std::uint64_t count_components(const std::vector<char>& mask, const Shape& shape
 }
 
 bool is_image_file(const fs::path& p) {
-  std::string ext = p.extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(), ::tolower);
+  const std::string ext = to_lower(p.extension().string());
   for (const char* e : {".png", ".tif", ".tiff", ".h5", ".hdf5", ".jpg", ".jpeg", ".bmp"})
     if (ext == e) return true;
   return false;
 }
 
-bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() &&
-         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
 bool is_table(const std::string& source) {
-  std::string ext = fs::path(source).extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(), ::tolower);
+  const std::string ext = to_lower(fs::path(source).extension().string());
   return ext == ".csv" || ext == ".txt";
 }
 
@@ -93,7 +87,7 @@ std::vector<std::string> image_sources(const std::string& source, const std::str
   std::vector<std::string> files;
   for (const auto& e : fs::directory_iterator(source)) {
     if (!e.is_regular_file() || !is_image_file(e.path())) continue;
-    if (!strip.empty() && !ends_with(count_name(e.path().string(), ""), strip)) continue;
+    if (!strip.empty() && !count_name(e.path().string(), "").ends_with(strip)) continue;
     files.push_back(e.path().string());
   }
   std::sort(files.begin(), files.end());
@@ -197,21 +191,13 @@ std::map<std::string, double> read_count_table(const std::string& path) {
   std::map<std::string, double> out;
   std::string line;
   while (std::getline(f, line)) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.empty() || line[0] == '#') continue;
-    std::istringstream row(line);
-    std::string name, value;
-    if (!std::getline(row, name, ',') || !std::getline(row, value, ',')) continue;
-    auto trim = [](std::string s) {
-      const auto b = s.find_first_not_of(" \t"), e = s.find_last_not_of(" \t");
-      return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
-    };
-    name = trim(name);
-    value = trim(value);
-    char* end = nullptr;
-    const double v = std::strtod(value.c_str(), &end);
-    if (value.empty() || end != value.c_str() + value.size()) continue;  // a header row
-    out[name] = v;
+    if (trim(line).empty() || line[0] == '#') continue;
+    const auto cells = split_csv_row(line);
+    if (cells.size() < 2) continue;
+    const std::string& name = cells[0];
+    const std::string& value = cells[1];
+    if (!is_number(value)) continue;  // a header row
+    out[name] = std::strtod(value.c_str(), nullptr);
   }
   if (out.empty()) throw_input(path, "holds no 'name,count' rows");
   return out;
@@ -220,7 +206,7 @@ std::map<std::string, double> read_count_table(const std::string& path) {
 std::string count_name(const std::string& path, const std::string& strip) {
   std::string base = fs::path(path).filename().string();
   if (is_image_file(base)) base = fs::path(base).stem().string();
-  if (!strip.empty() && ends_with(base, strip)) base.resize(base.size() - strip.size());
+  if (!strip.empty() && base.ends_with(strip)) base.resize(base.size() - strip.size());
   return base;
 }
 
