@@ -126,6 +126,15 @@ void Tool::add_example(const std::string& command, const std::string& what) {
   examples_.push_back("  # " + what + "\n  " + command + "\n");
 }
 
+CLI::App* add_train_subcommand(CLI::App& app, const std::string& description,
+                               const std::string& schema, std::string& spec,
+                               std::string& model_out) {
+  auto* train = app.add_subcommand("train", description);
+  train->add_option("spec", spec, "Project spec (schemas/" + schema + ".schema.json)")->required();
+  train->add_option("-o,--output", model_out, "Model file to write (.h5)")->required();
+  return train;
+}
+
 int finish_batch(Tool& tool, const std::vector<BatchFailure>& failures, std::size_t total) {
   auto& list = tool.summary()["failures"] = nlohmann::ordered_json::array();
   for (const auto& f : failures) {

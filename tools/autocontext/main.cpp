@@ -20,9 +20,8 @@ int main(int argc, char** argv) {
   tool.require_subcommand();
 
   std::string spec, model_out;
-  auto* train = app.add_subcommand("train", "Train every stage from a spec (JSON)");
-  train->add_option("spec", spec, "Project spec (schemas/autocontext.schema.json)")->required();
-  train->add_option("-o,--output", model_out, "Model file to write (.h5)")->required();
+  auto* train = cli::add_train_subcommand(app, "Train every stage from a spec (JSON)",
+                                          "autocontext", spec, model_out);
 
   std::string model;
   std::vector<std::string> inputs, raw_data;

@@ -88,10 +88,8 @@ int main(int argc, char** argv) {
   tool.require_subcommand();
 
   std::string spec, model_out;
-  auto* train = app.add_subcommand("train", "Train a density counter from a project spec (JSON)");
-  train->add_option("spec", spec, "Project spec (schemas/density_counting.schema.json)")
-      ->required();
-  train->add_option("-o,--output", model_out, "Model file to write (.h5)")->required();
+  auto* train = cli::add_train_subcommand(app, "Train a density counter from a project spec (JSON)",
+                                          "density_counting", spec, model_out);
 
   PredictFlags pf, cf;
   auto* predict = app.add_subcommand("predict", "Density maps and counts of images");

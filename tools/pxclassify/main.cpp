@@ -63,10 +63,8 @@ int main(int argc, char** argv) {
   tool.require_subcommand();
 
   std::string spec, model_out;
-  auto* train = app.add_subcommand("train", "Train a classifier from a project spec (JSON)");
-  train->add_option("spec", spec, "Project spec (schemas/pixel_classification.schema.json)")
-      ->required();
-  train->add_option("-o,--output", model_out, "Model file to write (.h5)")->required();
+  auto* train = cli::add_train_subcommand(app, "Train a classifier from a project spec (JSON)",
+                                          "pixel_classification", spec, model_out);
 
   PredictFlags pf;
   auto* predict = app.add_subcommand("predict", "Classify images with a trained model or .ilp");

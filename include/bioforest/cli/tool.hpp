@@ -76,6 +76,12 @@ class Tool {
 /// --version to `app` (Tool's constructor calls it; tools never need to).
 void add_standard_options(CLI::App& app, StandardOptions& options, const std::string& tool);
 
+/// The `train SPEC -o MODEL.h5` subcommand of every learning tool: the project spec (a JSON
+/// file valid against schemas/<schema>.schema.json) and the model file to write.
+CLI::App* add_train_subcommand(CLI::App& app, const std::string& description,
+                               const std::string& schema, std::string& spec,
+                               std::string& model_out);
+
 /// Ends a batch: logs each failure on stderr (one line each), lists them in the summary,
 /// and returns 0 if none failed, 3 if some failed, or the first failure's own code (1 or 2)
 /// if every input failed.
