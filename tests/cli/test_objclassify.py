@@ -105,6 +105,23 @@ def test_train_predict_table_and_exports(tmp):
     assert prob.size == lab.size * 2 and prob.dtype == np.float32
 
 
+def test_spreadsheet_csv_quotes_and_crlf(tmp):
+    """Clicks saved by a spreadsheet (quoted cells, CRLF line ends) train the same model."""
+    sp, lab, cls, picks = setup(tmp)
+    models = [os.path.join(tmp, "plain.h5"), os.path.join(tmp, "quoted.h5")]
+    expect_ok(run("objclassify", "train", sp, "-o", models[0]))
+    clicks = os.path.join(tmp, "clicks.csv")
+    plain = open(clicks).read().splitlines()
+    with open(clicks, "w", newline="") as f:
+        for line in plain:
+            f.write(",".join(f'"{c}"' for c in line.split(",")) + "\r\n")
+    r = expect_ok(run("objclassify", "train", sp, "-o", models[1]))
+    assert "10 labelled objects" in r.err
+    digests = [[line for line in expect_ok(run("objclassify", "info", m)).out.splitlines()
+                if line.startswith("training digest")] for m in models]
+    assert digests[0] and digests[0] == digests[1]
+
+
 def test_label_image_and_segmentation_input(tmp):
     sp, lab, cls, picks = setup(tmp, labels="image")
     model = os.path.join(tmp, "m.h5")
