@@ -143,13 +143,6 @@ std::unordered_map<std::uint64_t, std::vector<float>> oob_overrides(const Traini
   return out;
 }
 
-std::vector<std::string> class_names(const std::vector<PixelClass>& classes) {
-  std::vector<std::string> n;
-  for (const auto& c : classes)
-    n.push_back(c.name);
-  return n;
-}
-
 }  // namespace
 
 float stage_probability_value(float p, DType raw_dtype) {

@@ -18,13 +18,6 @@ namespace {
 constexpr int kModelFormat = 1;
 constexpr const char* kModelKind = "pixel_classification";
 
-std::vector<std::string> class_names(const std::vector<PixelClass>& classes) {
-  std::vector<std::string> n;
-  for (const auto& c : classes)
-    n.push_back(c.name);
-  return n;
-}
-
 }  // namespace
 
 void write_model_header(h5::File& f, const std::string& kind, const std::string& source) {

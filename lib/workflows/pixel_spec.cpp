@@ -61,6 +61,13 @@ learn::ForestOptions parse_forest_options(const nlohmann::json& f, std::size_t n
   return o;
 }
 
+std::vector<std::string> class_names(const std::vector<PixelClass>& classes) {
+  std::vector<std::string> n;
+  for (const auto& c : classes)
+    n.push_back(c.name);
+  return n;
+}
+
 std::vector<PixelClass> parse_classes(const nlohmann::json& classes) {
   std::vector<PixelClass> out;
   for (std::size_t i = 0; i < classes.size(); ++i) {

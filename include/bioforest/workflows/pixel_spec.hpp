@@ -50,6 +50,9 @@ learn::ForestOptions parse_forest_options(const nlohmann::json& forest, std::siz
 /// The "classes" list of a spec (default colours where none is given).
 std::vector<PixelClass> parse_classes(const nlohmann::json& classes);
 
+/// The classes' names, in class order (class k at k - 1).
+std::vector<std::string> class_names(const std::vector<PixelClass>& classes);
+
 /// ilastik's default label colours (class 1 red, 2 green, 3 yellow, ...).
 std::array<std::uint8_t, 3> default_class_color(std::size_t index);
 
