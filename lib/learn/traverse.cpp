@@ -116,6 +116,57 @@ HWY_NOINLINE void TopSlotsImpl(const TopLevels* HWY_RESTRICT tops, std::size_t c
   }
 }
 
+/// ids[end[s] .. end[s + 1]) = the samples i < n with slots[i] == s, ascending (s < 32): the
+/// same grouping as a counting sort, built from runs of equal slots. Neighbouring pixels
+/// mostly share their exit, so the runs are long (~18 samples here): 64 slots are compared
+/// with their left neighbours at once, and each run is written as one masked vector store
+/// of consecutive ids. `runs` is scratch for n + 1 entries.
+HWY_INLINE void GroupBySlotRuns(const std::uint8_t* HWY_RESTRICT slots, std::size_t n,
+                                std::int32_t* HWY_RESTRICT ids, std::int32_t* HWY_RESTRICT end,
+                                std::int32_t* HWY_RESTRICT runs) {
+  const hn::ScalableTag<std::uint8_t> d8;
+  const hn::ScalableTag<std::int32_t> di;
+  const std::size_t N8 = hn::Lanes(d8), N = hn::Lanes(di);
+  std::size_t n_runs = 0;
+  if (n == 0) {
+    std::fill(end, end + 33, 0);
+    return;
+  }
+  runs[n_runs++] = 0;
+  std::size_t i = 1;
+  for (; i + N8 <= n; i += N8) {
+    const auto ne = hn::Ne(hn::LoadU(d8, slots + i), hn::LoadU(d8, slots + i - 1));
+    std::uint64_t bits = 0;
+    hn::StoreMaskBits(d8, ne, reinterpret_cast<std::uint8_t*>(&bits));
+    while (bits) {
+      runs[n_runs++] = std::int32_t(i + std::size_t(__builtin_ctzll(bits)));
+      bits &= bits - 1;
+    }
+  }
+  for (; i < n; ++i)
+    if (slots[i] != slots[i - 1]) runs[n_runs++] = std::int32_t(i);
+  runs[n_runs] = std::int32_t(n);
+  std::int32_t next[32] = {};
+  for (std::size_t r = 0; r < n_runs; ++r)
+    next[slots[runs[r]]] += runs[r + 1] - runs[r];
+  std::int32_t sum = 0;
+  for (int s = 0; s < 32; ++s) {
+    end[s] = sum;
+    sum += next[s];
+    next[s] = end[s];
+  }
+  end[32] = sum;
+  const auto iota = hn::Iota(di, 0);
+  for (std::size_t r = 0; r < n_runs; ++r) {
+    std::int32_t b = runs[r];
+    const std::int32_t e = runs[r + 1];
+    std::int32_t* out = ids + next[slots[b]];
+    next[slots[b]] += e - b;
+    for (; b < e; b += std::int32_t(N), out += N)
+      hn::BlendedStore(hn::Add(iota, hn::Set(di, b)), hn::FirstN(di, std::size_t(e - b)), di, out);
+  }
+}
+
 /// Adds the leaf's values to the samples in[b, e) that reached it: with one-hot leaves a
 /// vote for its class (class 0's votes are implied), else its values.
 HWY_INLINE void AddLeaf(const WalkTree& t, std::int32_t node, const std::int32_t* in,
@@ -192,35 +243,11 @@ void AccumulateTreeImpl(const WalkTree& t, std::int32_t root, const TopLevels* t
   std::fill(tmp + n, tmp + n + kWalkPad, 0);
   std::size_t head = 0, tail = 0;
   if (top) {
-    // Samples grouped by top exit: a counting sort, four interleaved quarters so that the
-    // increments of a slot's cursor do not form one store-to-load chain.
-    constexpr std::size_t kWays = 4;
-    const std::size_t q = n / kWays;
-    std::int32_t next[kWays][32] = {}, end[33] = {};
-    // Neighbouring pixels mostly share a slot: interleaving the quarters keeps the counts
-    // as four independent chains here too.
-    for (std::size_t i = 0; i < q; ++i)
-      for (std::size_t w = 0; w < kWays; ++w)
-        ++next[w][slots[w * q + i]];
-    for (std::size_t i = kWays * q; i < n; ++i)
-      ++next[kWays - 1][slots[i]];
-    std::int32_t sum = 0;
-    for (int s = 0; s < 32; ++s) {
-      end[s] = sum;
-      for (std::size_t w = 0; w < kWays; ++w) {
-        const std::int32_t c = next[w][s];
-        next[w][s] = sum;
-        sum += c;
-      }
-    }
-    end[32] = sum;
-    for (std::size_t i = 0; i < q; ++i)
-      for (std::size_t w = 0; w < kWays; ++w) {
-        const std::size_t k = w * q + i;
-        ids[next[w][slots[k]]++] = std::int32_t(k);
-      }
-    for (std::size_t i = kWays * q; i < n; ++i)
-      ids[next[kWays - 1][slots[i]]++] = std::int32_t(i);
+    // Samples grouped by their top exit (the runs' list borrows tmp, then its padding is
+    // zeroed again for the partitions).
+    std::int32_t end[33];
+    GroupBySlotRuns(slots, n, ids, end, tmp);
+    std::fill(tmp + n, tmp + n + kWalkPad, 0);
     for (int s = 0; s < 32; ++s) {
       if (end[s + 1] == end[s]) continue;
       const std::int32_t node = top->slot_node[s];

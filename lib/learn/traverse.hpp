@@ -7,7 +7,8 @@
 // (padded_plane_stride in feature_matrix.hpp).
 // For each group of 8 trees, the top 5 levels of every tree are evaluated for 8-16 samples
 // at a time with contiguous loads (TopLevels, no gather), giving each sample its exit
-// slot; the samples are counting-sorted by slot, and each slot's samples go down the rest
+// slot; the samples are grouped by slot (from runs of equal slots: GroupBySlotRuns in
+// traverse.cpp; a counting sort until session 6), and each slot's samples go down the rest
 // of the tree by partitioning, breadth first: at every node the ids are split into those
 // going left and right (SIMD: one gather of the node's feature, one compare, two
 // compress-stores), and each leaf adds its value to the samples that reached it; a node
@@ -92,6 +93,11 @@
 // samples stay in cache through their descent) instead of one queue for all slots: 0.62
 // CPU-s against 0.61-0.67, within noise (a node's gather reads another feature's plane
 // than its parent's, so little is reused).
+// Landed in session 6: the samples grouped by slot from runs of equal slots (64 slots
+// compared with their left neighbours per vector, a run written as one masked store of
+// consecutive ids) instead of the scalar counting sort (two passes, one byte and one id at
+// a time): 0.61 -> 0.53 CPU-s, labels 0.355 -> 0.32 (medians of 6 interleaved runs; 0.67
+// ns per visit), bit-identical. Runs here average ~18 samples (3.5 per 64 pixels).
 
 #include <cstddef>
 #include <cstdint>
