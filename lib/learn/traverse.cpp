@@ -118,9 +118,9 @@ HWY_NOINLINE void TopSlotsImpl(const TopLevels* HWY_RESTRICT tops, std::size_t c
 
 /// ids[end[s] .. end[s + 1]) = the samples i < n with slots[i] == s, ascending (s < 32): the
 /// same grouping as a counting sort, built from runs of equal slots. Neighbouring pixels
-/// mostly share their exit, so the runs are long: 64 slots are compared
-/// with their left neighbours at once, and each run is written as one masked vector store
-/// of consecutive ids. `runs` is scratch for n + 1 entries.
+/// mostly share their exit, so the runs are long: 64 slots are compared with their left
+/// neighbours at once, and each run is written as one masked vector store of consecutive
+/// ids. `runs` is scratch for n + 1 entries.
 HWY_INLINE void GroupBySlotRuns(const std::uint8_t* HWY_RESTRICT slots, std::size_t n,
                                 std::int32_t* HWY_RESTRICT ids, std::int32_t* HWY_RESTRICT end,
                                 std::int32_t* HWY_RESTRICT runs) {
