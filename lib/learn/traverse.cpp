@@ -240,14 +240,12 @@ void AccumulateTreeImpl(const WalkTree& t, std::int32_t root, const TopLevels* t
                         float* HWY_RESTRICT acc, std::uint16_t* HWY_RESTRICT votes) {
   std::int32_t* buf[2] = {ids, tmp};
   std::fill(ids + n, ids + n + kWalkPad, 0);
-  std::fill(tmp + n, tmp + n + kWalkPad, 0);
   std::size_t head = 0, tail = 0;
   if (top) {
-    // Samples grouped by their top exit (the runs' list borrows tmp, then its padding is
-    // zeroed again for the partitions).
+    // Samples grouped by their top exit (the runs' list borrows tmp, whose padding is
+    // zeroed below, after it).
     std::int32_t end[33];
     GroupBySlotRuns(slots, n, ids, end, tmp);
-    std::fill(tmp + n, tmp + n + kWalkPad, 0);
     for (int s = 0; s < 32; ++s) {
       if (end[s + 1] == end[s]) continue;
       const std::int32_t node = top->slot_node[s];
@@ -261,6 +259,7 @@ void AccumulateTreeImpl(const WalkTree& t, std::int32_t root, const TopLevels* t
       ids[i] = std::int32_t(i);
     queue[tail++] = {root, 0, std::int32_t(n), 0};
   }
+  std::fill(tmp + n, tmp + n + kWalkPad, 0);  // lanes past a range read padding ids
   // Breadth first: the nodes of a level are independent (disjoint ranges), so their
   // gathers overlap; depth first made every node wait for its parent's stores. The queue
   // holds each node at most once.

@@ -29,6 +29,9 @@ class Sha256 {
 
 std::string sha256_hex(const std::string& text);
 
+/// Digest of a file's bytes; throws Error{input} if unreadable.
+std::string sha256_file(const std::string& path);
+
 /// Digest of a training set, its feature rows and then its targets as raw bytes: what a model
 /// records as the data it was trained on (the same data gives the same digest).
 template <class Target>
@@ -38,7 +41,5 @@ std::string training_data_digest(const std::vector<float>& x, const std::vector<
   digest.update(y.data(), y.size() * sizeof(Target));
   return digest.hex();
 }
-/// Digest of a file's bytes; throws Error{input} if unreadable.
-std::string sha256_file(const std::string& path);
 
 }  // namespace bioforest
