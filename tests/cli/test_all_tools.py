@@ -44,5 +44,18 @@ def test_bad_standard_option_values_exit_2():
         expect_error(run(t, "--threads", "abc"), 2)
 
 
+
+def test_start_up_skips_highways_timer_measurement():
+    """libhwy 1.0's static initializer measures a benchmark timer (~4 ms of every start);
+    each tool defines that function itself (lib/startup/hwy_timer.cpp) so that the
+    initializer calls ours. The dynamic loader's binding log shows which one it called."""
+    for t in tools():
+        r = expect_ok(run(t, "--version", env={"LD_DEBUG": "bindings"}))
+        calls = [line for line in r.err.splitlines()
+                 if "libhwy" in line and "TimerResolution" in line]
+        if not calls:
+            continue  # a libhwy that no longer measures it at start-up
+        assert all(f"/{t} [0]" in line for line in calls), f"{t}: {calls}"
+
 if __name__ == "__main__":
     main()
