@@ -99,6 +99,21 @@
 // a time): 0.61 -> 0.53 CPU-s, labels 0.355 -> 0.32 (medians of 6 interleaved runs; 0.67
 // ns per visit), bit-identical. (Neighbouring pixels share exits: ~3.5 distinct slots per 64
 // pixels.)
+// Session 7, tried and dropped (forest bench walk, 1 thread, interleaved runs):
+// - runs of a leaf slot adding their votes at once (consecutive samples, contiguous
+//   counters) instead of being grouped and added by id: no change, on this forest and on the
+//   ~5-node trees of a dsb2018 prediction;
+// - partitions in 8-lane vectors: 0.61-0.65 CPU-s against 0.53-0.56;
+// - prefetching the next queued node's feature values (one prefetch per sample) while the
+//   current node partitions: 0.60-0.65 against 0.54-0.58. The partition is bound by its
+//   instructions (gather, two compresses and masked stores per 16 lanes, ~2 cycles per
+//   sample visit), not by loads a prefetch could start earlier.
+// - Not built: the next 5 levels below each top slot evaluated like the top, on the runs of
+//   consecutive samples a slot receives (scikit-learn's trees on this data: runs of ~17
+//   samples per tree, 2.6 split visits per sample and tree below the top, of which 0.87
+//   below depth 10). Counted, it needs 0.63 node evaluations of 16-lane vectors and 0.11
+//   vectors per sample and tree: at ~25 cycles of exit, vote and regrouping work per vector
+//   it saves about nothing on the partitions it replaces.
 
 #include <cstddef>
 #include <cstdint>

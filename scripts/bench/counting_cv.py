@@ -148,6 +148,18 @@ An image-level linear count (blue mean, local-maximum count, area above 60/100/1
 90th percentiles; fitted on 001-050) has MAE 5.27; its errors correlate 0.66-0.73 with the
 forest's (the same images are hard for both): on the counts of `density` with red and green
 feature groups, even a blend weighted on the test images helps only draw 3 (4.93 -> 4.14).
+
+Session 7, same replica and draws (against 3.68):
+  per-image scalars appended to every pixel (gradient magnitude over intensity of the
+  brightest 30 %, LoG energy at sigma 2 over sigma 4, mean): 3.88
+  the red + green sum (scaled up, it shows each cell's outline as a thin sharp ring, also in
+  the images whose blue channel is out of focus): Gaussian 1, 2, 3.5, 5, 8, LoG 3, 4.5, 6,
+  Hessian eigenvalues 3.5, 5                                 3.46 (3.17 3.49 3.19 4.36 3.09)
+    with the red and green channels' six features too        3.43; and the g10 set too 3.47
+  through `density`: the 'groups' row with Hessian eigenvalues at 3.5 and 5 added to each of
+  red and green                                               3.56 +- 0.73 (against 3.54)
+The mean of the five draws' counts per image still has MAE 3.63 (076: -9.8, 080: +8.9):
+the error belongs to the images, and draw 3 (one training image above 250 cells) over-counts.
 """
 import argparse, json, os, random, subprocess, time
 
