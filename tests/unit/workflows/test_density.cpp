@@ -317,3 +317,29 @@ TEST_CASE("specs that do not validate are refused with the pointer", "[density]"
   CHECK(un.refine == "linear");
   CHECK(un.linear_scales == std::vector<double>{16});
 }
+
+TEST_CASE("resolve_mtry and resolve_forest: the spec's rules for a given feature count",
+          "[density]") {
+  DensitySpec spec;
+  spec.forest.mtry = 0;
+  spec.mtry_rule = "third";
+  CHECK(resolve_mtry(spec, 49) == 16);
+  CHECK(resolve_mtry(spec, 2) == 1);  // never below one
+  spec.mtry_rule = "sqrt";
+  CHECK(resolve_mtry(spec, 49) == 7);
+  spec.mtry_rule = "all";
+  CHECK(resolve_mtry(spec, 49) == 49);
+  spec.forest.mtry = 5;  // a count wins over the rule
+  CHECK(resolve_mtry(spec, 49) == 5);
+
+  spec.forest.sample_fraction = 1.0;
+  spec.max_samples_per_tree = 30000;
+  CHECK(resolve_forest(spec, 120000, 49).sample_fraction == Approx(0.25));
+  CHECK(resolve_forest(spec, 20000, 49).sample_fraction == 1.0);  // under the cap
+  spec.max_samples_per_tree = 0;                                  // no cap
+  CHECK(resolve_forest(spec, 120000, 49).sample_fraction == 1.0);
+  CHECK(resolve_forest(spec, 120000, 49).mtry == 5);
+
+  CHECK(sampling_name(DensitySampling::all) == "all");
+  CHECK(sampling_name(DensitySampling::ilastik) == "ilastik");
+}
