@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <fstream>
 
 #include "bioforest/core/error.hpp"
 #include "bioforest/workflows/evaluate/contingency.hpp"
@@ -12,6 +13,7 @@
 #include "bioforest/workflows/evaluate/pixel_metrics.hpp"
 #include "bioforest/workflows/evaluate/table.hpp"
 #include "bioforest/workflows/evaluate/vi_rand.hpp"
+#include "test_support.hpp"
 
 using namespace bioforest;
 using namespace bioforest::workflows::evaluate;
@@ -239,4 +241,48 @@ TEST_CASE("tables print aligned and write RFC 4180 CSV", "[evaluate]") {
   CHECK(t.csv() == "name,value\n\"a,b\",0.5\nc,12\n");
   CHECK(t.text() == "name  value\na,b     0.5\nc        12\n");
   CHECK(fmt(std::nan("")) == "nan");
+}
+
+TEST_CASE("IoU thresholds, label lookup and density sums", "[evaluate]") {
+  const std::vector<double> t = default_iou_thresholds();
+  REQUIRE(t.size() == 10);
+  CHECK(t.front() == Approx(0.5));
+  CHECK(t[1] == Approx(0.55));
+  CHECK(t.back() == Approx(0.95));
+
+  const std::vector<std::uint64_t> labels = {0, 3, 7, 12};
+  CHECK(label_index(labels, 7) == 2);
+  CHECK(label_index(labels, 0) == 0);
+  CHECK(label_index(labels, 5) == -1);
+
+  Image density(DType::float32, {2, 3}, Axes("yx"));
+  for (std::size_t i = 0; i < 6; ++i)
+    density.data<float>()[i] = 0.25f * float(i);
+  CHECK(density_count(density) == Approx(3.75));
+}
+
+TEST_CASE("mean_vi_rand averages the scored images and sums their counts", "[evaluate]") {
+  ViRandScores a, b, empty;
+  a.n_pixels = 100, a.n_gt_labels = 3, a.vi = 1.0, a.adapted_rand_error = 0.2;
+  b.n_pixels = 50, b.n_gt_labels = 2, b.vi = 3.0, b.adapted_rand_error = 0.4;
+  const ViRandScores m = mean_vi_rand({a, empty, b});  // an image with no kept pixel is skipped
+  CHECK(m.n_pixels == 150);
+  CHECK(m.n_gt_labels == 5);
+  CHECK(m.vi == Approx(2.0));
+  CHECK(m.adapted_rand_error == Approx(0.3));
+  CHECK(mean_vi_rand({empty}).n_pixels == 0);
+}
+
+TEST_CASE("read_count_table: name,count rows, headers and comments skipped", "[evaluate]") {
+  const test::TempDir dir;
+  const std::string path = dir.file("counts.csv");
+  std::ofstream(path) << "# VGG cells\nname,count\n001cell,174\r\n\"002 cell\",\"91.5\"\n\n";
+  const auto table = read_count_table(path);
+  CHECK(table.size() == 2);
+  CHECK(table.at("001cell") == 174);
+  CHECK(table.at("002 cell") == 91.5);
+  const std::string header_only = dir.file("header.csv");
+  std::ofstream(header_only) << "name,count\n";
+  CHECK_THROWS_WITH(read_count_table(header_only), Catch::Contains("header.csv"));
+  CHECK_THROWS_WITH(read_count_table(dir.file("missing.csv")), Catch::Contains("no such file"));
 }
