@@ -158,6 +158,9 @@ Session 7, same replica and draws (against 3.68):
     with the red and green channels' six features too        3.43; and the g10 set too 3.47
   through `density`: the 'groups' row with Hessian eigenvalues at 3.5 and 5 added to each of
   red and green                                               3.56 +- 0.73 (against 3.54)
+  training images blurred (Gaussian 1 px on the blue channel, features recomputed, the same
+  dots) as extra training images                               3.63 (3.32 3.50 3.66 4.15 3.51)
+    (blurred by 1 and 2 px: 3.97): the counts shift down (bias -0.9 to -2.2, draw 3 +0.7)
 The mean of the five draws' counts per image still has MAE 3.63 (076: -9.8, 080: +8.9):
 the error belongs to the images, and draw 3 (one training image above 250 cells) over-counts.
 """
