@@ -249,3 +249,22 @@ TEST_CASE("run-based labelling equals a flood fill on random masks", "[threshold
     }
   }
 }
+
+TEST_CASE("threshold settings survive a JSON round trip", "[threshold]") {
+  ThresholdSettings s;
+  s.method = ThresholdMethod::hysteresis;
+  s.low = 0.3, s.high = 0.9;
+  s.channel = 1, s.core_channel = 2;
+  s.sigma = {0.0, 2.0, 1.5};
+  s.min_size = 4, s.max_size = 500;
+  s.neighbours = 8;
+  s.input_range = std::pair<double, double>{0, 255};
+  const ThresholdSettings t = threshold_settings_from_json(threshold_settings_json(s), "s.json");
+  CHECK(t.method == s.method);
+  CHECK((t.low == s.low && t.high == s.high));
+  CHECK((t.channel == 1 && t.core_channel == 2));
+  CHECK(t.sigma == s.sigma);
+  CHECK((t.min_size == 4 && t.max_size == 500));
+  CHECK(t.neighbours == 8);
+  CHECK(t.input_range == s.input_range);
+}
