@@ -343,3 +343,49 @@ TEST_CASE("resolve_mtry and resolve_forest: the spec's rules for a given feature
   CHECK(sampling_name(DensitySampling::all) == "all");
   CHECK(sampling_name(DensitySampling::ilastik) == "ilastik");
 }
+
+TEST_CASE("count tables: a total per image, then its time points and boxes", "[density]") {
+  DensityResult r;
+  ImageCounts a;
+  a.input = "/data/a,1.tif";  // a comma: the file cell is quoted
+  a.name = "a,1";
+  a.total = 12.5;
+  a.boxes = {2.25};
+  ImageCounts movie;
+  movie.input = "/data/movie.tif";
+  movie.name = "movie";
+  movie.time_series = true;
+  movie.total = 7;
+  movie.per_t = {3, 4};
+  movie.boxes = {1};
+  r.counts = {a, movie};
+  const std::vector<CountBox> boxes = {{"corner", Roi{{0, 0}, {4, 4}}, 1}};
+
+  const std::string csv = counts_csv(r, boxes);
+  CHECK(csv.rfind("name,count,box,t,file\n", 0) == 0);
+  CHECK(csv.find("\"a,1\",12.5,,,\"/data/a,1.tif\"\n") != std::string::npos);
+  CHECK(csv.find("\"a,1\",2.25,corner,1,\"/data/a,1.tif\"\n") != std::string::npos);
+  CHECK(csv.find("movie,4,,1,/data/movie.tif\n") != std::string::npos);
+
+  const auto j = counts_json(r, boxes);
+  REQUIRE(j.size() == 2);
+  CHECK(j[0]["count"] == 12.5);
+  CHECK_FALSE(j[0].contains("per_t"));
+  CHECK(j[0]["boxes"][0]["name"] == "corner");
+  CHECK(j[0]["boxes"][0]["t"] == 1);
+  CHECK(j[1]["per_t"] == nlohmann::json::array({3.0, 4.0}));
+}
+
+TEST_CASE("density export sources and boxes that must fit the image", "[density]") {
+  CHECK(match_density_export_source("density") == "Density");
+  // ilastik calls the density "Probabilities": accepted, and kept for the file names
+  CHECK(match_density_export_source("probabilities") == "Probabilities");
+  CHECK_THROWS_AS(match_density_export_source("Simple Segmentation"), Error);
+
+  const CanonicalImage raw(io::memory_image(Image(DType::uint8, {3, 10, 12}, Axes("tyx")), "m"));
+  CHECK_NOTHROW(check_boxes_fit({{"in", Roi{{0, 0}, {10, 12}}, 2}}, raw));
+  CHECK_THROWS_WITH(check_boxes_fit({{"wide", Roi{{0, 0}, {10, 13}}, std::nullopt}}, raw),
+                    Catch::Contains("wide"));
+  CHECK_THROWS_AS(check_boxes_fit({{"late", Roi{{0, 0}, {2, 2}}, 3}}, raw), Error);
+  CHECK_THROWS_AS(check_boxes_fit({{"3d", Roi{{0, 0, 0}, {1, 2, 2}}, std::nullopt}}, raw), Error);
+}
