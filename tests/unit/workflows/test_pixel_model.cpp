@@ -8,61 +8,15 @@
 
 #include "bioforest/core/error.hpp"
 #include "bioforest/workflows/pixel_model.hpp"
-#include "test_support.hpp"
+#include "pixel_model_fixture.hpp"
 
 using namespace bioforest;
 using namespace bioforest::workflows;
 namespace fs = std::filesystem;
 
-namespace {
-features::FeatureSelection selection() {
-  features::FeatureSelection sel = features::FeatureSelection::empty_default();
-  sel.select(features::FeatureFamily::GaussianSmoothing, 0.7);
-  sel.select(features::FeatureFamily::HessianOfGaussianEigenvalues, 1.6);
-  return sel;  // 1 + 2 channels for one 2-D input channel
-}
-
-/// A model of two classes on three features, trained on a noisy linear problem.
-PixelModel trained_model() {
-  PixelModel m;
-  m.classes = {{"background", {0, 0, 255}}, {"nuclei", {255, 255, 0}}};
-  m.features = selection();
-  m.feature_names = features::feature_channel_names(m.features, 1, false);
-  const std::size_t n = 300, F = m.feature_names.size();
-  std::vector<float> x(n * F);
-  std::vector<std::int32_t> y(n);
-  std::uint32_t seed = 3;
-  for (std::size_t i = 0; i < n; ++i) {
-    for (std::size_t f = 0; f < F; ++f)
-      x[i * F + f] = float(test::lcg_next(seed) % 1000) / 100.0f;
-    y[i] = x[i * F] + x[i * F + 1] > 10.0f ? 2 : 1;
-  }
-  learn::ForestOptions o;
-  o.n_trees = 12;
-  o.seed = 5;
-  m.forest = learn::ClassificationForest::train(learn::FeatureView::sample_major(x.data(), n, F), y,
-                                                o, RunContext{}, {1, 2});
-  m.forest.set_feature_names(m.feature_names);
-  m.spec_json = R"({"classes": [{"name": "background"}, {"name": "nuclei"}]})";
-  m.spec_file = "/data/nuclei.json";
-  m.training_digest = std::string(64, 'a');
-  m.label_counts = {180, 120};
-  return m;
-}
-
-std::vector<float> probabilities(const PixelModel& m) {
-  const std::size_t n = 50, F = m.feature_names.size();
-  std::vector<float> x(n * F), p(n * 2);
-  for (std::size_t i = 0; i < x.size(); ++i)
-    x[i] = float((i * 37) % 1000) / 100.0f;
-  m.forest.predict_proba(learn::FeatureView::sample_major(x.data(), n, F), p.data(), RunContext{});
-  return p;
-}
-}  // namespace
-
 TEST_CASE("a saved pixel model reads back whole and predicts bit-identically", "[pixel_model]") {
   const test::TempDir dir;
-  const PixelModel m = trained_model();
+  const PixelModel m = test::small_trained_model();
   const std::string path = dir.file("nuclei.model.h5");
   save_pixel_model(m, path, false);
   const PixelModel r = load_pixel_model(path);
@@ -78,7 +32,7 @@ TEST_CASE("a saved pixel model reads back whole and predicts bit-identically", "
   CHECK(r.label_counts == m.label_counts);
   CHECK(r.source == "bioforest");
   CHECK(r.forest.ensemble().n_trees() == 12);
-  CHECK(probabilities(r) == probabilities(m));
+  CHECK(test::fixed_probabilities(r) == test::fixed_probabilities(m));
 
   const std::string text = describe_pixel_model(r);
   CHECK(text.find("nuclei") != std::string::npos);
@@ -90,7 +44,7 @@ TEST_CASE("a saved pixel model reads back whole and predicts bit-identically", "
 TEST_CASE("saving never replaces a model unless asked, and leaves no partial file",
           "[pixel_model]") {
   const test::TempDir dir;
-  const PixelModel m = trained_model();
+  const PixelModel m = test::small_trained_model();
   const std::string path = dir.file("model.h5");
   save_pixel_model(m, path, false);
   const auto written = fs::last_write_time(path);
