@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
@@ -13,6 +14,12 @@ namespace bioforest::test {
 
 std::string test_data(const std::string& name) {
   return std::string(BIOFOREST_SOURCE_DIR) + "/tests/data/" + name;
+}
+
+Image float_row(std::initializer_list<float> values) {
+  Image img(DType::float32, {values.size()}, Axes("x"));
+  std::copy(values.begin(), values.end(), img.data<float>());
+  return img;
 }
 
 std::optional<std::string> shared_data(const std::string& relative) {

@@ -3,8 +3,11 @@
 // Shared helpers for the unit tests: where test data lives and scratch folders.
 
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <string>
+
+#include "bioforest/core/image.hpp"
 
 namespace bioforest::test {
 
@@ -21,6 +24,9 @@ inline std::uint32_t lcg_next(std::uint32_t& s) {
   s = s * 1664525u + 1013904223u;
   return s >> 8;
 }
+
+/// A 1-D float32 image (axis x) holding `values`.
+Image float_row(std::initializer_list<float> values);
 
 /// A fresh folder under the system temp dir, removed with everything in it on destruction.
 class TempDir {

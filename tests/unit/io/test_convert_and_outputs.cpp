@@ -10,18 +10,13 @@
 #include "bioforest/core/error.hpp"
 #include "bioforest/io/atomic_output.hpp"
 #include "bioforest/io/convert.hpp"
+#include "test_support.hpp"
 
 using namespace bioforest;
 using namespace bioforest::io;
 namespace fs = std::filesystem;
 
 namespace {
-Image floats(std::initializer_list<float> values) {
-  Image img(DType::float32, {values.size()}, Axes("x"));
-  std::copy(values.begin(), values.end(), img.data<float>());
-  return img;
-}
-
 std::string read_text(const fs::path& p) {
   std::ifstream in(p);
   std::stringstream s;
@@ -39,7 +34,7 @@ TEST_CASE("parse_range reads a pair in the spellings ilastik users write", "[io]
 }
 
 TEST_CASE("convert_dtype maps a range onto the target, rounds and clamps", "[io][convert]") {
-  const Image p = floats({0.f, 0.25f, 0.5f, 1.f});
+  const Image p = test::float_row({0.f, 0.25f, 0.5f, 1.f});
   const Image u8 = convert_dtype(p, {DType::uint8, Range{0, 1}, std::nullopt});
   REQUIRE(u8.dtype() == DType::uint8);
   const auto* v = u8.data<std::uint8_t>();
@@ -50,7 +45,7 @@ TEST_CASE("convert_dtype maps a range onto the target, rounds and clamps", "[io]
   const Image to100 = convert_dtype(p, {DType::uint16, Range{0, 1}, Range{0, 100}});
   CHECK(to100.data<std::uint16_t>()[1] == 25);
   // Without a range, values are cast, clamped to the dtype instead of wrapping.
-  const Image cast = convert_dtype(floats({-5.f, 300.f, 7.4f}), {DType::uint8, {}, {}});
+  const Image cast = convert_dtype(test::float_row({-5.f, 300.f, 7.4f}), {DType::uint8, {}, {}});
   CHECK(cast.data<std::uint8_t>()[0] == 0);
   CHECK(cast.data<std::uint8_t>()[1] == 255);
   CHECK(cast.data<std::uint8_t>()[2] == 7);

@@ -16,12 +16,6 @@ using namespace bioforest::workflows;
 namespace fs = std::filesystem;
 
 namespace {
-Image floats(std::initializer_list<float> values) {
-  Image img(DType::float32, {values.size()}, Axes("x"));
-  std::copy(values.begin(), values.end(), img.data<float>());
-  return img;
-}
-
 void touch(const fs::path& p) {
   std::ofstream(p) << "x";
 }
@@ -78,7 +72,7 @@ TEST_CASE("export_dtype: --export-dtype, else the result's own", "[export]") {
 }
 
 TEST_CASE("export_values renormalises probabilities instead of casting them to 0/1", "[export]") {
-  const Image p = floats({0.0f, 0.25f, 0.5f, 1.0f});
+  const Image p = test::float_row({0.0f, 0.25f, 0.5f, 1.0f});
   ExportOptions o;
   SECTION("float32 stays as it is") {
     const Image same = export_values(p, o, DType::float32, io::Range{0, 1});
@@ -114,7 +108,8 @@ TEST_CASE("export_values renormalises probabilities instead of casting them to 0
   }
   SECTION("values without a natural range (features) are rounded and clamped") {
     o.dtype = DType::uint8;
-    const Image u = export_values(floats({-3.0f, 2.4f, 2.6f, 300.0f}), o, DType::float32, {});
+    const Image u =
+        export_values(test::float_row({-3.0f, 2.4f, 2.6f, 300.0f}), o, DType::float32, {});
     const std::uint8_t* v = u.data<std::uint8_t>();
     CHECK(v[0] == 0);
     CHECK(v[1] == 2);
