@@ -29,6 +29,14 @@ std::vector<std::string> split_csv_row(std::string_view line) {
   return cells;
 }
 
+std::string csv_field(std::string_view s) {
+  if (s.find_first_of(",\"\n\r") == std::string_view::npos) return std::string(s);
+  std::string q = "\"";
+  for (char c : s)
+    q += c == '"' ? std::string_view("\"\"") : std::string_view(&c, 1);
+  return q + "\"";
+}
+
 bool is_number(const std::string& s) {
   if (s.empty()) return false;
   char* end = nullptr;

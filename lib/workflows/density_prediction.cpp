@@ -9,6 +9,7 @@
 
 #include "bioforest/core/blocking.hpp"
 #include "bioforest/core/error.hpp"
+#include "bioforest/core/text.hpp"
 #include "bioforest/features/compute.hpp"
 #include "bioforest/io/image_path.hpp"
 #include "bioforest/workflows/density_input.hpp"
@@ -232,14 +233,6 @@ ImageCounts predict_one(const DensityModel& model, const std::string& input,
     outputs.push_back(w->path());
   }
   return counts;
-}
-
-std::string csv_field(const std::string& s) {
-  if (s.find_first_of(",\"\n") == std::string::npos) return s;
-  std::string q = "\"";
-  for (char c : s)
-    q += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return q + "\"";
 }
 
 std::string count_text(double v) {

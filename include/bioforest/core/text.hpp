@@ -25,6 +25,10 @@ std::string_view trim(std::string_view s, std::string_view strip = kBlanks);
 /// tables hold names and numbers. An empty last cell is dropped ("a,b," gives a and b).
 std::vector<std::string> split_csv_row(std::string_view line);
 
+/// s as one cell of a CSV file we write (RFC 4180, as pandas and spreadsheets read it): in
+/// double quotes, inner quotes doubled, when it holds a comma, a quote or a line break.
+std::string csv_field(std::string_view s);
+
 /// Whether the whole of s reads as one number (strtod): tells a header row from data.
 bool is_number(const std::string& s);
 

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "bioforest/core/error.hpp"
+#include "bioforest/core/text.hpp"
 
 namespace bioforest::workflows::evaluate {
 namespace {
@@ -16,14 +17,6 @@ bool looks_numeric(const std::string& s) {
   char* end = nullptr;
   std::strtod(s.c_str(), &end);
   return end == s.c_str() + s.size() || s == "nan";
-}
-
-std::string csv_field(const std::string& s) {
-  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
-  std::string q = "\"";
-  for (char c : s)
-    q += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return q + "\"";
 }
 
 }  // namespace

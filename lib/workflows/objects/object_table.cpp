@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "bioforest/core/error.hpp"
+#include "bioforest/core/text.hpp"
 #include "bioforest/io/atomic_output.hpp"
 #include "bioforest/io/hdf5.hpp"
 #include "bioforest/io/image_path.hpp"
@@ -53,13 +54,13 @@ void append_number(std::string& out, double v) {
 void write_csv(const ObjectTable& t, const std::string& path) {
   std::string out;
   for (std::size_t c = 0; c < t.columns.size(); ++c)
-    out += (c ? "," : "") + t.columns[c];
+    out += (c ? "," : "") + csv_field(t.columns[c]);
   out += '\n';
   for (std::size_t r = 0; r < t.rows; ++r) {
     for (std::size_t c = 0; c < t.columns.size(); ++c) {
       if (c) out += ',';
       if (t.text[c])
-        out += t.strings[c][r];
+        out += csv_field(t.strings[c][r]);
       else
         append_number(out, t.numbers[c][r]);
     }

@@ -38,3 +38,12 @@ TEST_CASE("is_number accepts whole numbers only", "[core][text]") {
   CHECK_FALSE(is_number("12px"));
   CHECK_FALSE(is_number("1 2"));
 }
+
+TEST_CASE("csv_field quotes only the cells that need it", "[core][text]") {
+  CHECK(csv_field("nuclei") == "nuclei");
+  CHECK(csv_field("12.5") == "12.5");
+  CHECK(csv_field("dividing, early") == "\"dividing, early\"");
+  CHECK(csv_field("say \"hi\"") == "\"say \"\"hi\"\"\"");
+  CHECK(csv_field("two\nlines") == "\"two\nlines\"");
+  CHECK(csv_field("") == "");
+}
