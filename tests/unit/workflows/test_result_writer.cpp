@@ -26,7 +26,8 @@ Image write_and_read(PixelResult kind, const std::string& source, const std::str
   ResultWriter w(pixel_result_layout(kind, source, kClasses, {}), input, 0, 1,
                  Roi::whole(Shape{2, 4}), options, path);
   std::vector<float> scratch;
-  for (std::size_t x0 : {0, 2}) {
+  for (std::size_t half = 0; half < 2; ++half) {
+    const std::size_t x0 = 2 * half;
     const Roi core{{0, x0}, {2, x0 + 2}};
     std::vector<float> planes(2 * 4);  // class-planar: 4 pixels per class
     std::vector<std::uint32_t> mask(4, 1);
