@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "bioforest/core/text.hpp"
 
+#include <algorithm>
+
 #include <cstdlib>
 
 namespace bioforest {
@@ -18,13 +20,32 @@ std::string_view trim(std::string_view s, std::string_view strip) {
 }
 
 std::vector<std::string> split_csv_row(std::string_view line) {
-  constexpr std::string_view kCellPadding = " \t\r\"";
   std::vector<std::string> cells;
-  while (!line.empty()) {
-    const auto comma = line.find(',');
-    cells.emplace_back(trim(line.substr(0, comma), kCellPadding));
-    if (comma == std::string_view::npos) break;
-    line.remove_prefix(comma + 1);
+  std::size_t i = 0;
+  while (i < line.size()) {
+    // One cell: blanks, then either a quoted part (commas and "" inside) or plain text up to
+    // the next comma; blanks around it are dropped, text after a closing quote is kept.
+    std::string cell;
+    while (i < line.size() && kBlanks.find(line[i]) != std::string_view::npos)
+      ++i;
+    if (i < line.size() && line[i] == '"') {
+      for (++i; i < line.size(); ++i) {
+        if (line[i] != '"') {
+          cell += line[i];
+        } else if (i + 1 < line.size() && line[i + 1] == '"') {
+          cell += '"';
+          ++i;
+        } else {
+          ++i;
+          break;
+        }
+      }
+    }
+    const std::size_t comma = std::min(line.find(',', i), line.size());
+    cell += trim(line.substr(i, comma - i));
+    cells.push_back(std::move(cell));
+    if (comma == line.size()) break;
+    i = comma + 1;
   }
   return cells;
 }

@@ -122,6 +122,34 @@ def test_spreadsheet_csv_quotes_and_crlf(tmp):
     assert digests[0] and digests[0] == digests[1]
 
 
+def test_class_names_with_commas_and_quotes(tmp):
+    """Class names a spreadsheet must quote read from the clicks and come out of the table as
+    one cell each (csv module, as pandas reads them)."""
+    sp, lab, cls, picks = setup(tmp)
+    names = ["single, round", 'clump "big"']
+    spec = json.load(open(sp))
+    spec["classes"] = [{"name": n} for n in names]
+    json.dump(spec, open(sp, "w"))
+    clicks = os.path.join(tmp, "clicks.csv")
+    with open(clicks, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["x", "y", "class"])
+        for o in picks:
+            ys, xs = np.nonzero(lab == o + 1)
+            w.writerow([xs[len(ys) // 2], ys[len(ys) // 2], names[cls[o] - 1]])
+    model = os.path.join(tmp, "m.h5")
+    r = expect_ok(run("objclassify", "train", sp, "-o", model))
+    assert "10 labelled objects" in r.err
+    table = os.path.join(tmp, "table.csv")
+    expect_ok(run("objclassify", "predict", "--model", model, os.path.join(tmp, "nuclei.tif"),
+                  "--probabilities", os.path.join(tmp, "nuclei.tif"), "--table-filename", table))
+    rows = list(csv.DictReader(open(table, newline="")))
+    assert len(rows) == lab.max()
+    assert {r["Predicted Class"] for r in rows} <= set(names)
+    assert all(None not in r for r in rows), "a row has more cells than the header"
+    assert "Probability of single, round" in rows[0]
+
+
 def test_label_image_and_segmentation_input(tmp):
     sp, lab, cls, picks = setup(tmp, labels="image")
     model = os.path.join(tmp, "m.h5")

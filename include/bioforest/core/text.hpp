@@ -20,9 +20,11 @@ std::string to_lower(std::string s);
 /// s without the leading and trailing characters that are in `strip`.
 std::string_view trim(std::string_view s, std::string_view strip = kBlanks);
 
-/// The comma-separated cells of one CSV row, each without the blanks and the double quotes
-/// around it (spreadsheets quote text cells). Commas inside quotes are not supported: our
-/// tables hold names and numbers. An empty last cell is dropped ("a,b," gives a and b).
+/// The comma-separated cells of one CSV row, each without the blanks around it; a quoted cell
+/// (as spreadsheets and csv_field write text) loses its quotes and may hold commas and
+/// doubled quotes ("dividing, early"; "say ""hi"""). Line breaks inside quotes are not
+/// supported: the caller reads line by line. An empty last cell is dropped ("a,b," gives a
+/// and b).
 std::vector<std::string> split_csv_row(std::string_view line);
 
 /// s as one cell of a CSV file we write (RFC 4180, as pandas and spreadsheets read it): in

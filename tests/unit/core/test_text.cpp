@@ -27,6 +27,13 @@ TEST_CASE("split_csv_row cuts at commas and unwraps each cell", "[core][text]") 
   CHECK(split_csv_row("a,b,") == std::vector<std::string>{"a", "b"});  // as std::getline
   CHECK(split_csv_row("").empty());
   CHECK(split_csv_row("one") == std::vector<std::string>{"one"});
+  // Quoted cells keep their commas and doubled quotes: what csv_field writes reads back.
+  CHECK(split_csv_row("3,\"dividing, early\",x") ==
+        std::vector<std::string>{"3", "dividing, early", "x"});
+  CHECK(split_csv_row("\"say \"\"hi\"\"\", 2") == std::vector<std::string>{"say \"hi\"", "2"});
+  for (const std::string cell : {"plain", "a,b", "q\"uote", " padded "})
+    CHECK(split_csv_row(csv_field(cell) + ",1") ==
+          std::vector<std::string>{std::string(trim(cell)), "1"});
 }
 
 TEST_CASE("is_number accepts whole numbers only", "[core][text]") {
