@@ -2,7 +2,6 @@
 #include "bioforest/core/text.hpp"
 
 #include <algorithm>
-
 #include <cstdlib>
 
 namespace bioforest {

@@ -64,6 +64,9 @@ Shape space_shape(hid_t space) {
   return Shape(dims.begin(), dims.end());
 }
 
+// Type-conversion buffer of text reads (see Source::read).
+constexpr std::size_t kTextConversionBuffer = 64 * 1024;
+
 // A dataset or an attribute: both hold typed values read whole with one call.
 struct Source {
   hid_t id;
@@ -80,7 +83,6 @@ struct Source {
     H5Pset_buffer(xfer.get(), kTextConversionBuffer, nullptr, nullptr);
     return H5Dread(id, mem_type, H5S_ALL, H5S_ALL, xfer.get(), buf);
   }
-  static constexpr std::size_t kTextConversionBuffer = 64 * 1024;
 };
 
 std::vector<std::string> read_variable_strings(const Source& src, hid_t file_type, std::size_t n,
