@@ -12,11 +12,9 @@
 namespace bioforest::workflows::evaluate {
 namespace {
 
+// Numbers are right-aligned in printed tables; "nan" is how an undefined score prints.
 bool looks_numeric(const std::string& s) {
-  if (s.empty()) return false;
-  char* end = nullptr;
-  std::strtod(s.c_str(), &end);
-  return end == s.c_str() + s.size() || s == "nan";
+  return is_number(s) || s == "nan";
 }
 
 }  // namespace
