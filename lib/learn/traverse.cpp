@@ -195,6 +195,159 @@ HWY_INLINE void AddLeaf(const WalkTree& t, std::int32_t node, const std::int32_t
   }
 }
 
+/// The remaining leaf bits (W words) of U vectors of samples starting at j for one small
+/// tree (see LeafMasks): a merge-masked OR per vector, word and split node, as
+/// TopSlotsOfVectors. Right iff v >= t (a NaN feature goes left; its row gets all-zero
+/// output anyway).
+template <int U, int W, class DU>
+HWY_INLINE void LeafBitsOfVectors(DU du, const LeafMasks& tree, const float* HWY_RESTRICT x,
+                                  std::size_t j, hn::Vec<DU> (&bits)[W][U]) {
+  const hn::Rebind<float, DU> df;
+  const std::size_t N = hn::Lanes(du);
+  hn::Vec<DU> gone[W][U];
+  for (int w = 0; w < W; ++w)
+    for (int u = 0; u < U; ++u)
+      gone[w][u] = hn::Zero(du);
+  // Split nodes [b, e) clear bits of words [w0, w1).
+  const auto clear = [&](std::int32_t b, std::int32_t e, int w0, int w1) {
+    for (std::int32_t s = b; s < e; ++s) {
+      const float* p = x + tree.feature_offset[s] + j;
+      const auto t = hn::Set(df, tree.threshold[s]);
+      for (int u = 0; u < U; ++u) {
+        const auto right = hn::RebindMask(du, hn::Ge(hn::LoadU(df, p + u * N), t));
+        for (int w = w0; w < w1; ++w)
+          gone[w][u] = hn::IfThenElse(
+              right, hn::Or(gone[w][u], hn::Set(du, tree.left_leaves[w][s])), gone[w][u]);
+      }
+    }
+  };
+  if constexpr (W == 2) {
+    clear(0, tree.n_both, 0, 2);
+    clear(tree.n_both, tree.n_first, 0, 1);
+    clear(tree.n_first, tree.n_split, 1, 2);
+  } else {
+    clear(0, tree.n_split, 0, 1);
+  }
+  for (int w = 0; w < W; ++w)
+    for (int u = 0; u < U; ++u)
+      bits[w][u] = hn::Not(gone[w][u]);
+}
+
+/// The exit leaf bit of sample j of a small tree, one sample at a time (block tails).
+HWY_INLINE int LeafBitOfSample(const LeafMasks& tree, const float* HWY_RESTRICT x, std::size_t j) {
+  std::uint64_t bits = ~std::uint64_t(0);
+  for (std::int32_t s = 0; s < tree.n_split; ++s)
+    if (x[tree.feature_offset[s] + std::ptrdiff_t(j)] >= tree.threshold[s])
+      bits &=
+          ~(std::uint64_t(tree.left_leaves[0][s]) | std::uint64_t(tree.left_leaves[1][s]) << 32);
+  return __builtin_ctzll(bits);
+}
+
+/// Whether each lane's exit leaf is of class 1: its lowest set bit, in the first word that
+/// has one, tested against the tree's class-1 leaves.
+template <int W, class DU>
+HWY_INLINE hn::Mask<DU> ExitOfClass1(DU du, const LeafMasks& tree, const hn::Vec<DU> (&bits)[W]) {
+  const auto zero = hn::Zero(du);
+  const auto low0 = hn::And(bits[0], hn::Sub(zero, bits[0]));
+  auto hit = hn::Ne(hn::And(low0, hn::Set(du, tree.class1_leaves[0])), zero);
+  if constexpr (W == 2) {
+    const auto low1 = hn::And(bits[1], hn::Sub(zero, bits[1]));
+    const auto hit1 = hn::Ne(hn::And(low1, hn::Set(du, tree.class1_leaves[1])), zero);
+    hit = hn::Or(hit, hn::AndNot(hn::Ne(bits[0], zero), hit1));
+  }
+  return hit;
+}
+
+/// Two-class one-hot trees: votes[i] += the number of the `count` trees whose exit leaf is
+/// of class 1, for U vectors of samples from j. Tree-inner, as TopSlotsImpl: the vectors'
+/// feature lines stay in L1 while every tree of the group reads them, and the counts stay in
+/// registers.
+template <int U>
+HWY_INLINE void SmallTreeVotesOfVectors(const LeafMasks* HWY_RESTRICT trees, std::size_t count,
+                                        const float* HWY_RESTRICT x, std::size_t j,
+                                        std::uint16_t* HWY_RESTRICT votes) {
+  const hn::ScalableTag<std::int32_t> di;
+  const hn::Rebind<std::uint16_t, decltype(di)> d16;
+  const std::size_t N = hn::Lanes(di);
+  const auto one = hn::Set(di, 1);
+  hn::Vec<decltype(di)> sum[U];
+  for (int u = 0; u < U; ++u)
+    sum[u] = hn::Zero(di);
+  for (std::size_t t = 0; t < count; ++t) {
+    const LeafMasks& tree = trees[t];
+    if (tree.words == 1) {
+      hn::Vec<decltype(di)> bits[1][U];
+      LeafBitsOfVectors<U, 1>(di, tree, x, j, bits);
+      for (int u = 0; u < U; ++u) {
+        const hn::Vec<decltype(di)> b[1] = {bits[0][u]};
+        sum[u] = hn::Add(sum[u], hn::IfThenElseZero(ExitOfClass1<1>(di, tree, b), one));
+      }
+    } else {
+      hn::Vec<decltype(di)> bits[2][U];
+      LeafBitsOfVectors<U, 2>(di, tree, x, j, bits);
+      for (int u = 0; u < U; ++u) {
+        const hn::Vec<decltype(di)> b[2] = {bits[0][u], bits[1][u]};
+        sum[u] = hn::Add(sum[u], hn::IfThenElseZero(ExitOfClass1<2>(di, tree, b), one));
+      }
+    }
+  }
+  for (int u = 0; u < U; ++u) {
+    std::uint16_t* v = votes + j + u * N;
+    hn::StoreU(hn::Add(hn::LoadU(d16, v), hn::DemoteTo(d16, sum[u])), d16, v);
+  }
+}
+
+/// exits[i] = the exit leaf bit of sample i < n of one small tree.
+HWY_INLINE void SmallTreeExits(const LeafMasks& tree, const float* HWY_RESTRICT x, std::size_t n,
+                               std::uint8_t* HWY_RESTRICT exits) {
+  const hn::ScalableTag<std::int32_t> di;
+  const std::size_t N = hn::Lanes(di);
+  HWY_ALIGN std::int32_t lanes[2][hn::MaxLanes(di)];
+  hn::Vec<decltype(di)> bits[2][1];
+  std::size_t j = 0;
+  for (; j + N <= n; j += N) {
+    LeafBitsOfVectors<1, 2>(di, tree, x, j, bits);
+    hn::Store(bits[0][0], di, lanes[0]);
+    hn::Store(bits[1][0], di, lanes[1]);
+    for (std::size_t l = 0; l < N; ++l)
+      exits[j + l] = std::uint8_t(__builtin_ctzll(std::uint64_t(std::uint32_t(lanes[0][l])) |
+                                                  std::uint64_t(std::uint32_t(lanes[1][l])) << 32));
+  }
+  for (; j < n; ++j)
+    exits[j] = std::uint8_t(LeafBitOfSample(tree, x, j));
+}
+
+HWY_NOINLINE void AddSmallTreesImpl(const WalkTree& wt, const LeafMasks* HWY_RESTRICT trees,
+                                    std::size_t count, const float* HWY_RESTRICT x, std::size_t n,
+                                    std::uint8_t* HWY_RESTRICT exits, float* HWY_RESTRICT acc,
+                                    std::uint16_t* HWY_RESTRICT votes) {
+  if (wt.leaf_class && wt.width == 2) {
+    const hn::ScalableTag<std::int32_t> di;
+    const std::size_t N = hn::Lanes(di);
+    constexpr int U = 4;
+    std::size_t j = 0;
+    for (; j + U * N <= n; j += U * N)
+      SmallTreeVotesOfVectors<U>(trees, count, x, j, votes);
+    for (; j + N <= n; j += N)
+      SmallTreeVotesOfVectors<1>(trees, count, x, j, votes);
+    for (; j < n; ++j)  // the tail, without reading past the block
+      for (std::size_t t = 0; t < count; ++t) {
+        const int b = LeafBitOfSample(trees[t], x, j);
+        votes[j] = std::uint16_t(votes[j] + ((trees[t].class1_leaves[b >> 5] >> (b & 31)) & 1));
+      }
+    return;
+  }
+  // Other forests add their leaves sample by sample, in tree order (the sums' rounding is
+  // the partition walk's).
+  for (std::size_t t = 0; t < count; ++t) {
+    SmallTreeExits(trees[t], x, n, exits);
+    for (std::size_t i = 0; i < n; ++i) {
+      const auto id = std::int32_t(i);
+      AddLeaf(wt, trees[t].leaf_node[exits[i]], &id, 0, 1, acc, votes);
+    }
+  }
+}
+
 /// Below this many samples a node's samples finish their walk one by one (WalkToLeaves):
 /// a partition costs a queue entry and a mostly empty vector per node, for every node of the
 /// subtree below. Deep forests have many such nodes (trees of 200k samples, ~3500 nodes:
@@ -322,6 +475,13 @@ namespace bioforest::learn::detail {
 HWY_EXPORT(AccumulateTreeImpl);
 HWY_EXPORT(TopSlotsImpl);
 HWY_EXPORT(CompactPlanesImpl);
+HWY_EXPORT(AddSmallTreesImpl);
+
+void add_small_trees(const WalkTree& tree, const LeafMasks* trees, std::size_t count,
+                     const float* x, std::size_t n, std::uint8_t* exits, float* acc,
+                     std::uint16_t* votes) {
+  HWY_DYNAMIC_DISPATCH(AddSmallTreesImpl)(tree, trees, count, x, n, exits, acc, votes);
+}
 
 void compact_planes(const float* src, std::size_t src_stride, float* dst, std::size_t dst_stride,
                     std::size_t count, const std::uint8_t* keep, std::size_t n) {
@@ -357,7 +517,56 @@ void add_top(const WalkTree& t, std::int32_t node, int level, int depth, std::in
   add_top(t, c, level + 1, depth, first, top);
   add_top(t, c + 1, level + 1, depth, first + half, top);
 }
+
+// Numbers the leaves below `node` from `first` on, left to right, recording each split node
+// (preorder) with the bits of its left subtree's leaves; returns the next free number, or
+// kLeafMaskMaxLeaves + 1 once the tree has too many leaves.
+int add_leaf_masks(const WalkTree& t, std::int32_t node, int first, LeafMasks& m) {
+  const std::int32_t c = t.child[node];
+  if (c == node) {
+    if (first >= kLeafMaskMaxLeaves) return kLeafMaskMaxLeaves + 1;
+    m.leaf_node[first] = node;
+    if (t.leaf_class && t.width == 2 && t.leaf_class[t.leaf[node]] == 1)
+      m.class1_leaves[first >> 5] |= std::uint32_t(1) << (first & 31);
+    m.words = first < 32 ? m.words : 2;
+    return first + 1;
+  }
+  if (m.n_split >= kLeafMaskMaxLeaves - 1) return kLeafMaskMaxLeaves + 1;
+  const std::int32_t s = m.n_split++;
+  m.feature_offset[s] = t.feature_offset[node];
+  m.threshold[s] = t.threshold[node];
+  const int mid = add_leaf_masks(t, c, first, m);
+  if (mid >= kLeafMaskMaxLeaves) return kLeafMaskMaxLeaves + 1;  // the right needs a bit too
+  // Bits [first, mid), fewer than 64.
+  const std::uint64_t left = ((std::uint64_t(1) << (mid - first)) - 1) << first;
+  m.left_leaves[0][s] = std::uint32_t(left);
+  m.left_leaves[1][s] = std::uint32_t(left >> 32);
+  return add_leaf_masks(t, c + 1, mid, m);
+}
 }  // namespace
+
+bool build_leaf_masks(const WalkTree& tree, std::int32_t root, LeafMasks& masks) {
+  masks = LeafMasks{};
+  if (add_leaf_masks(tree, root, 0, masks) > kLeafMaskMaxLeaves) return false;
+  // Split nodes ordered by the words they touch (both, word 0, word 1); the exits do not
+  // depend on the order of the nodes.
+  LeafMasks m = masks;
+  std::int32_t k = 0;
+  for (int category = 0; category < 3; ++category) {
+    for (std::int32_t s = 0; s < m.n_split; ++s) {
+      const bool w0 = m.left_leaves[0][s] != 0, w1 = m.left_leaves[1][s] != 0;
+      if ((w0 && w1 ? 0 : w0 ? 1 : 2) != category) continue;
+      masks.feature_offset[k] = m.feature_offset[s];
+      masks.threshold[k] = m.threshold[s];
+      masks.left_leaves[0][k] = m.left_leaves[0][s];
+      masks.left_leaves[1][k] = m.left_leaves[1][s];
+      ++k;
+    }
+    if (category == 0) masks.n_both = k;
+    if (category == 1) masks.n_first = k;
+  }
+  return true;
+}
 
 void build_top_levels(const WalkTree& tree, std::int32_t root, int depth, TopLevels& top) {
   top = TopLevels{};

@@ -114,6 +114,13 @@
 //   below depth 10). Counted, it needs 0.63 node evaluations of 16-lane vectors and 0.11
 //   vectors per sample and tree: at ~25 cycles of exit, vote and regrouping work per vector
 //   it saves about nothing on the partitions it replaces.
+// Landed in session 8: trees of at most 64 leaves (what a few thousand scribbled pixels
+// grow: dsb2018 and u2os 3-10 leaves, ISBI ~47) are walked whole as LeafMasks, without
+// top slots, grouping or partitions: one contiguous load, compare and merge-masked OR per
+// split node and 16 samples, and for two classes the votes counted in registers. pxclassify
+// Simple Segmentation (2 threads): ISBI's 20 slices 0.94 -> 0.71 s, u2os's 10 images 1.13
+// -> 0.94 s, dsb2018 47 -> 43 ms; 4 vectors per tree and node (2: ISBI 0.78 s, 1: 0.90 s,
+// 6 and 8 as 4). The forest bench's trees (~215 leaves) keep the partition walk.
 
 #include <cstddef>
 #include <cstdint>
@@ -166,6 +173,50 @@ struct TopLevels {
   std::uint32_t cleared[31]{};   ///< slot bits cleared when the sample goes right
   std::int32_t slot_node[32]{};  ///< node at each slot (-1: never an exit)
 };
+
+/// Most leaves a tree may have to be walked whole as LeafMasks (one bit per leaf).
+constexpr int kLeafMaskMaxLeaves = 64;
+
+/// A whole tree of at most 64 leaves, for planar samples: QuickScorer's scheme without the
+/// depth limit of TopLevels. The leaves are numbered left to right; each sample starts with
+/// all 64 bits set, and a split node it would leave to the right clears the bits of the
+/// leaves of its left subtree. Every node on the sample's path clears the leaves left of its
+/// exit and no node clears the exit's bit (it lies in no left subtree that a right turn on
+/// the path skips, and in no subtree off the path), so the exit is the lowest set bit.
+/// Each split node costs one contiguous load and compare per vector of samples, whatever
+/// node each sample is at: no gather, grouping or partition. Forests grown from scribbles
+/// mostly have such trees (dsb2018, u2os: 3-10 leaves; ISBI: ~47).
+/// The 64 bits are two 32-bit words, so that one float compare's mask selects the lanes of
+/// both (Highway 1.0 rebinds masks only between lanes of one size); a tree of at most 32
+/// leaves needs only the first.
+/// A node's left subtree is a range of leaf bits, so most nodes touch one word only: the
+/// split nodes are stored by the words they touch, those touching both first, then those of
+/// word 0 only, then those of word 1 only.
+struct LeafMasks {
+  std::int32_t n_split = 0;
+  std::int32_t words = 1;    ///< 32-bit words of leaf bits in use: 1 or 2
+  std::int32_t n_both = 0;   ///< split nodes [0, n_both) touch both words
+  std::int32_t n_first = 0;  ///< [n_both, n_first) word 0 only, [n_first, n_split) word 1 only
+  std::int32_t feature_offset[kLeafMaskMaxLeaves - 1]{};  ///< per split node
+  float threshold[kLeafMaskMaxLeaves - 1]{};
+  /// Per word and split node: the bits of the node's left subtree, cleared when going right.
+  std::uint32_t left_leaves[2][kLeafMaskMaxLeaves - 1]{};
+  std::int32_t leaf_node[kLeafMaskMaxLeaves]{};  ///< node of each leaf bit
+  /// One-hot trees of two classes: the leaves of class 1 (the walk counts their votes).
+  std::uint32_t class1_leaves[2]{};
+};
+
+/// The tree at `root` as LeafMasks, or false if it has more than kLeafMaskMaxLeaves leaves.
+/// With tree.leaf_class and width 2, class1_leaves is filled.
+bool build_leaf_masks(const WalkTree& tree, std::int32_t root, LeafMasks& masks);
+
+/// For `count` small trees and the n samples of a planar block x: with one-hot leaves of two
+/// classes (tree.leaf_class, width 2), adds each tree's class-1 votes to votes[i]; else adds
+/// each tree's leaf values, in tree order, to acc[i * width + k] (votes[i * (width - 1) + c
+/// - 1] for one-hot leaves of class c > 0). exits: scratch of n bytes.
+void add_small_trees(const WalkTree& tree, const LeafMasks* trees, std::size_t count,
+                     const float* x, std::size_t n, std::uint8_t* exits, float* acc,
+                     std::uint16_t* votes);
 
 /// slots[t * n + i]: the slot where sample i of a planar block (x + f * feature stride + i)
 /// leaves the top of tree t, for `count` trees.
