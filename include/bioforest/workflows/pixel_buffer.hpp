@@ -11,6 +11,10 @@
 /// Rechecked with every large malloc on huge pages (GLIBC_TUNABLES=glibc.malloc.hugetlb=1):
 /// run back to back, predict 57 -> 53 ms and train 43 -> 38 ms, but 2 s apart, as a user's
 /// script runs them, predict took a median 70 ms (62-119) against 64 ms (54-76).
+/// Also tried (session 8): fresh memory mapped ahead by all the run's threads at once
+/// (madvise MADV_POPULATE_WRITE, one call per thread): dsb2018's predict 9.4k -> 3.0k page
+/// faults but the same CPU and wall time (41 ms, 3 x 30 interleaved runs); train the same
+/// within noise. The cost of a fault here is the page's zeroing and mapping, not its entry.
 
 #include <cstddef>
 #include <memory>
