@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "bioforest/core/digest.hpp"
 
-#include <openssl/evp.h>
+#include <nettle/sha2.h>
 
+#include <cstdint>
 #include <fstream>
 #include <vector>
 
@@ -11,28 +12,25 @@
 namespace bioforest {
 
 struct Sha256::Impl {
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  ~Impl() { EVP_MD_CTX_free(ctx); }
+  sha256_ctx ctx;
 };
 
 Sha256::Sha256() : impl_(std::make_unique<Impl>()) {
-  if (!impl_->ctx || EVP_DigestInit_ex(impl_->ctx, EVP_sha256(), nullptr) != 1)
-    throw_internal("cannot initialise SHA-256");
+  sha256_init(&impl_->ctx);
 }
 
 Sha256::~Sha256() = default;
 
 void Sha256::update(const void* data, std::size_t bytes) {
-  if (EVP_DigestUpdate(impl_->ctx, data, bytes) != 1) throw_internal("SHA-256 update failed");
+  sha256_update(&impl_->ctx, bytes, static_cast<const std::uint8_t*>(data));
 }
 
 std::string Sha256::hex() {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  if (EVP_DigestFinal_ex(impl_->ctx, md, &len) != 1) throw_internal("SHA-256 final failed");
+  std::uint8_t md[SHA256_DIGEST_SIZE];
+  sha256_digest(&impl_->ctx, SHA256_DIGEST_SIZE, md);
   static const char* digits = "0123456789abcdef";
   std::string s;
-  for (unsigned i = 0; i < len; ++i) {
+  for (unsigned i = 0; i < SHA256_DIGEST_SIZE; ++i) {
     s += digits[md[i] >> 4];
     s += digits[md[i] & 15];
   }

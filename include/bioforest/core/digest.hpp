@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #pragma once
 /// \file
-/// SHA-256 digests (OpenSSL's libcrypto): of specs, models and training data, so a model
+/// SHA-256 digests (nettle's sha256): of specs, models and training data, so a model
 /// records exactly what it was trained on and outputs record what made them.
 
 #include <cstddef>
