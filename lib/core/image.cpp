@@ -145,6 +145,27 @@ Image Image::transposed_impl(const Axes& target, Image* movable) const {
   Shape out_shape(target.size());
   for (std::size_t i = 0; i < perm.size(); ++i)
     out_shape[i] = ext_shape[perm[i]];
+  // Axes of length 1 move without moving data (yx -> tyxc, the usual case): when the others
+  // keep their order, relabelling is the whole transpose (the gather below took ~2 ms for a
+  // 512 x 512 image, a 1-long inner loop per pixel).
+  bool same_order = true;
+  for (std::size_t i = 0, j = 0; same_order; ++i, ++j) {
+    while (i < perm.size() && out_shape[i] == 1)
+      ++i;
+    while (j < ext_shape.size() && ext_shape[j] == 1)
+      ++j;
+    if (i == perm.size() || j == ext_shape.size()) {
+      same_order = i == perm.size() && j == ext_shape.size();
+      break;
+    }
+    same_order = perm[i] == j;
+  }
+  if (same_order) {
+    Image out = movable ? std::move(*movable) : *this;
+    out.visit([&](auto& a) { a.reshape(out_shape); });
+    out.axes_ = target;
+    return out;
+  }
   // Source strides in extended layout.
   Shape ext_strides(ext_shape.size(), 1);
   for (std::size_t i = ext_shape.size() - 1; i > 0; --i)
