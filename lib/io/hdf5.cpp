@@ -64,8 +64,17 @@ Shape space_shape(hid_t space) {
   return Shape(dims.begin(), dims.end());
 }
 
-// Type-conversion buffer of text reads (see Source::read).
+// Reading or writing text converts types, through a buffer HDF5 allocates zeroed for each
+// call: 1 MiB by default, for strings of a few hundred bytes (a model file holds ~10 of
+// them; perf: memset and its page faults were ~10 % of `pxclassify info`, and ~5 % of
+// writing a small model). A small buffer converts in as many passes as it needs.
 constexpr std::size_t kTextConversionBuffer = 64 * 1024;
+
+Handle text_transfer_list() {
+  Handle xfer(H5Pcreate(H5P_DATASET_XFER), H5Pclose);
+  H5Pset_buffer(xfer.get(), kTextConversionBuffer, nullptr, nullptr);
+  return xfer;
+}
 
 // A dataset or an attribute: both hold typed values read whole with one call.
 struct Source {
@@ -75,13 +84,7 @@ struct Source {
   Handle space() const { return Handle(attribute ? H5Aget_space(id) : H5Dget_space(id), H5Sclose); }
   herr_t read(hid_t mem_type, void* buf) const {
     if (attribute) return H5Aread(id, mem_type, buf);
-    // Reading text converts types, through a buffer HDF5 allocates zeroed for each read:
-    // 1 MiB by default, for strings of a few hundred bytes (a model file holds ~10 of them;
-    // perf: memset and its page faults were ~10 % of `pxclassify info`). A small buffer
-    // converts in as many passes as it needs.
-    Handle xfer(H5Pcreate(H5P_DATASET_XFER), H5Pclose);
-    H5Pset_buffer(xfer.get(), kTextConversionBuffer, nullptr, nullptr);
-    return H5Dread(id, mem_type, H5S_ALL, H5S_ALL, xfer.get(), buf);
+    return H5Dread(id, mem_type, H5S_ALL, H5S_ALL, text_transfer_list().get(), buf);
   }
 };
 
@@ -544,8 +547,8 @@ void File::write_string(const std::string& dataset, const std::string& value) {
                                 H5P_DEFAULT, H5P_DEFAULT),
                      H5Dclose, kOut, path_, absolute(dataset), "cannot create dataset");
   const char* p = value.c_str();
-  check(H5Dwrite(d.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, &p), kOut, path_,
-        absolute(dataset), "cannot write string");
+  check(H5Dwrite(d.get(), type.get(), H5S_ALL, H5S_ALL, text_transfer_list().get(), &p), kOut,
+        path_, absolute(dataset), "cannot write string");
 }
 
 void File::write_strings(const std::string& dataset, const std::vector<std::string>& values) {
@@ -561,8 +564,8 @@ void File::write_strings(const std::string& dataset, const std::vector<std::stri
   for (const auto& v : values)
     ptrs.push_back(v.c_str());
   if (!ptrs.empty())
-    check(H5Dwrite(d.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, ptrs.data()), kOut, path_,
-          absolute(dataset), "cannot write strings");
+    check(H5Dwrite(d.get(), type.get(), H5S_ALL, H5S_ALL, text_transfer_list().get(), ptrs.data()),
+          kOut, path_, absolute(dataset), "cannot write strings");
 }
 
 // --- attributes ---------------------------------------------------------------------------------
