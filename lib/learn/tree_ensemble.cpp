@@ -132,8 +132,8 @@ struct StridePlan {
   std::size_t stride = 0;             ///< 0: unused
   std::vector<std::int32_t> offsets;  ///< per node: feature * stride
   std::vector<detail::TopLevels> tops;
-  /// Per tree: walked whole as leaf masks (at most 64 leaves: small[tree]), or by the top
-  /// levels and partitions (tops[tree]).
+  /// Per tree: walked whole as leaf masks (one-hot forests, trees of at most 64 leaves:
+  /// small[tree]), or by the top levels and partitions (tops[tree]).
   std::vector<std::uint8_t> is_small;
   std::vector<detail::LeafMasks> small;
 };
@@ -190,8 +190,7 @@ void accumulate_trees(const TreeEnsemble& t, std::size_t first, std::size_t last
       while (b < group_end && (sp.is_small[b] != 0) == small)
         ++b;
       if (small) {
-        detail::add_small_trees(wt, &sp.small[a], b - a, x, n, s.slots.data(), s.acc.data(),
-                                s.votes.data());
+        detail::add_small_trees(&sp.small[a], b - a, t.value_width, x, n, s.votes.data());
         continue;
       }
       if (!tops.empty()) detail::top_slots(&tops[a], b - a, x, n, s.slots.data());

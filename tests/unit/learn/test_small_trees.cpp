@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// Trees of at most 64 leaves are walked whole as leaf bit masks (traverse.hpp, LeafMasks),
-// the others by their top levels and partitions. Forests mixing both, with one and two
-// words of leaf bits, must predict exactly what walking each tree node by node gives.
+// Trees of at most 64 one-hot leaves of at most 4 classes are walked whole as leaf bit
+// masks (traverse.hpp, LeafMasks), the others by their top levels and partitions. Forests
+// mixing both, with one and two words of leaf bits, 2, 3 and 5 classes (5: partitions
+// only), one-hot or not (not: partitions only), must predict exactly what walking each tree
+// node by node gives.
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -84,7 +86,7 @@ ClassificationForest mixed_sizes(const Problem& train, bool one_hot) {
 }  // namespace
 
 TEST_CASE("small trees walked as leaf masks predict as the node-by-node walk", "[learn]") {
-  for (const int k : {2, 3}) {
+  for (const int k : {2, 3, 5}) {
     for (const bool one_hot : {true, false}) {  // votes, or sums of mixed leaves
       const Problem train = noisy_classes(4000, k, std::uint32_t(80 + k));
       const auto rf = mixed_sizes(train, one_hot);
