@@ -13,6 +13,8 @@ PACKAGES=(
   libcli11-dev libhdf5-dev hdf5-tools libtiff-dev libpng-dev libjpeg-dev zlib1g-dev
   xtensor-dev xtl-dev libxsimd-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
   catch2 libhwy-dev libvalijson-dev libpugixml-dev nettle-dev libdeflate-dev
+  # static archives of libtiff's codecs and of szip (linked into every tool)
+  libwebp-dev liblerc-dev libjbig-dev libzstd-dev liblzma-dev libaec-dev
   # Debian's python for tests, fixtures and peer benchmarks (PyPI is not used)
   python3 python3-numpy python3-h5py python3-tifffile python3-vigra python3-sklearn
   python3-skimage
