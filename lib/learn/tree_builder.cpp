@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <numeric>
 #include <string>
@@ -16,6 +17,39 @@ namespace bioforest::learn::detail {
 
 // ---------------------------------------------------------------- preparation
 
+namespace {
+
+/// Sorts keys[0, n) by bits [32, 32 + bits) (LSD radix, 8-bit digits), small n by std::sort.
+void sort_keys(std::uint64_t* keys, std::uint64_t* tmp, std::size_t n, unsigned bits) {
+  if (n < 128) {
+    std::sort(keys, keys + n);
+    return;
+  }
+  std::uint64_t* src = keys;
+  std::uint64_t* dst = tmp;
+  for (unsigned shift = 32; shift < 32 + bits; shift += 8) {
+    std::size_t count[257] = {};
+    for (std::size_t i = 0; i < n; ++i)
+      ++count[((src[i] >> shift) & 0xFF) + 1];
+    for (int b = 0; b < 256; ++b)
+      count[b + 1] += count[b];
+    for (std::size_t i = 0; i < n; ++i)
+      dst[count[(src[i] >> shift) & 0xFF]++] = src[i];
+    std::swap(src, dst);
+  }
+  if (src != keys) std::copy(src, src + n, keys);
+}
+
+/// An unsigned key with the order of finite floats (-0 and +0 equal, as they compare).
+std::uint32_t orderable_key(float v) {
+  std::uint32_t u;
+  std::memcpy(&u, &v, sizeof u);
+  if (v == 0.0f) u = 0;  // -0 as +0
+  return (u & 0x80000000u) ? ~u : (u | 0x80000000u);
+}
+
+}  // namespace
+
 void prepare_features(const FeatureView& x, int threads, PreparedData& d) {
   d.n = x.n_samples;
   d.n_features = x.n_features;
@@ -24,21 +58,25 @@ void prepare_features(const FeatureView& x, int threads, PreparedData& d) {
   std::vector<int> bad_feature(d.n_features, -1);  // first non-finite sample per feature
 #pragma omp parallel num_threads(std::max(1, threads))
   {
-    std::vector<std::pair<float, std::uint32_t>> vi(d.n);
+    // (value key, sample) sorted by a stable radix sort: the order of sorting (value,
+    // sample) pairs, at ~1/5 of std::sort's time for a few thousand samples.
+    std::vector<std::uint64_t> keys(d.n), tmp(d.n);
 #pragma omp for schedule(dynamic, 1)
     for (std::size_t f = 0; f < d.n_features; ++f) {
       for (std::size_t i = 0; i < d.n; ++i) {
         const float v = x.at(i, f);
         if (!std::isfinite(v) && bad_feature[f] < 0) bad_feature[f] = int(i);
-        vi[i] = {v, std::uint32_t(i)};
+        keys[i] = std::uint64_t(orderable_key(v)) << 32 | i;
       }
       if (bad_feature[f] >= 0) continue;
-      std::sort(vi.begin(), vi.end());
+      sort_keys(keys.data(), tmp.data(), d.n, 32);
       auto& dist = d.distinct[f];
       std::uint32_t* r = d.rank.data() + f * d.n;
       for (std::size_t k = 0; k < d.n; ++k) {
-        if (k == 0 || vi[k].first != vi[k - 1].first) dist.push_back(vi[k].first);
-        r[vi[k].second] = std::uint32_t(dist.size() - 1);
+        const auto i = std::uint32_t(keys[k]);
+        const float v = x.at(i, f);
+        if (k == 0 || v != dist.back()) dist.push_back(v);
+        r[i] = std::uint32_t(dist.size() - 1);
       }
     }
   }
@@ -152,27 +190,6 @@ float midpoint_threshold(float lo, float hi) {
   float t = float(mid);
   if (double(t) < mid) t = std::nextafter(t, std::numeric_limits<float>::infinity());
   return t;
-}
-
-/// Sorts keys[0, n) by bits [32, 32 + bits) (LSD radix, 8-bit digits), small n by std::sort.
-void sort_keys(std::uint64_t* keys, std::uint64_t* tmp, std::size_t n, unsigned bits) {
-  if (n < 128) {
-    std::sort(keys, keys + n);
-    return;
-  }
-  std::uint64_t* src = keys;
-  std::uint64_t* dst = tmp;
-  for (unsigned shift = 32; shift < 32 + bits; shift += 8) {
-    std::size_t count[257] = {};
-    for (std::size_t i = 0; i < n; ++i)
-      ++count[((src[i] >> shift) & 0xFF) + 1];
-    for (int b = 0; b < 256; ++b)
-      count[b + 1] += count[b];
-    for (std::size_t i = 0; i < n; ++i)
-      dst[count[(src[i] >> shift) & 0xFF]++] = src[i];
-    std::swap(src, dst);
-  }
-  if (src != keys) std::copy(src, src + n, keys);
 }
 
 unsigned bit_width32(std::uint32_t v) {
