@@ -7,7 +7,16 @@
 #include <random>
 #include <vector>
 
+#include "bioforest/core/run_context.hpp"
+
 namespace bioforest::learn::test {
+
+/// A run context with n threads.
+inline RunContext threads(int n) {
+  RunContext c;
+  c.threads = n;
+  return c;
+}
 
 struct Problem {
   std::vector<float> x;  // sample-major n x f

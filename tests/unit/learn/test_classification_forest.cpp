@@ -16,13 +16,9 @@ using namespace bioforest;
 using namespace bioforest::learn;
 using bioforest::learn::test::Problem;
 
-namespace {
+using bioforest::learn::test::threads;
 
-RunContext threads(int n) {
-  RunContext c;
-  c.threads = n;
-  return c;
-}
+namespace {
 
 FeatureView view(const Problem& p) {
   return FeatureView::sample_major(p.x.data(), p.n, p.f);

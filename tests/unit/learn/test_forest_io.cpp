@@ -13,14 +13,7 @@
 
 using namespace bioforest;
 using namespace bioforest::learn;
-
-namespace {
-RunContext threads(int n) {
-  RunContext c;
-  c.threads = n;
-  return c;
-}
-}  // namespace
+using bioforest::learn::test::threads;
 
 TEST_CASE("a saved and reloaded classification forest predicts bit-identically", "[learn]") {
   const auto p = learn::test::xor_problem(2000, 5, 21);

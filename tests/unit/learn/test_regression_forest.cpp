@@ -8,17 +8,14 @@
 #include "bioforest/core/error.hpp"
 #include "bioforest/learn/importance.hpp"
 #include "bioforest/learn/regression_forest.hpp"
+#include "learn_test_data.hpp"
 
 using namespace bioforest;
 using namespace bioforest::learn;
 
-namespace {
+using bioforest::learn::test::threads;
 
-RunContext threads(int n) {
-  RunContext c;
-  c.threads = n;
-  return c;
-}
+namespace {
 
 struct Data {
   std::vector<float> x, y;

@@ -20,13 +20,9 @@ using namespace bioforest;
 using namespace bioforest::learn;
 using bioforest::learn::test::Problem;
 
-namespace {
+using bioforest::learn::test::threads;
 
-RunContext threads(int n) {
-  RunContext c;
-  c.threads = n;
-  return c;
-}
+namespace {
 
 /// k classes: two clear regions and a noisy band where labels are random, so that trees
 /// grown to purity have hundreds of leaves and depth-limited ones fill their levels.
