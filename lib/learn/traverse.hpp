@@ -121,6 +121,13 @@
 // Simple Segmentation (2 threads): ISBI's 20 slices 0.94 -> 0.71 s, u2os's 10 images 1.13
 // -> 0.94 s, dsb2018 47 -> 43 ms; 4 vectors per tree and node (2: ISBI 0.78 s, 1: 0.90 s,
 // 6 and 8 as 4). The forest bench's trees (~215 leaves) keep the partition walk.
+// Tried in session 8 and not kept: the subtree below each top slot, when it has at most 64
+// leaves, evaluated as leaf masks on the runs of consecutive samples that leave the top
+// there (inside GroupBySlotRuns, one vector per 16 samples of a run, votes added in place;
+// the other slots partitioned as before): bit-identical, 0.53 against 0.56 CPU-s (mean of 7
+// interleaved runs, within the noise of single runs); with the runs found by a scalar scan
+// before the grouping it was 20 % slower. Runs average ~17 samples, so most vectors are
+// partly empty, and the subtrees' nodes are evaluated for every lane.
 
 #include <cstddef>
 #include <cstdint>
