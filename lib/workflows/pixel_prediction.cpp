@@ -40,16 +40,20 @@ namespace {
 
 // Spatial block shape: as large as the budget allows (less halo recomputation), capped so
 // that the block's features stay small. 2-D: strips of whole rows (up to 2048 wide) of
-// about 128K pixels. Larger blocks lose more to first-touch page faults and cache misses on
-// the feature planes than they save in halo (1024 x 1024, 49 features, 100 trees, one
-// thread: 256-row strips take 15% less CPU time than one 1024^2 block, 128-row strips 18%;
-// with 8 features 256-row strips still take 11% less, so the cap is in pixels, not bytes).
-// A single 512 x 512 image (one process, so every page is touched for the first time, at
-// ~0.5 ms per MB on these VMs): 86 ms at 256K pixels, 74 ms at 128K, 73 ms at 64K; a
-// batch of 18 such images, whose buffers are reused, is the same at all three.
+// about 32K pixels, at least 64 rows (so 64 rows for images 512 to 2048 wide). Larger
+// blocks lose more to first-touch page faults and cache misses on the feature planes than
+// they save in halo (1024 x 1024, 49 features, 100 trees, one thread: 256-row strips take
+// 15% less CPU time than one 1024^2 block, 128-row strips 18%; with 8 features 256-row
+// strips still take 11% less, so the cap is in pixels, not bytes). A single 512 x 512
+// image (one process, so every page is touched for the first time, at ~0.5 ms per MB on
+// these VMs): 86 ms at 256K pixels, 74 ms at 128K, 73 ms at 64K (session 5); with session
+// 8's faster forest, 64-row strips against 256: 31.7-34.9 ms against 38.7-40.2 (dsb2018),
+// and the 1024^2 interactive prediction 150-155 ms against 164-167 (128 rows), though
+// each strip computes its 2 x 35 halo rows again; batches whose buffers are reused (ISBI's
+// 20 slices, u2os's ten 1349 x 1030 images) the same within 2 %.
 // 3-D: the halo costs far more there (ilastik's sigma 10 needs 38 voxels on each side), so
 // blocks of up to 160^3.
-constexpr std::size_t kBlockPixels2d = std::size_t(1) << 17;
+constexpr std::size_t kBlockPixels2d = std::size_t(1) << 15;
 
 Shape prediction_block_shape(const Shape& region, const Shape& halo, std::size_t per_pixel_bytes,
                              std::size_t budget) {
