@@ -40,7 +40,7 @@ namespace {
 
 // Spatial block shape: as large as the budget allows (less halo recomputation), capped so
 // that the block's features stay small. 2-D: strips of whole rows (up to 2048 wide) of
-// about 32K pixels, at least 64 rows (so 64 rows for images 512 to 2048 wide). Larger
+// about 32K pixels, at least 64 rows (strip_rows_2d: 64 rows for images 512 to 2048 wide). Larger
 // blocks lose more to first-touch page faults and cache misses on the feature planes than
 // they save in halo (1024 x 1024, 49 features, 100 trees, one thread: 256-row strips take
 // 15% less CPU time than one 1024^2 block, 128-row strips 18%; with 8 features 256-row
@@ -53,7 +53,6 @@ namespace {
 // 20 slices, u2os's ten 1349 x 1030 images) the same within 2 %.
 // 3-D: the halo costs far more there (ilastik's sigma 10 needs 38 voxels on each side), so
 // blocks of up to 160^3.
-constexpr std::size_t kBlockPixels2d = std::size_t(1) << 15;
 
 Shape prediction_block_shape(const Shape& region, const Shape& halo, std::size_t per_pixel_bytes,
                              std::size_t budget) {
@@ -63,7 +62,7 @@ Shape prediction_block_shape(const Shape& region, const Shape& halo, std::size_t
       e = std::min(e, std::size_t(160));
   } else {
     capped[1] = std::min(region[1], std::size_t(2048));
-    capped[0] = std::min(region[0], std::max(std::size_t(64), kBlockPixels2d / capped[1]));
+    capped[0] = std::min(region[0], strip_rows_2d(capped[1]));
   }
   return block_shape_for_budget(capped, halo, double(per_pixel_bytes), budget);
 }

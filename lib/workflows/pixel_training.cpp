@@ -133,15 +133,14 @@ struct RawWindow {
   std::vector<float> data;  // channels last
 };
 
-// Core rows whose features a 2-D region computes at a time: strips of ~32K pixels, at least
-// 64 rows, as pixel prediction's blocks (pixel_prediction.cpp), so that the feature planes
-// stay a few MB; a region's window already holds the halo, so a strip costs only the halo
-// rows it computes again. dsb2018 (3 regions of up to 219 x 223 pixels): train ~31 -> ~25
-// ms; ISBI and u2os (regions of a few rows) unchanged. 3-D regions are computed whole (a
-// strip of a few slices would compute its 2 x 38-slice halo again).
+// Core rows whose features a 2-D region computes at a time: strips as pixel prediction's
+// blocks (strip_rows_2d), so that the feature planes stay a few MB; a region's window
+// already holds the halo, so a strip costs only the halo rows it computes again. dsb2018 (3
+// regions of up to 219 x 223 pixels): train ~31 -> ~25 ms; ISBI and u2os (regions of a few
+// rows) unchanged. 3-D regions are computed whole (a strip of a few slices would compute
+// its 2 x 38-slice halo again).
 std::size_t training_strip_rows(const Shape& core) {
-  if (core.size() != 2) return std::max<std::size_t>(1, core[0]);
-  return std::max<std::size_t>(64, (std::size_t(1) << 15) / std::max<std::size_t>(1, core[1]));
+  return core.size() == 2 ? strip_rows_2d(core[1]) : std::max<std::size_t>(1, core[0]);
 }
 
 // Pass 2, for a batch of regions: their features, written into their rows of set.x. With

@@ -16,10 +16,20 @@
 /// faults but the same CPU and wall time (41 ms, 3 x 30 interleaved runs); train the same
 /// within noise. The cost of a fault here is the page's zeroing and mapping, not its entry.
 
+#include <algorithm>
 #include <cstddef>
 #include <memory>
 
 namespace bioforest::workflows {
+
+/// Rows of a 2-D strip (of an image `width` pixels wide) whose feature planes the pixel
+/// workflows compute at a time: ~32K pixels, at least 64 rows, so that the planes stay a few
+/// MB (prediction's blocks and training's labelled regions; measurements in
+/// pixel_prediction.cpp).
+inline std::size_t strip_rows_2d(std::size_t width) {
+  constexpr std::size_t kStripPixels = std::size_t(1) << 15, kMinRows = 64;
+  return std::max(kMinRows, kStripPixels / std::max<std::size_t>(1, width));
+}
 
 class PlaneBuffer {
  public:
