@@ -561,9 +561,9 @@ int add_leaf_masks(const WalkTree& t, std::int32_t node, int first, LeafMasks& m
 }  // namespace
 
 bool build_leaf_masks(const WalkTree& tree, std::int32_t root, LeafMasks& masks) {
-  masks = LeafMasks{};
   if (!tree.leaf_class || tree.width < 2 || tree.width > std::size_t(kLeafMaskMaxClasses))
     return false;
+  masks = LeafMasks{};
   if (add_leaf_masks(tree, root, 0, masks) > kLeafMaskMaxLeaves) return false;
   // Split nodes ordered by the words they touch (both, word 0, word 1); the exits do not
   // depend on the order of the nodes.

@@ -215,12 +215,12 @@ void plan_stride(const TreeEnsemble& t, std::size_t stride,
                             t.values.data(),
                             t.value_width,
                             leaf_class.empty() ? nullptr : leaf_class.data()};
-  // Small trees are walked whole without gathers, the others' top levels.
+  // Small trees of one-hot forests are walked whole without gathers, the others' top levels.
   p.is_small.assign(t.n_trees(), 0);
-  p.small.resize(t.n_trees());
+  p.small.resize(leaf_class.empty() ? 0 : t.n_trees());
   if (kTopDepth > 0) p.tops.resize(t.n_trees());
   for (std::size_t tree = 0; tree < t.n_trees(); ++tree) {
-    if (detail::build_leaf_masks(wt, t.tree_root[tree], p.small[tree])) {
+    if (!p.small.empty() && detail::build_leaf_masks(wt, t.tree_root[tree], p.small[tree])) {
       p.is_small[tree] = 1;
       continue;
     }
