@@ -133,23 +133,75 @@ struct RawWindow {
   std::vector<float> data;  // channels last
 };
 
-// Core rows whose features a 2-D region computes at a time: strips as pixel prediction's
-// blocks (strip_rows_2d), so that the feature planes stay a few MB; a region's window
-// already holds the halo, so a strip costs only the halo rows it computes again. dsb2018 (3
-// regions of up to 219 x 223 pixels): train ~31 -> ~25 ms; ISBI and u2os (regions of a few
-// rows) unchanged. 3-D regions are computed whole (a strip of a few slices would compute
-// its 2 x 38-slice halo again).
-std::size_t training_strip_rows(const Shape& core) {
-  return core.size() == 2 ? strip_rows_2d(core[1]) : std::max<std::size_t>(1, core[0]);
+// Where features are computed: a box of the image and the labelled pixels in it (their
+// flat index in the box, row-major, and their training-set row).
+struct Patch {
+  std::size_t region = 0;  // index into the batch
+  Roi core;                // image coordinates
+  std::vector<std::pair<std::uint32_t, std::size_t>> pixels;
+};
+
+// A 2-D region is computed in bands of kPatchRows rows, each cut to the rows and columns its
+// labels span and split where they leave more than kPatchGap columns unlabelled: scribbles
+// are thin strokes, and the bounding box of a label block's strokes is mostly unlabelled
+// (dsb2018: 1636 labelled pixels in 3 boxes of up to 219 x 223). A band costs its 2 x hf
+// extra rows (the feature filters' radius, 2-4) and the pre-smoothing's column halo (up to
+// 35 at scale 10), hence bands of 32 rows (as the feature stage's own slabs) and gaps of
+// 64 columns. Features do not depend on the box they are computed in, so set.x is the one
+// the whole boxes gave. 3-D regions are computed whole.
+constexpr std::size_t kPatchRows = 32, kPatchGap = 64;
+
+void add_patches(std::size_t index, const LabelledRegion& r, std::vector<Patch>& out) {
+  const Shape cs = r.core.shape();
+  const std::size_t n = r.pixels.size();
+  if (cs.size() != 2) {
+    Patch p{index, r.core, {}};
+    for (std::size_t k = 0; k < n; ++k)
+      p.pixels.emplace_back(r.pixels[k], r.first_row + k);
+    out.push_back(std::move(p));
+    return;
+  }
+  const std::size_t W = cs[1];
+  std::vector<std::size_t> band;  // the band's pixels (indices into r.pixels) by column
+  for (std::size_t k = 0; k < n;) {
+    const std::size_t y_end = (r.pixels[k] / W / kPatchRows + 1) * kPatchRows;
+    band.clear();
+    for (; k < n && r.pixels[k] / W < y_end; ++k)
+      band.push_back(k);
+    std::stable_sort(band.begin(), band.end(), [&](std::size_t a, std::size_t b) {
+      return r.pixels[a] % W < r.pixels[b] % W;
+    });
+    for (std::size_t g = 0; g < band.size();) {
+      std::size_t e = g + 1;
+      while (e < band.size() && r.pixels[band[e]] % W - r.pixels[band[e - 1]] % W <= kPatchGap)
+        ++e;
+      std::size_t y0 = SIZE_MAX, y1 = 0;
+      for (std::size_t q = g; q < e; ++q) {
+        y0 = std::min(y0, r.pixels[band[q]] / W);
+        y1 = std::max(y1, r.pixels[band[q]] / W + 1);
+      }
+      const std::size_t x0 = r.pixels[band[g]] % W, x1 = r.pixels[band[e - 1]] % W + 1;
+      Patch p{index,
+              Roi{{r.core.start[0] + y0, r.core.start[1] + x0},
+                  {r.core.start[0] + y1, r.core.start[1] + x1}},
+              {}};
+      for (std::size_t q = g; q < e; ++q) {
+        const std::size_t k = band[q], y = r.pixels[k] / W, x = r.pixels[k] % W;
+        p.pixels.emplace_back(std::uint32_t((y - y0) * (x1 - x0) + (x - x0)), r.first_row + k);
+      }
+      out.push_back(std::move(p));
+      g = e;
+    }
+  }
 }
 
 // Pass 2, for a batch of regions: their features, written into their rows of set.x. With
-// several regions per thread, one parallel loop over the regions, each computed by one
-// thread (one coarse parallel region instead of one per block: no idle-thread spinning
-// between many small ones); else the threads share each region. With only as many regions
-// as threads, one thread often took the largest (and fresh memory of its own) while the
-// other waited: dsb2018's 3 regions on 2 threads, train 35.8 -> 33.0 ms shared (u2os, ISBI
-// unchanged). Features do not depend on the thread count or on the window, so set.x is the
+// several patches per thread, one parallel loop over the patches, each computed by one
+// thread (one coarse parallel region instead of one per patch: no idle-thread spinning
+// between many small ones); else the threads share each patch (with only as many regions
+// as threads, one thread often took the largest, and fresh memory of its own, while the
+// other waited: dsb2018's 3 regions on 2 threads before patches, train 35.8 -> 33.0 ms
+// shared). Features do not depend on the thread count or on the window, so set.x is the
 // same either way.
 void fill_feature_rows(const features::FeatureComputer& fc, const PixelSource& raw,
                        const std::vector<const LabelledRegion*>& regions,
@@ -157,40 +209,29 @@ void fill_feature_rows(const features::FeatureComputer& fc, const PixelSource& r
                        TrainingSet& set) {
   const std::size_t F = fc.n_channels();
   const int threads = std::max(1, ctx.threads);
-  const bool per_region = regions.size() >= 4 * std::size_t(threads);
-  auto one = [&](std::size_t i, features::FeatureComputer::Workspace& ws, PlaneBuffer& buffer) {
-    const LabelledRegion& r = *regions[i];
-    const RawWindow& w = *windows[i];
+  std::vector<Patch> patches;
+  for (std::size_t i = 0; i < regions.size(); ++i)
+    add_patches(i, *regions[i], patches);
+  const bool per_patch = patches.size() >= 4 * std::size_t(threads);
+  auto one = [&](const Patch& p, features::FeatureComputer::Workspace& ws, PlaneBuffer& buffer) {
+    const RawWindow& w = *windows[p.region];
     Shape block_shape = w.outer.shape();
     block_shape.push_back(raw.channels());
-    const Shape cs = r.core.shape();
-    const std::size_t plane = r.core.size() / std::max<std::size_t>(1, cs[0]);  // per row/slice
-    const std::size_t strip = training_strip_rows(cs);
-    // The core in strips along its first axis, each computed from the window (which holds
-    // the halo of the whole core); the region's pixels are row-major, so each strip's are
-    // the next ones.
-    std::size_t k = 0;
-    for (std::size_t y0 = 0; y0 < cs[0]; y0 += strip) {
-      Roi sub = r.core;
-      sub.start[0] = r.core.start[0] + y0;
-      sub.stop[0] = std::min(r.core.stop[0], sub.start[0] + strip);
-      const std::size_t npix = sub.size(), first = y0 * plane, last = first + npix;
-      float* planar = buffer.reserve(F * npix);
-      fc.compute(w.data.data(), block_shape, sub.relative_to(w.outer.start),
-                 features::BlockBorders::of(w.outer, raw.spatial_shape()), planar, ws);
-      for (; k < r.pixels.size() && r.pixels[k] < last; ++k) {
-        const std::size_t p = r.pixels[k] - first;
-        float* x = set.x.data() + (r.first_row + k) * F;
-        for (std::size_t f = 0; f < F; ++f)
-          x[f] = planar[f * npix + p];
-      }
+    const std::size_t npix = p.core.size();
+    float* planar = buffer.reserve(F * npix);
+    fc.compute(w.data.data(), block_shape, p.core.relative_to(w.outer.start),
+               features::BlockBorders::of(w.outer, raw.spatial_shape()), planar, ws);
+    for (const auto& [at, row] : p.pixels) {
+      float* x = set.x.data() + row * F;
+      for (std::size_t f = 0; f < F; ++f)
+        x[f] = planar[f * npix + at];
     }
   };
-  if (!per_region) {
+  if (!per_patch) {
     features::FeatureComputer::Workspace ws(threads);
     PlaneBuffer planar;
-    for (std::size_t i = 0; i < regions.size(); ++i)
-      one(i, ws, planar);
+    for (const Patch& p : patches)
+      one(p, ws, planar);
     return;
   }
   std::exception_ptr error;
@@ -199,10 +240,10 @@ void fill_feature_rows(const features::FeatureComputer& fc, const PixelSource& r
     features::FeatureComputer::Workspace ws(1);
     PlaneBuffer planar;
 #pragma omp for schedule(dynamic, 1)
-    for (std::ptrdiff_t i = 0; i < std::ptrdiff_t(regions.size()); ++i) {
+    for (std::ptrdiff_t i = 0; i < std::ptrdiff_t(patches.size()); ++i) {
       if (ctx.cancelled()) continue;
       try {
-        one(std::size_t(i), ws, planar);
+        one(patches[std::size_t(i)], ws, planar);
       } catch (...) {
 #pragma omp critical(bioforest_pixel_training_error)
         if (!error) error = std::current_exception();

@@ -30,7 +30,9 @@ Image raw_image(const Shape& shape) {
   return Image(std::move(a), Axes(shape.size() == 3 ? "zyxc" : "yxc"));
 }
 
-// Sparse labels: short horizontal strokes of classes 1..3 spread over several label blocks.
+// Sparse labels: short horizontal strokes of classes 1..3 spread over several label blocks,
+// and a few diagonal ones (labels spanning many rows, bands of rows whose labels leave wide
+// gaps: the boxes where training computes features).
 Array<std::uint32_t> stroke_labels(const Shape& shape) {
   Array<std::uint32_t> a = Array<std::uint32_t>::from_shape(shape);
   std::fill(a.begin(), a.end(), 0u);
@@ -42,6 +44,13 @@ Array<std::uint32_t> stroke_labels(const Shape& shape) {
     const std::uint32_t cls = 1 + test::lcg_next(seed) % 3;
     for (std::size_t x = x0; x < std::min(X, x0 + len); ++x)
       a.data()[r * X + x] = cls;
+  }
+  for (int k = 0; k < 6; ++k) {
+    const std::size_t r = test::lcg_next(seed) % rows, x0 = test::lcg_next(seed) % X,
+                      len = 20 + test::lcg_next(seed) % 60;
+    const std::uint32_t cls = 1 + test::lcg_next(seed) % 3;
+    for (std::size_t d = 0; d < len && r + d < rows && x0 + d / 2 < X; ++d)
+      a.data()[(r + d) * X + x0 + d / 2] = cls;
   }
   return a;
 }
