@@ -298,8 +298,21 @@ bool TreeBuilder::best_split_w(std::uint32_t f, std::size_t begin, std::size_t e
   if (rmin == rmax) return false;  // constant in this node
 
   bool valid = false;
-  double left[64 + 2];  // count, weight, channels (n_channels <= 64 is checked at training)
+  // Sized by the compile-time width where there is one, so that the sums stay in registers
+  // (the variable-index add went through memory, a store-to-load chain per sample).
+  double left[kW ? kW : 64 + 2];  // count, weight, channels (n_channels <= 64 is checked)
   std::fill(left, left + W, 0.0);
+  auto add = [&](const SampleStat& st) {
+    left[0] += st.count;
+    left[1] += st.weight;
+    if constexpr (kW > 0) {
+      // + 0.0 leaves the other channels' sums as they are
+      for (std::size_t c = 2; c < kW; ++c)
+        left[c] += st.chan == c - 2 ? st.value : 0.0;
+    } else {
+      left[2 + st.chan] += st.value;
+    }
+  };
   const double* T = total.v.data();
   const double min_leaf = cfg.min_samples_leaf;
   auto consider = [&](std::uint32_t r_lo, std::uint32_t r_hi) {
@@ -314,6 +327,11 @@ bool TreeBuilder::best_split_w(std::uint32_t f, std::size_t begin, std::size_t e
       sl += l * l;
       sr += r * r;
     }
+    // score > best  <=>  sl wr + sr wl > best wl wr (wl, wr > 0): a screen without the two
+    // divisions, whose latency bounded the scan. Its margin is far above the rounding of
+    // either form, so every candidate that can win is scored exactly as before: the same
+    // splits, bit for bit.
+    if (sl * wr + sr * wl < best.score * (wl * wr) * (1 - 1e-9)) return;
     const double score = sl / wl + sr / wr;
     if (score > best.score) best = {score, f, r_lo, r_hi};
   };
@@ -352,12 +370,8 @@ bool TreeBuilder::best_split_w(std::uint32_t f, std::size_t begin, std::size_t e
     while (j < n) {
       const std::uint64_t r = s.keys[j] >> 32;
       if (prev >= 0) consider(rmin + std::uint32_t(prev), rmin + std::uint32_t(r));
-      for (; j < n && (s.keys[j] >> 32) == r; ++j) {
-        const SampleStat& st = local_[std::uint32_t(s.keys[j])];
-        left[0] += st.count;
-        left[1] += st.weight;
-        left[2 + st.chan] += st.value;
-      }
+      for (; j < n && (s.keys[j] >> 32) == r; ++j)
+        add(local_[std::uint32_t(s.keys[j])]);
       prev = std::int64_t(r);
     }
   }
