@@ -3,6 +3,8 @@
 
 #include <hwy/targets.h>
 
+#include <cstdlib>
+
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -25,7 +27,11 @@ std::string build_info() {
   s += "compiler: " __VERSION__ "\n";
   s += "build type: " BIOFOREST_BUILD_TYPE "\n";
 #ifdef _OPENMP
-  s += "openmp: " + std::to_string(_OPENMP) + "\n";
+  s += "openmp: " + std::to_string(_OPENMP);
+  // How idle threads wait (the tools default to a short spin: lib/startup/openmp_wait.cpp).
+  for (const char* name : {"OMP_WAIT_POLICY", "GOMP_SPINCOUNT"})
+    if (const char* value = std::getenv(name)) s += std::string(", ") + name + "=" + value;
+  s += "\n";
 #else
   s += "openmp: off\n";
 #endif

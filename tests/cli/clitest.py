@@ -44,12 +44,16 @@ class Result:
 
 
 def run(tool, *args, env=None, cwd=None, timeout=600):
+    """Runs a tool; `env` adds to the environment (a value of None unsets the variable)."""
     exe = os.path.join(BIN, tool)
     e = dict(os.environ)
     e.setdefault("OMP_NUM_THREADS", "2")
     e["NO_COLOR"] = "1"
-    if env:
-        e.update(env)
+    for k, v in (env or {}).items():  # None: unset
+        if v is None:
+            e.pop(k, None)
+        else:
+            e[k] = v
     proc = subprocess.run([exe, *map(str, args)], capture_output=True, text=True, env=e,
                           cwd=cwd, timeout=timeout)
     return Result(args, proc)

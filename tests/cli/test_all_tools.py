@@ -45,6 +45,19 @@ def test_bad_standard_option_values_exit_2():
 
 
 
+def test_idle_openmp_threads_spin_briefly_unless_the_user_says():
+    """The tools set libgomp's idle spin to 1000 before libgomp reads its environment
+    (lib/startup/openmp_wait.cpp); a user's own GOMP_SPINCOUNT or OMP_WAIT_POLICY wins."""
+    unset = {"GOMP_SPINCOUNT": None, "OMP_WAIT_POLICY": None}
+    for t in tools():
+        r = expect_ok(run(t, "--version", env=unset))
+        assert "GOMP_SPINCOUNT=1000" in r.out, f"{t}: {r!r}"
+        r = expect_ok(run(t, "--version", env={**unset, "GOMP_SPINCOUNT": "5"}))
+        assert "GOMP_SPINCOUNT=5" in r.out, f"{t}: {r!r}"
+        r = expect_ok(run(t, "--version", env={**unset, "OMP_WAIT_POLICY": "active"}))
+        assert "OMP_WAIT_POLICY=active" in r.out and "GOMP_SPINCOUNT" not in r.out, f"{t}: {r!r}"
+
+
 def test_start_up_skips_highways_timer_measurement():
     """libhwy 1.0's static initializer measures a benchmark timer (~4 ms of every start);
     each tool defines that function itself (lib/startup/hwy_timer.cpp) so that the
