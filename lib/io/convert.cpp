@@ -38,6 +38,15 @@ template <class Out>
 Out saturate(double v) {
   if constexpr (std::is_floating_point_v<Out>) {
     return static_cast<Out>(v);
+  } else if constexpr (sizeof(Out) <= 4) {
+    // Out's range is within +-2^32: inside it, adding and subtracting 1.5 * 2^52 rounds to
+    // the nearest integer, ties to even (the default rounding mode), as std::nearbyint does,
+    // without its libm call per value (0.9 ms of a 512 x 512 segmentation's export).
+    constexpr double lo = double(std::numeric_limits<Out>::lowest());
+    constexpr double hi = double(std::numeric_limits<Out>::max());
+    if (!(v >= lo)) return v != v ? Out{0} : std::numeric_limits<Out>::lowest();  // NaN: 0
+    if (v >= hi) return std::numeric_limits<Out>::max();
+    return static_cast<Out>((v + 0x1.8p52) - 0x1.8p52);
   } else {
     if (std::isnan(v)) return Out{0};
     v = std::nearbyint(v);

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // Renormalisation on dtype changes (ilastik's --export-drange done right) and outputs that
 // appear whole or not at all.
+#include <algorithm>
 #include <catch2/catch.hpp>
-
+#include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 #include "bioforest/core/error.hpp"
@@ -49,6 +51,42 @@ TEST_CASE("convert_dtype maps a range onto the target, rounds and clamps", "[io]
   CHECK(cast.data<std::uint8_t>()[0] == 0);
   CHECK(cast.data<std::uint8_t>()[1] == 255);
   CHECK(cast.data<std::uint8_t>()[2] == 7);
+}
+
+TEST_CASE("convert_dtype rounds half to even and clamps as nearbyint and clamp do, NaN to 0",
+          "[io][convert]") {
+  // Values around every integer type's limits, halves, and NaN, as float64.
+  std::vector<double> values{std::nan(""),        0.5,  1.5,   2.5,   -0.5, -1.5, -2.5,
+                             0.49999999999999994, -0.0, 1e300, -1e300};
+  for (const double edge :
+       {0.0, 127.0, 128.0, 255.0, 256.0, 32767.0, 65535.0, 2147483647.0, 4294967295.0}) {
+    for (const double d : {-1.0, -0.5, -0.25, 0.0, 0.25, 0.5, 1.0}) {
+      values.push_back(edge + d);
+      values.push_back(-edge + d);
+    }
+  }
+  Array<double> a = Array<double>::from_shape({1, values.size()});
+  std::copy(values.begin(), values.end(), a.data());
+  const Image in(std::move(a), Axes("yx"));
+  auto check = [&](auto tag, DType dtype) {
+    using T = decltype(tag);
+    const Image out = convert_dtype(in, {dtype, {}, {}});
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      const double v = values[i];
+      T expected = 0;
+      if (!std::isnan(v))
+        expected = T(std::clamp(std::nearbyint(v), double(std::numeric_limits<T>::lowest()),
+                                double(std::numeric_limits<T>::max())));
+      INFO(dtype_name(dtype) << " of " << v);
+      CHECK(out.data<T>()[i] == expected);
+    }
+  };
+  check(std::uint8_t{}, DType::uint8);
+  check(std::int8_t{}, DType::int8);
+  check(std::uint16_t{}, DType::uint16);
+  check(std::int16_t{}, DType::int16);
+  check(std::uint32_t{}, DType::uint32);
+  check(std::int32_t{}, DType::int32);
 }
 
 TEST_CASE("outputs appear whole, only when committed, never over a file by accident",
