@@ -251,8 +251,9 @@ def interactive():
     base = make_scribbles.scribble_plane(fg, np.random.default_rng(0), 6, 80, 2)
     labels = os.path.join(w, "labels.png")
     px = os.path.join(BIN, "pxclassify")
-    # the last case: as "default", with OpenMP's idle threads sleeping instead of spinning
-    # (a diagnostic: on a loaded machine spinning workers steal the CPU from working ones)
+    # the last case: as "default", with OpenMP's idle threads sleeping at once instead of
+    # after the tools' short spin (GOMP_SPINCOUNT=1000, lib/startup/openmp_wait.cpp; a
+    # diagnostic: on a loaded machine spinning workers steal the CPU from working ones)
     cases = (("default", "default", {}), ("small", SMALL, {}),
              ("default", "default", {"OMP_WAIT_POLICY": "passive"}))
     for feat_name, features, env in cases:
