@@ -19,6 +19,9 @@ struct PreparedData {
   /// rank[f * n + i]: position of sample i's value of feature f among the sorted distinct
   /// values of f. Splits are searched on ranks (integers), thresholds come from `distinct`.
   std::vector<std::uint32_t> rank;
+  /// Exact features (prepare_features): order[f * n + k] = the sample of the k-th smallest
+  /// value of f, ties by sample; the root's split search scans it instead of sorting.
+  std::vector<std::uint32_t> order;
   /// Binned features with at most 256 bins: the ranks as one byte each, instead of `rank`.
   std::vector<std::uint8_t> rank8;
   std::vector<std::vector<float>> distinct;  ///< per feature, ascending
@@ -49,6 +52,10 @@ struct TreeConfig {
   int max_depth = 0;  // 0 = unlimited
   double min_samples_leaf = 1;
   double min_samples_split = 2;
+  /// Nodes of at least a quarter of the samples are searched on the presorted order of
+  /// exact features; false: every node gathers and sorts (the same trees, bit for bit: the
+  /// reference the tests compare with).
+  bool presorted_search = true;
 };
 
 /// One grown tree in the ensemble's layout (node 0 = root, children adjacent).
@@ -100,7 +107,12 @@ class TreeBuilder {
     float count = 0;               // bootstrap draws
     std::uint32_t chan = 0;        // channel: class column, or 0 for regression
   };
-  std::vector<SampleStat> stat_;     // per sample
+  std::vector<SampleStat> stat_;  // per sample
+  /// The node searched is large enough for the presorted scan (best_split_w); its samples
+  /// have mark_[sample] == stamp_ (a new stamp per such node, unique across trees).
+  bool presorted_ = false;
+  std::vector<std::uint32_t> mark_;
+  std::uint32_t stamp_ = 0;
   std::vector<SampleStat> local_;    // the current node's samples, in node order
   std::vector<std::uint32_t> perm_;  // feature order for sampling without replacement
   // The rank matrix the search reads (rank_[f * rank_n_ + sample]) and the targets: the
