@@ -54,7 +54,8 @@ void prepare_features(const FeatureView& x, int threads, PreparedData& d) {
   d.n = x.n_samples;
   d.n_features = x.n_features;
   d.rank.assign(d.n * d.n_features, 0);
-  d.order.assign(d.n * d.n_features, 0);
+  const bool keep_order = d.n <= kPresortedMaxSamples;
+  d.order.assign(keep_order ? d.n * d.n_features : 0, 0);
   d.distinct.assign(d.n_features, {});
   std::vector<int> bad_feature(d.n_features, -1);  // first non-finite sample per feature
 #pragma omp parallel num_threads(std::max(1, threads))
@@ -73,10 +74,10 @@ void prepare_features(const FeatureView& x, int threads, PreparedData& d) {
       sort_keys(keys.data(), tmp.data(), d.n, 32);
       auto& dist = d.distinct[f];
       std::uint32_t* r = d.rank.data() + f * d.n;
-      std::uint32_t* o = d.order.data() + f * d.n;
+      std::uint32_t* o = keep_order ? d.order.data() + f * d.n : nullptr;
       for (std::size_t k = 0; k < d.n; ++k) {
         const auto i = std::uint32_t(keys[k]);
-        o[k] = i;
+        if (o) o[k] = i;
         const float v = x.at(i, f);
         if (k == 0 || v != dist.back()) dist.push_back(v);
         r[i] = std::uint32_t(dist.size() - 1);

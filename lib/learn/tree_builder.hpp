@@ -19,8 +19,9 @@ struct PreparedData {
   /// rank[f * n + i]: position of sample i's value of feature f among the sorted distinct
   /// values of f. Splits are searched on ranks (integers), thresholds come from `distinct`.
   std::vector<std::uint32_t> rank;
-  /// Exact features (prepare_features): order[f * n + k] = the sample of the k-th smallest
-  /// value of f, ties by sample; the root's split search scans it instead of sorting.
+  /// Exact features of at most kPresortedMaxSamples samples (prepare_features, else empty):
+  /// order[f * n + k] = the sample of the k-th smallest value of f, ties by sample; large
+  /// nodes' split search compresses it instead of sorting (TreeBuilder::best_split_w).
   std::vector<std::uint32_t> order;
   /// Binned features with at most 256 bins: the ranks as one byte each, instead of `rank`.
   std::vector<std::uint8_t> rank8;
@@ -35,6 +36,11 @@ struct PreparedData {
   std::vector<double> y;            ///< regression: target of each sample
   std::vector<double> base_weight;  ///< per-sample weight (class weights), 1 by default
 };
+
+/// The presorted split search reads every sample's record in value order, at random: it
+/// pays while those records stay in L2 (1636 samples: forest 13.6 -> 10.6-11.1 ms; 20 000:
+/// the same; 200 000 samples, 4 classes: 15.7 -> 19.5 s).
+constexpr std::size_t kPresortedMaxSamples = std::size_t(1) << 14;
 
 /// Ranks and distinct values of every feature; throws Error{usage} on NaN or inf.
 void prepare_features(const FeatureView& x, int threads, PreparedData& d);
