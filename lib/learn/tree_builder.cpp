@@ -334,8 +334,8 @@ bool TreeBuilder::best_split_w(std::uint32_t f, std::size_t begin, std::size_t e
   // candidates and the same sums in the same order: the same split, bit for bit. Features
   // with few distinct values keep the histogram, which sums by bin. Trees of a few thousand
   // scribbled pixels spend most of their search in their first nodes (dsb2018: ~2 splits
-  // per tree; forest bench 1636 samples, 1 thread: train 14.1 -> 11.6-12.8 ms with the root
-  // alone).
+  // per tree; its 1636 samples, 1 thread: train 13.6-14.1 -> 10.6-11.1 ms, 11.6-12.8 with
+  // the root alone). Only for small training sets: see kPresortedMaxSamples.
   if (presorted_) {
     const std::uint32_t* R = rank_ + std::size_t(f) * rank_n_;
     const std::uint32_t* order = d_.order.data() + std::size_t(f) * rank_n_;
