@@ -50,7 +50,9 @@ namespace {
 // 8's faster forest, 64-row strips against 256: 31.7-34.9 ms against 38.7-40.2 (dsb2018),
 // and the 1024^2 interactive prediction 150-155 ms against 164-167 (128 rows), though
 // each strip computes its 2 x 35 halo rows again; batches whose buffers are reused (ISBI's
-// 20 slices, u2os's ten 1349 x 1030 images) the same within 2 %.
+// 20 slices, u2os's ten 1349 x 1030 images) the same within 2 %. Session 9, with idle
+// threads spinning briefly: 16K-pixel strips (32 rows) against these, paired medians,
+// dsb2018 -1.4 ms but ISBI +17 ms, u2os the same; not changed.
 // 3-D: the halo costs far more there (ilastik's sigma 10 needs 38 voxels on each side), so
 // blocks of up to 160^3.
 
