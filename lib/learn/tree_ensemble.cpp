@@ -6,10 +6,10 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <memory>
 #include <string>
 
 #include "bioforest/core/error.hpp"
+#include "bioforest/core/plane_buffer.hpp"
 #include "traverse.hpp"
 
 namespace bioforest::learn {
@@ -51,8 +51,7 @@ struct BlockScratch {
   /// that predict_argmax compacts. Not zero-filled, so that pages nothing writes are never
   /// mapped (walks that read the caller's planes in place touch a few or none of them:
   /// zero-filled, they were ~850 of the 4.2K page faults of a 512 x 512 pixel prediction).
-  std::unique_ptr<float[]> planes;
-  std::size_t planes_size = 0;
+  PlaneBuffer planes;
   std::vector<detail::WalkRange> queue;
   std::vector<std::int32_t> ids, tmp;
   std::vector<std::uint8_t> slots;  ///< top exits of a group of trees
@@ -70,11 +69,7 @@ struct BlockScratch {
     auto fit = [](auto& v, std::size_t n) {
       if (v.size() < n) v.resize(n);
     };
-    if (const std::size_t n = plane_stride(block) * n_features; s.planes_size < n) {
-      s.planes.reset();
-      s.planes.reset(new float[n]);  // default-initialised: not written
-      s.planes_size = n;
-    }
+    s.planes.reserve(plane_stride(block) * n_features);
     fit(s.queue, max_tree_nodes);
     fit(s.ids, block + detail::kWalkPad);
     fit(s.tmp, block + detail::kWalkPad);
@@ -100,7 +95,7 @@ void copy_block(const FeatureView& xb, std::size_t stride, BlockScratch& s) {
   const std::size_t n = xb.n_samples;
   std::fill(s.has_nan.begin(), s.has_nan.begin() + std::ptrdiff_t(n), 0);
   for (std::size_t f = 0; f < xb.n_features; ++f) {
-    float* dst = s.planes.get() + f * stride;
+    float* dst = s.planes.data() + f * stride;
     const float* src = xb.data + std::ptrdiff_t(f) * xb.feature_stride;
     // One pass copies and detects a NaN (v != v) anywhere in the plane; the compiler
     // vectorises it. Marking the samples is rare work, done only for planes holding one
@@ -328,7 +323,7 @@ void for_blocks(const TreeEnsemble& t, const FeatureView& x, const BlockPlan& pl
         per_block(s, begin, count, xb.data, &plan.direct);
       } else {
         copy_block(xb, plan.copy.stride, s);
-        per_block(s, begin, count, static_cast<const float*>(s.planes.get()), &plan.copy);
+        per_block(s, begin, count, static_cast<const float*>(s.planes.data()), &plan.copy);
       }
     }
   }
@@ -522,9 +517,9 @@ void TreeEnsemble::predict_argmax(const FeatureView& x, std::uint32_t* out,
                      if (!keep[i]) out[begin + orig[i]] = std::uint32_t(col_of[i]);
                    // The first compaction of a block read in place copies it into the scratch
                    // planes.
-                   detail::compact_planes(xb, sp->stride, s.planes.get(), plan.copy.stride,
+                   detail::compact_planes(xb, sp->stride, s.planes.data(), plan.copy.stride,
                                           n_features, keep, active);
-                   xb = s.planes.get();
+                   xb = s.planes.data();
                    sp = &plan.copy;
                    // Rows move down (k <= i), so in place; stores of rows not kept are overwritten.
                    // Rows with a NaN feature are never kept: has_nan of the rows kept is 0.

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: BSD-3-Clause
+#include <algorithm>
 #include <catch2/catch.hpp>
 
 #include "bioforest/core/axes.hpp"
 #include "bioforest/core/blocking.hpp"
 #include "bioforest/core/error.hpp"
 #include "bioforest/core/image.hpp"
+#include "bioforest/core/plane_buffer.hpp"
 
 using namespace bioforest;
 
@@ -65,4 +67,22 @@ TEST_CASE(
   SECTION("an axis longer than 1 cannot be dropped") {
     CHECK_THROWS_AS(yx.transposed(Axes("x")), Error);
   }
+}
+
+TEST_CASE("PlaneBuffer grows, keeps its memory and contents, never shrinks", "[core]") {
+  PlaneBuffer b;
+  CHECK(b.capacity() == 0);
+  float* p = b.reserve(1000);
+  REQUIRE(p != nullptr);
+  CHECK(b.capacity() == 1000);
+  std::fill_n(p, 1000, 1.5f);
+  CHECK(b.reserve(1000) == p);  // no growth: same memory, contents kept
+  CHECK(b.reserve(10) == p);
+  CHECK(b.capacity() == 1000);
+  CHECK(p[999] == 1.5f);
+  float* q = b.reserve(5000);
+  CHECK(b.capacity() == 5000);
+  q[4999] = 2.0f;  // all of it is usable
+  CHECK(b.reserve(5) == q);
+  CHECK(b.capacity() == 5000);
 }

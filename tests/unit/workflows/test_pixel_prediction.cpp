@@ -17,7 +17,6 @@
 #include "bioforest/io/hdf5.hpp"
 #include "bioforest/io/memory_image.hpp"
 #include "bioforest/io/writer.hpp"
-#include "bioforest/workflows/pixel_buffer.hpp"
 #include "bioforest/workflows/pixel_prediction.hpp"
 #include "bioforest/workflows/pixel_spec.hpp"
 #include "bioforest/workflows/pixel_training.hpp"
@@ -264,22 +263,4 @@ TEST_CASE("predict_pixels: same files with any number of workers, outputs in inp
     CHECK(again.skipped == std::vector<std::string>{inputs[0], inputs[1], inputs[3], inputs[4]});
     CHECK(again.failures.size() == 1);
   }
-}
-
-TEST_CASE("PlaneBuffer grows, keeps its memory and contents, never shrinks", "[pixel_prediction]") {
-  PlaneBuffer b;
-  CHECK(b.capacity() == 0);
-  float* p = b.reserve(1000);
-  REQUIRE(p != nullptr);
-  CHECK(b.capacity() == 1000);
-  std::fill_n(p, 1000, 1.5f);
-  CHECK(b.reserve(1000) == p);  // no growth: same memory, contents kept
-  CHECK(b.reserve(10) == p);
-  CHECK(b.capacity() == 1000);
-  CHECK(p[999] == 1.5f);
-  float* q = b.reserve(5000);
-  CHECK(b.capacity() == 5000);
-  q[4999] = 2.0f;  // all of it is usable
-  CHECK(b.reserve(5) == q);
-  CHECK(b.capacity() == 5000);
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
-#include "bioforest/workflows/pixel_buffer.hpp"
+#include "bioforest/core/plane_buffer.hpp"
 
-namespace bioforest::workflows {
+namespace bioforest {
 
 float* PlaneBuffer::reserve(std::size_t n) {
   if (n > capacity_) {
@@ -13,4 +13,4 @@ float* PlaneBuffer::reserve(std::size_t n) {
   return data_.get();
 }
 
-}  // namespace bioforest::workflows
+}  // namespace bioforest
