@@ -155,6 +155,9 @@ struct WalkTree {
 
 /// Extra entries `ids` and `tmp` need beyond n (SIMD overrun).
 constexpr std::size_t kWalkPad = 64;
+/// Most samples one walk of a tree takes (accumulate_tree's n): the partition keeps a mask
+/// per vector of a node's samples on the stack.
+constexpr std::size_t kWalkMaxSamples = 8192;
 
 /// Samples [begin, end) of the walk's id buffer 0 or 1 that reached `node`.
 struct WalkRange {
@@ -242,10 +245,10 @@ void compact_planes(const float* src, std::size_t src_stride, float* dst, std::s
 /// The top of tree `root` down to `depth` (1..kTopMaxDepth) levels.
 void build_top_levels(const WalkTree& tree, std::int32_t root, int depth, TopLevels& top);
 
-/// Adds the leaf values of tree `root` to acc[i * width + k] for the n samples of a block
-/// whose sample i starts at x + i * sample_stride; all offsets fit int32 (the caller
-/// checks). ids and tmp are scratch of n + kWalkPad entries. With `top` (only for
-/// sample_stride 1) the samples start from their top_slots() exits, given in slots.
+/// Adds the leaf values of tree `root` to acc[i * width + k] for the n <= kWalkMaxSamples
+/// samples of a block whose sample i starts at x + i * sample_stride; all offsets fit int32
+/// (the caller checks). ids and tmp are scratch of n + kWalkPad entries. With `top` (only
+/// for sample_stride 1) the samples start from their top_slots() exits, given in slots.
 /// queue: scratch of as many entries as the tree has nodes. With tree.leaf_class, a sample
 /// reaching a leaf of class k > 0 adds 1 to votes[i * (width - 1) + k - 1] instead (acc is
 /// not touched): for one-hot leaves the float sums are exact counts, so the caller turns
