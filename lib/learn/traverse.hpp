@@ -139,7 +139,9 @@
 // integer compares for the top levels (a microbenchmark of the top's loop: 1.26 against
 // 1.34 cycles per node and vector); top levels of depth 4; kWalkRangeMin 6 or 20; blocks
 // of 4096 (+3 %) or 16384 samples; in GroupBySlotRuns, the run starts written by a compress
-// of their indices and short runs by two plain stores (+2 %).
+// of their indices and short runs by two plain stores (+2 %); the one-by-one walk
+// (WalkToLeaves) reading each node's fields from one 16-byte record instead of three
+// arrays (+9 %, and +7 % on the 20k, 4-class forest).
 
 #include <cstddef>
 #include <cstdint>
