@@ -14,6 +14,22 @@ namespace bioforest::learn::detail {
 namespace HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 
+/// Writes the lanes of id selected by `take` to out[next, ...), in order, and returns the
+/// next free entry. A plain store while a whole vector fits before `part_end` (the lanes it
+/// writes past the selected ones, later appends overwrite); masked at the part's end, past
+/// which lie pending nodes' ids.
+template <class D>
+HWY_INLINE std::int32_t AppendToPart(D d, hn::Vec<D> id, hn::Mask<D> take,
+                                     std::int32_t* HWY_RESTRICT out, std::int32_t next,
+                                     std::int32_t part_end) {
+  const auto n = std::int32_t(hn::CountTrue(d, take));
+  if (next + std::int32_t(hn::Lanes(d)) <= part_end)
+    hn::StoreU(hn::Compress(id, take), d, out + next);
+  else
+    hn::BlendedStore(hn::Compress(id, take), hn::FirstN(d, std::size_t(n)), d, out + next);
+  return next + n;
+}
+
 /// Splits the ids in[b, e) of a split node into out[b, e): left-going ids to the front,
 /// right-going ids to the back; returns where the right ones start. Two passes: the first
 /// gathers the node's feature, compares and keeps each vector's mask bits (and counts the
@@ -58,20 +74,8 @@ HWY_INLINE std::int32_t Partition(const float* HWY_RESTRICT x, std::int32_t feat
     const auto id = hn::LoadU(di, in + j);
     const auto right = hn::LoadMaskBits(di, bits);
     const auto left = hn::AndNot(right, hn::FirstN(di, std::size_t(e - j)));
-    const auto n_left = std::int32_t(hn::CountTrue(di, left));
-    const auto n_r = std::int32_t(hn::CountTrue(di, right));
-    // Plain stores while a whole vector fits the part; at its end, pending nodes' ids lie
-    // past it (right of mid, and past e).
-    if (nl + N <= mid)
-      hn::StoreU(hn::Compress(id, left), di, out + nl);
-    else
-      hn::BlendedStore(hn::Compress(id, left), hn::FirstN(di, std::size_t(n_left)), di, out + nl);
-    if (nr + N <= e)
-      hn::StoreU(hn::Compress(id, right), di, out + nr);
-    else
-      hn::BlendedStore(hn::Compress(id, right), hn::FirstN(di, std::size_t(n_r)), di, out + nr);
-    nl += n_left;
-    nr += n_r;
+    nl = AppendToPart(di, id, left, out, nl, mid);
+    nr = AppendToPart(di, id, right, out, nr, e);
   }
   return mid;
 }
