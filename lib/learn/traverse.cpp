@@ -55,10 +55,11 @@ HWY_INLINE std::int32_t Partition(const float* HWY_RESTRICT x, std::int32_t feat
   const auto vt = hn::Set(df, threshold);
   std::int32_t n_right = 0;
   std::uint8_t* bits = right_bits;
-  for (std::int32_t j = b; j < e; j += N, bits += kMaskBytes) {
+  // Whole vectors, then the last one (if partial) under a mask of its lanes before e: a
+  // mask computed per vector (FirstN of e - j, a compare and branch) cost ~3 % of the walk.
+  const std::int32_t whole_end = b + (e - b) / N * N;
+  const auto split = [&](std::int32_t j, auto valid) {
     const auto id = hn::LoadU(di, in + j);
-    // Lanes past e hold other nodes' ids (valid samples, safe to read) or padding zeros.
-    const auto valid = hn::FirstN(di, std::size_t(e - j));
     // At the root the ids are b, b+1, ...: with planar features the values are contiguous.
     const auto v = in_order ? hn::LoadU(df, x + feature_offset + j)
                             : hn::GatherIndex(df, x, hn::Add(hn::Mul(id, vss), vfo));
@@ -66,17 +67,27 @@ HWY_INLINE std::int32_t Partition(const float* HWY_RESTRICT x, std::int32_t feat
     const auto right = hn::And(hn::RebindMask(di, hn::Not(hn::Lt(v, vt))), valid);
     n_right += std::int32_t(hn::CountTrue(di, right));
     hn::StoreMaskBits(di, right, bits);
-  }
+    bits += kMaskBytes;
+  };
+  std::int32_t j = b;
+  for (; j < whole_end; j += N)
+    split(j, hn::FirstN(di, std::size_t(N)));
+  // Lanes past e hold other nodes' ids (valid samples, safe to read) or padding zeros.
+  if (j < e) split(j, hn::FirstN(di, std::size_t(e - j)));
   const std::int32_t mid = e - n_right;
   std::int32_t nl = b, nr = mid;  // next left and right slots
   bits = right_bits;
-  for (std::int32_t j = b; j < e; j += N, bits += kMaskBytes) {
+  const auto append = [&](std::int32_t j, auto valid) {
     const auto id = hn::LoadU(di, in + j);
     const auto right = hn::LoadMaskBits(di, bits);
-    const auto left = hn::AndNot(right, hn::FirstN(di, std::size_t(e - j)));
+    const auto left = hn::AndNot(right, valid);
     nl = AppendToPart(di, id, left, out, nl, mid);
     nr = AppendToPart(di, id, right, out, nr, e);
-  }
+    bits += kMaskBytes;
+  };
+  for (j = b; j < whole_end; j += N)
+    append(j, hn::FirstN(di, std::size_t(N)));
+  if (j < e) append(j, hn::FirstN(di, std::size_t(e - j)));
   return mid;
 }
 
