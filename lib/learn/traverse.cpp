@@ -30,6 +30,31 @@ HWY_INLINE std::int32_t AppendToPart(D d, hn::Vec<D> id, hn::Mask<D> take,
   return next + n;
 }
 
+/// base[ids[0]], ..., base[ids[N - 1]]. With AVX-512, from 16 scalar loads inserted four
+/// lanes at a time: on this Zen 4 a 16-lane vgatherdps took ~7 ns in a microbenchmark of
+/// the partition's first pass (sets of 256 ids in runs of ~4 over 1.6 MB of planes) and
+/// these loads ~4-5 ns (a stack buffer of 16 scalar stores and one vector load, 6-10 ns:
+/// the load waits for the stores). Other targets, not measured, keep Highway's gather.
+template <class DF>
+HWY_INLINE hn::Vec<DF> LoadAtIds(DF df, const float* HWY_RESTRICT base,
+                                 const std::int32_t* HWY_RESTRICT ids) {
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
+  static_assert(hn::MaxLanes(df) == 16);
+  __m128 part[4];
+  for (int q = 0; q < 4; ++q) {
+    const std::int32_t* p = ids + 4 * q;
+    part[q] = _mm_setr_ps(base[p[0]], base[p[1]], base[p[2]], base[p[3]]);
+    // Keeps the compiler from loading all 16 ids first and running out of registers
+    // (5 % slower than these four steps).
+    asm volatile("" ::: "memory");
+  }
+  const __m256 lo = _mm256_set_m128(part[1], part[0]), hi = _mm256_set_m128(part[3], part[2]);
+  return hn::Vec<DF>{_mm512_insertf32x8(_mm512_castps256_ps512(lo), hi, 1)};
+#else
+  return hn::GatherIndex(df, base, hn::LoadU(hn::RebindToSigned<DF>(), ids));
+#endif
+}
+
 /// Splits the ids in[b, e) of a split node into out[b, e): left-going ids to the front,
 /// right-going ids to the back; returns where the right ones start. Two passes: the first
 /// gathers the node's feature, compares and keeps each vector's mask bits (and counts the
@@ -39,11 +64,15 @@ HWY_INLINE std::int32_t AppendToPart(D d, hn::Vec<D> id, hn::Mask<D> take,
 /// the gather and count before it) the walk took ~4 % more (forest bench, 1 thread, 20k
 /// samples, 2 and 4 classes; ~7 % with the 200k forest's deeper trees). Reading one buffer
 /// and writing the other keeps stores from overlapping the loads that follow them.
-HWY_INLINE std::int32_t Partition(const float* HWY_RESTRICT x, std::int32_t feature_offset,
-                                  float threshold, std::int32_t sample_stride,
-                                  const std::int32_t* HWY_RESTRICT in,
-                                  std::int32_t* HWY_RESTRICT out, std::int32_t b, std::int32_t e,
-                                  bool in_order) {
+/// kUnitStride: planar samples (sample stride 1), whose values LoadAtIds reads. Not inlined:
+/// inside AccumulateTreeImpl those scalar loads lacked general registers (ids parked in
+/// vector registers, the walk 11 % slower).
+template <bool kUnitStride>
+HWY_NOINLINE std::int32_t Partition(const float* HWY_RESTRICT x, std::int32_t feature_offset,
+                                    float threshold, std::int32_t sample_stride,
+                                    const std::int32_t* HWY_RESTRICT in,
+                                    std::int32_t* HWY_RESTRICT out, std::int32_t b, std::int32_t e,
+                                    bool in_order) {
   const hn::ScalableTag<std::int32_t> di;
   const hn::ScalableTag<float> df;
   const auto N = std::int32_t(hn::Lanes(di));
@@ -61,8 +90,9 @@ HWY_INLINE std::int32_t Partition(const float* HWY_RESTRICT x, std::int32_t feat
   const auto split = [&](std::int32_t j, auto valid) {
     const auto id = hn::LoadU(di, in + j);
     // At the root the ids are b, b+1, ...: with planar features the values are contiguous.
-    const auto v = in_order ? hn::LoadU(df, x + feature_offset + j)
-                            : hn::GatherIndex(df, x, hn::Add(hn::Mul(id, vss), vfo));
+    const auto v = in_order      ? hn::LoadU(df, x + feature_offset + j)
+                   : kUnitStride ? LoadAtIds(df, x + feature_offset, in + j)
+                                 : hn::GatherIndex(df, x, hn::Add(hn::Mul(id, vss), vfo));
     // Right iff !(v < t): NaN goes right, as in the scalar walk (its row is zeroed anyway).
     const auto right = hn::And(hn::RebindMask(di, hn::Not(hn::Lt(v, vt))), valid);
     n_right += std::int32_t(hn::CountTrue(di, right));
@@ -488,8 +518,10 @@ void AccumulateTreeImpl(const WalkTree& t, std::int32_t root, const TopLevels* t
     }
     const std::int32_t other = 1 - r.buffer;
     const std::int32_t mid =
-        Partition(x, t.feature_offset[r.node], t.threshold[r.node], sample_stride, in, buf[other],
-                  r.begin, r.end, r.node == root && sample_stride == 1);
+        sample_stride == 1 ? Partition<true>(x, t.feature_offset[r.node], t.threshold[r.node], 1,
+                                             in, buf[other], r.begin, r.end, r.node == root)
+                           : Partition<false>(x, t.feature_offset[r.node], t.threshold[r.node],
+                                              sample_stride, in, buf[other], r.begin, r.end, false);
     if (mid > r.begin) queue[tail++] = {c, r.begin, mid, other};
     if (mid < r.end) queue[tail++] = {c + 1, mid, r.end, other};
   }

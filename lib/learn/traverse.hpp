@@ -144,7 +144,13 @@
 // arrays (+9 %, and +7 % on the 20k, 4-class forest).
 // Landed on 2026-11-25 (second session): the partition's passes loop over whole vectors
 // without a lane mask and treat a partial last vector apart: 0.558 -> 0.542 CPU-s, labels
-// 0.345 -> 0.331 (medians of 8 interleaved runs). Tried and dropped: for planar samples,
+// 0.345 -> 0.331 (medians of 8 interleaved runs). Then, for planar samples on AVX-512, the
+// partition's values read by 16 scalar loads inserted four lanes at a time instead of the
+// gather (traverse.cpp, LoadAtIds), with the partition no longer inlined: 0.52 -> 0.48
+// CPU-s, labels 0.32 -> 0.30 (medians of 6 interleaved runs); the 20k, 4-class forest
+// 1.10 -> 1.00 and the 200k, 2-class one 1.63 -> 1.47 (medians of 4 and 3; 2 threads for
+// training). The earlier finding that scalar loads were no faster (session 4) came from
+// code the compiler starved of registers. Tried and dropped: for planar samples,
 // gathering at x + offset by the ids themselves (no id * stride multiply and add): 0.545,
 // within noise; the top levels' merge-masked OR forced in place by inline asm (GCC copies
 // each accumulator through a second register, 2 extra moves per node): TopSlotsImpl took
