@@ -57,16 +57,17 @@ HWY_INLINE hn::Vec<DF> LoadAtIds(DF df, const float* HWY_RESTRICT base,
 
 /// Splits the ids in[b, e) of a split node into out[b, e): left-going ids to the front,
 /// right-going ids to the back; returns where the right ones start. Two passes: the first
-/// gathers the node's feature, compares and keeps each vector's mask bits (and counts the
-/// right ones); the second, knowing where the right part starts, writes both parts forward
-/// with plain stores, masked only where a store would reach past its part. In one pass (the
-/// right part written backwards from e with masked stores, each store's address waiting on
-/// the gather and count before it) the walk took ~4 % more (forest bench, 1 thread, 20k
-/// samples, 2 and 4 classes; ~7 % with the 200k forest's deeper trees). Reading one buffer
-/// and writing the other keeps stores from overlapping the loads that follow them.
-/// kUnitStride: planar samples (sample stride 1), whose values LoadAtIds reads. Not inlined:
-/// inside AccumulateTreeImpl those scalar loads lacked general registers (ids parked in
-/// vector registers, the walk 11 % slower).
+/// reads the node's feature at the ids (LoadAtIds, or a gather for other sample strides),
+/// compares and keeps each vector's mask bits (and counts the right ones); the second,
+/// knowing where the right part starts, writes both parts forward with plain stores,
+/// masked only where a store would reach past its part. In one pass (the right part
+/// written backwards from e with masked stores, each store's address waiting on the read
+/// and count before it) the walk took ~4 % more (forest bench, 1 thread, 20k samples, 2
+/// and 4 classes; ~7 % with the 200k forest's deeper trees). Reading one buffer and
+/// writing the other keeps stores from overlapping the loads that follow them.
+/// kUnitStride: planar samples (sample stride 1), whose values LoadAtIds reads. Not
+/// inlined: inside AccumulateTreeImpl those scalar loads lacked general registers (ids
+/// parked in vector registers, the walk 11 % slower).
 template <bool kUnitStride>
 HWY_NOINLINE std::int32_t Partition(const float* HWY_RESTRICT x, std::int32_t feature_offset,
                                     float threshold, std::int32_t sample_stride,

@@ -10,7 +10,7 @@
 // slot; the samples are grouped by slot (from runs of equal slots: GroupBySlotRuns in
 // traverse.cpp; a counting sort until session 6), and each slot's samples go down the rest
 // of the tree by partitioning, breadth first: at every node the ids are split into those
-// going left and right (SIMD: one gather of the node's feature, one compare, two
+// going left and right (SIMD: one read of the node's feature at the ids, one compare, two
 // compress-stores), and each leaf adds its value to the samples that reached it; a node
 // with only a few samples left walks them to their leaves one by one (kWalkRangeMin).
 // Measured on this AMD EPYC (Zen 4, AVX-512), 100 trees of ~430 nodes, 49 features,
