@@ -3,9 +3,11 @@
 // little-endian arrays): training on a sample-major matrix, prediction on a channel-planar
 // feature image (the layout the pixel feature stage produces, read in place), held-out
 // accuracy over the labelled pixels that were not trained on. Prints one JSON line.
+// ROW_LENGTH (default 0: a plain list of samples) declares the pixels an image's rows of that
+// length, as the pixel stage does (FeatureView::row_length).
 //
 // usage: forest_bench TRAIN_X.f32 TRAIN_Y.i32 N_TRAIN PRED_X.f32 EVAL_Y.i32 N_PRED N_FEATURES
-//                     THREADS [TREES] [REPEATS]
+//                     THREADS [TREES] [REPEATS] [ROW_LENGTH]
 #include <time.h>
 
 #include <chrono>
@@ -28,7 +30,8 @@ int main(int argc, char** argv) try {
   if (argc < 9) {
     std::fprintf(
         stderr,
-        "usage: %s TRAIN_X TRAIN_Y N_TRAIN PRED_X EVAL_Y N_PRED F THREADS [TREES] [REPEATS]\n",
+        "usage: %s TRAIN_X TRAIN_Y N_TRAIN PRED_X EVAL_Y N_PRED F THREADS [TREES] [REPEATS] "
+        "[ROW_LENGTH]\n",
         argv[0]);
     return 2;
   }
@@ -37,6 +40,7 @@ int main(int argc, char** argv) try {
   const int threads = std::stoi(argv[8]);
   const int trees = argc > 9 ? std::stoi(argv[9]) : 100;
   const int repeats = argc > 10 ? std::stoi(argv[10]) : 3;
+  const std::size_t row_length = argc > 11 ? std::stoul(argv[11]) : 0;
   const auto tx = read_raw<float>(argv[1], n_train * nf);
   const auto ty = read_raw<std::int32_t>(argv[2], n_train);
   // N_PRED = 0: time training only.
@@ -58,7 +62,7 @@ int main(int argc, char** argv) try {
     train_cpu = std::min(train_cpu, cpu_seconds() - c0);
   }
   std::vector<float> proba(n_pred * rf.n_classes());
-  const auto view = FeatureView::planar(px.data(), n_pred, nf);
+  const auto view = FeatureView::planar(px.data(), n_pred, nf).image_rows(row_length);
   for (int r = 0; r < (n_pred ? repeats : 0); ++r) {
     const auto t0 = std::chrono::steady_clock::now();
     const double c0 = cpu_seconds();

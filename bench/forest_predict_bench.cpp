@@ -4,10 +4,12 @@
 // in place) in CPU seconds, counts node visits with the scalar walk to report ns per visit,
 // and compares the probabilities bit for bit with a reference file (written if missing), so
 // a faster walk can be checked against the one it replaces; then times predict_labels (the
-// early-exit argmax) and checks it against the argmax of the probabilities.
+// early-exit argmax) and checks it against the argmax of the probabilities. ROW_LENGTH
+// (default 0: a plain list of samples) declares the pixels an image's rows of that length,
+// as the pixel stage does (FeatureView::row_length).
 //
 // usage: forest_predict_bench TRAIN_X.f32 TRAIN_Y.i32 N_TRAIN PRED_X.f32 N_IMAGE N_PRED F
-//                             THREADS REPEATS REFERENCE.f32
+//                             THREADS REPEATS REFERENCE.f32 [ROW_LENGTH]
 #include <time.h>
 
 #include <cstdio>
@@ -36,6 +38,7 @@ int main(int argc, char** argv) try {
                     n_pred = std::stoul(argv[6]), nf = std::stoul(argv[7]);
   const int threads = std::stoi(argv[8]), repeats = std::stoi(argv[9]);
   const std::string ref_path = argv[10];
+  const std::size_t row_length = argc > 11 ? std::stoul(argv[11]) : 0;
   const auto tx = read_raw<float>(argv[1], n_train * nf);
   const auto ty = read_raw<std::int32_t>(argv[2], n_train);
   // The first n_pred pixels of every feature plane, kept planar.
@@ -50,7 +53,7 @@ int main(int argc, char** argv) try {
   o.seed = 1;
   const auto rf =
       ClassificationForest::train(FeatureView::sample_major(tx.data(), n_train, nf), ty, o, ctx);
-  const auto view = FeatureView::planar(px.data(), n_pred, nf);
+  const auto view = FeatureView::planar(px.data(), n_pred, nf).image_rows(row_length);
 
   // Node visits (split nodes passed) of the scalar walk, over every sample and tree.
   const TreeEnsemble& t = rf.ensemble();
@@ -74,7 +77,7 @@ int main(int argc, char** argv) try {
   }
   std::vector<float> rows(n_pred * rf.n_classes());
   const double c0 = cpu_seconds();
-  rf.predict_proba(FeatureView::planar(px.data(), n_pred, nf), rows.data(), ctx);
+  rf.predict_proba(view, rows.data(), ctx);
   const double rows_cpu = cpu_seconds() - c0;
 
   // Labels only (Simple Segmentation): the early-exit argmax, checked against the argmax

@@ -322,7 +322,9 @@ void density_blocks(const DensityModel& model, const CanonicalImage& raw, std::s
       feats.resize(F * n);
       stack.compute(t, inner, feats.data(), ws, scratch, data);
       density.resize(n);
-      model.forest.predict(learn::FeatureView::planar(feats.data(), n, F), density.data(), ctx);
+      model.forest.predict(
+          learn::FeatureView::planar(feats.data(), n, F).image_rows(inner.shape().back()),
+          density.data(), ctx);
       // ilastik clips negative densities (possible with other regressors) to 0.
       for (auto& v : density)
         v = std::max(v, 0.0f);
@@ -347,8 +349,9 @@ void density_blocks(const DensityModel& model, const CanonicalImage& raw, std::s
           gather(smooth.data(), &stage2[(F + s) * nc]);
         }
         density.resize(nc);
-        model.refine_forest.predict(learn::FeatureView::planar(stage2.data(), nc, F + S),
-                                    density.data(), ctx);
+        model.refine_forest.predict(
+            learn::FeatureView::planar(stage2.data(), nc, F + S).image_rows(row), density.data(),
+            ctx);
         for (auto& v : density)
           v = std::max(v, 0.0f);
       }

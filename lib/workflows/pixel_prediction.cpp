@@ -197,7 +197,9 @@ void classify_blocks(const PixelModel& model, const PixelSource& raw, const Cano
       float* feats = s.feats.reserve(fc.n_channels() * stride);
       fc.compute(s.data.data(), block_shape, core.relative_to(outer.start),
                  features::BlockBorders::of(outer, raw.spatial_shape()), feats, ws, stride);
-      const auto view = learn::FeatureView::planar(feats, n, fc.n_channels(), stride);
+      // The core's pixels in row-major order: the forest walks them in 2-D tiles.
+      const auto view = learn::FeatureView::planar(feats, n, fc.n_channels(), stride)
+                            .image_rows(core.shape().back());
       float* probs = nullptr;
       if (labels_only) {
         s.labels.resize(n);

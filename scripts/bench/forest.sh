@@ -4,7 +4,8 @@
 # same data, same run. 49 ilastik pixel features of a real 2048 x 2048 image, 100 trees,
 # mtry = round(sqrt(49)) = 7, bootstrap, grown to purity; 20k and 200k training samples,
 # 2 and 4 classes; prediction of all 4.2 million pixels (ours reads the channel-planar
-# feature image in place; the peers get sample-major rows, prepared outside their timing).
+# feature image, declared as rows of 2048 pixels as pxclassify declares its blocks, and walks
+# it in 2-D tiles; the peers get sample-major rows, prepared outside their timing).
 #
 # usage: scripts/bench/forest.sh [--ours-only] [--quick]
 #   --ours-only  reuse the peers' results of the last run (work/peers.jsonl)
@@ -51,7 +52,7 @@ for c in $CASES; do
   n=${c%:*}
   k=${c#*:}
   r=$("$BUILD_DIR/bench/forest_bench" "$WORK/train_x_$n.f32" "$WORK/train_y_${n}_$k.i32" "$n" \
-    "$WORK/pred_x_planar.f32" "$WORK/eval_y_${n}_$k.i32" $((2048 * 2048)) 49 "$THREADS" 100 3)
+    "$WORK/pred_x_planar.f32" "$WORK/eval_y_${n}_$k.i32" $((2048 * 2048)) 49 "$THREADS" 100 3 2048)
   echo "{\"peer\": \"bioforest\", \"n\": $n, \"k\": $k, \"threads\": $THREADS, ${r#\{}" >>"$OURS"
   if [ $OURS_ONLY = 0 ]; then
     for p in $PEERS; do
@@ -63,9 +64,9 @@ done
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 cat "$OURS" "$WORK/peers.jsonl" >"$WORK/results.jsonl"
 $PY "$HERE/forest_bench.py" table "$WORK/results.jsonl"
-# The block walk alone, 1 thread, first 1 Mpx (20k/2-class forest): CPU seconds, ns per
-# split visit, bit-identity against the reference of the first run, and the labels-only
+# The block walk alone, 1 thread, first 1 Mpx (20k/2-class forest; the image's first 512
+# rows, declared as rows of 2048 pixels as pxclassify does): CPU seconds, ns per split visit, bit-identity against the reference of the first run, and the labels-only
 # early exit (predict_labels) against the argmax of the probabilities.
 echo "walk (1 thread, 1 Mpx): $("$BUILD_DIR/bench/forest_predict_bench" "$WORK/train_x_20000.f32" \
   "$WORK/train_y_20000_2.i32" 20000 "$WORK/pred_x_planar.f32" $((2048 * 2048)) 1048576 49 1 3 \
-  "$WORK/walk_reference_1048576.f32")"
+  "$WORK/walk_reference_1048576.f32" 2048)"

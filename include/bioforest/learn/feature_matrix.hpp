@@ -15,6 +15,10 @@ struct FeatureView {
   std::size_t n_features = 0;
   std::ptrdiff_t sample_stride = 0;   ///< elements between samples i and i+1
   std::ptrdiff_t feature_stride = 0;  ///< elements between features f and f+1
+  /// Samples per image row when the samples are an image's pixels in row-major order (the
+  /// pixel stage's blocks), else 0. Prediction then walks 2-D tiles of the image rather than
+  /// runs of whole rows: neighbouring pixels take the same paths down a tree.
+  std::size_t row_length = 0;
 
   float at(std::size_t i, std::size_t f) const {
     return data[std::ptrdiff_t(i) * sample_stride + std::ptrdiff_t(f) * feature_stride];
@@ -35,7 +39,13 @@ struct FeatureView {
                             std::size_t plane_stride) {
     return {data, n_samples, n_features, 1, std::ptrdiff_t(plane_stride)};
   }
-  /// Samples [begin, begin + count) of this view.
+  /// This view, declared to hold an image's pixels, `row_length` per row (see row_length).
+  FeatureView image_rows(std::size_t length) const {
+    FeatureView v = *this;
+    v.row_length = length;
+    return v;
+  }
+  /// Samples [begin, begin + count) of this view (no longer an image's rows).
   FeatureView rows(std::size_t begin, std::size_t count) const {
     return {data + std::ptrdiff_t(begin) * sample_stride, count, n_features, sample_stride,
             feature_stride};

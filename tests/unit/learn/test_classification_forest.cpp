@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -495,6 +496,90 @@ TEST_CASE("planes a padded stride apart are read in place, bit-identical to the 
       }
     }
   }
+}
+
+TEST_CASE("an image's pixels walked in tiles give the bits of a list of samples", "[learn]") {
+  // A view declared as an image's rows (FeatureView::row_length) is walked in 2-D tiles, each
+  // copied run by run; every output layout must come back in pixel order with the same
+  // bits, for widths of one, two and eight tile columns (the last one narrower), blocks
+  // shrunk by the thread count, NaN rows, sample-major input, and rows that do not divide
+  // the samples (then no tiles).
+  const Problem train = three_classes(3000, 81);
+  ForestOptions pure, mixed;
+  mixed.min_samples_leaf = 7;
+  struct Image {
+    std::size_t width, rows;
+  };
+  for (const ForestOptions& o : {pure, mixed}) {
+    const auto rf = ClassificationForest::train(view(train), train.y, o, threads(2));
+    for (const Image im :
+         {Image{100, 90}, Image{129, 101}, Image{300, 70}, Image{1000, 9}, Image{300, 67}}) {
+      const std::size_t n = im.width * im.rows - (im.rows == 67 ? 13 : 0);
+      Problem held = three_classes(n, 82);
+      for (std::size_t i = 5; i < n; i += 89)
+        held.x[i * 5 + 2] = std::numeric_limits<float>::quiet_NaN();
+      const auto planar = test::to_planar(held);
+      const auto list = FeatureView::planar(planar.data(), n, held.f);
+      const auto image = list.image_rows(im.width);
+      const auto image_rows = view(held).image_rows(im.width);
+      for (int t : {1, 2, 3}) {
+        INFO("width " << im.width << ", n " << n << ", threads " << t << ", min_samples_leaf "
+                      << o.min_samples_leaf);
+        std::vector<float> want(n * 3), got(n * 3), got_rows(n * 3), want_rows(n * 3);
+        rf.predict_proba_planar(list, want.data(), threads(t));
+        rf.predict_proba_planar(image, got.data(), threads(t));
+        CHECK(std::memcmp(want.data(), got.data(), want.size() * sizeof(float)) == 0);
+        CHECK(got[5] == 0.0f);
+        rf.predict_proba(view(held), want_rows.data(), threads(t));
+        rf.predict_proba(image_rows, got_rows.data(), threads(t));
+        CHECK(std::memcmp(want_rows.data(), got_rows.data(), n * 3 * sizeof(float)) == 0);
+        std::vector<std::int32_t> want_l(n), got_l(n);
+        rf.predict_labels(list, want_l.data(), threads(t));
+        rf.predict_labels(image, got_l.data(), threads(t));
+        CHECK(got_l == want_l);
+      }
+    }
+  }
+}
+
+TEST_CASE("trees stored out of order or sharing nodes are walked whole", "[learn]") {
+  // The walk's queue is sized from each tree's node range when the trees are consecutive
+  // ranges, else by walking each tree: trees listed in reverse, or one tree listed twice,
+  // must predict as the forest they spell (one-hot leaves: vote counts, exact in any order).
+  const Problem train = three_classes(3000, 91);
+  ForestOptions o;
+  o.n_trees = 6;
+  const auto rf = ClassificationForest::train(view(train), train.y, o, threads(2));
+  const Problem held = three_classes(4000, 92);
+  const TreeEnsemble& t = rf.ensemble();
+  std::vector<float> want(held.n * 3), got(held.n * 3);
+  t.predict_mean(view(held), want.data(), threads(2));
+  TreeEnsemble reversed = t;
+  std::reverse(reversed.tree_root.begin(), reversed.tree_root.end());
+  reversed.predict_mean(view(held), got.data(), threads(2));
+  CHECK(std::memcmp(want.data(), got.data(), want.size() * sizeof(float)) == 0);
+  // The largest tree listed twice (and the others once): means of the doubled forest.
+  std::size_t big = 0;
+  for (std::size_t k = 1; k < t.n_trees(); ++k)
+    if (k + 1 < t.n_trees() &&
+        t.tree_root[k + 1] - t.tree_root[k] > t.tree_root[big + 1] - t.tree_root[big])
+      big = k;
+  TreeEnsemble doubled = t;
+  doubled.tree_root.push_back(t.tree_root[big]);
+  std::vector<std::int32_t> leaves(t.n_trees() * held.n);
+  t.leaves_of(view(held), 0, t.n_trees(), leaves.data());
+  doubled.predict_mean(view(held), got.data(), threads(2));
+  std::size_t same = 0;
+  for (std::size_t i = 0; i < held.n; ++i)
+    for (std::size_t c = 0; c < 3; ++c) {
+      float sum = 0.0f;
+      for (std::size_t k = 0; k <= t.n_trees(); ++k) {
+        const std::size_t tree = k < t.n_trees() ? k : big;
+        sum += t.values[std::size_t(t.leaf[std::size_t(leaves[tree * held.n + i])]) * 3 + c];
+      }
+      same += sum / float(t.n_trees() + 1) == got[i * 3 + c] ? 1 : 0;
+    }
+  CHECK(same == held.n * 3);
 }
 
 TEST_CASE("probabilities are bit-identical to float sums over the trees in order", "[learn]") {

@@ -75,6 +75,22 @@ TEST_CASE("regression forest learns a known function", "[learn]") {
   CHECK(std::abs(perm[3]) < 0.02);
 }
 
+TEST_CASE("regression: an image's pixels walked in tiles give the same bits", "[learn]") {
+  // 3000 samples as an image of 20 rows of 150 pixels (two tile columns of 75).
+  const Data tr = known_function(2000, 5), te = known_function(3000, 6);
+  ForestOptions o;
+  o.n_trees = 20;
+  const auto rf = RegressionForest::train(FeatureView::sample_major(tr.x.data(), tr.n, tr.f), tr.y,
+                                          o, threads(2));
+  const auto list = FeatureView::sample_major(te.x.data(), te.n, te.f);
+  for (int t : {1, 2}) {
+    std::vector<float> want(te.n), got(te.n);
+    rf.predict(list, want.data(), threads(t));
+    rf.predict(list.image_rows(150), got.data(), threads(t));
+    CHECK(std::memcmp(want.data(), got.data(), te.n * sizeof(float)) == 0);
+  }
+}
+
 TEST_CASE("regression: deterministic across threads, depth limit, constant target", "[learn]") {
   const Data tr = known_function(1500, 3);
   const auto x = FeatureView::sample_major(tr.x.data(), tr.n, tr.f);
