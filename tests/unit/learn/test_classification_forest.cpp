@@ -456,6 +456,26 @@ TEST_CASE("predict_labels of two classes (votes decide) equals argmax, on every 
   }
 }
 
+namespace {
+
+/// Checks that two views of the same samples give bit-identical planar probabilities and
+/// identical labels; returns the probabilities.
+std::vector<float> same_planar_predictions(const ClassificationForest& rf, const FeatureView& a,
+                                           const FeatureView& b, const RunContext& ctx) {
+  const std::size_t n = a.n_samples, k = rf.n_classes();
+  std::vector<float> want(n * k), got(n * k);
+  rf.predict_proba_planar(a, want.data(), ctx);
+  rf.predict_proba_planar(b, got.data(), ctx);
+  CHECK(std::memcmp(want.data(), got.data(), want.size() * sizeof(float)) == 0);
+  std::vector<std::int32_t> want_l(n), got_l(n);
+  rf.predict_labels(a, want_l.data(), ctx);
+  rf.predict_labels(b, got_l.data(), ctx);
+  CHECK(got_l == want_l);
+  return got;
+}
+
+}  // namespace
+
 TEST_CASE("planes a padded stride apart are read in place, bit-identical to the copied path",
           "[learn]") {
   // The forest reads planes padded_plane_stride() apart in place and copies other layouts
@@ -484,15 +504,7 @@ TEST_CASE("planes a padded stride apart are read in place, bit-identical to the 
       const auto dv = FeatureView::planar(padded.data(), n, held.f, stride);
       for (int t : {1, 2, 3}) {
         INFO("n " << n << ", threads " << t << ", min_samples_leaf " << o.min_samples_leaf);
-        std::vector<float> want(n * 3), got(n * 3);
-        rf.predict_proba_planar(pv, want.data(), threads(t));
-        rf.predict_proba_planar(dv, got.data(), threads(t));
-        CHECK(std::memcmp(want.data(), got.data(), want.size() * sizeof(float)) == 0);
-        CHECK(got[3] == 0.0f);
-        std::vector<std::int32_t> want_l(n), got_l(n);
-        rf.predict_labels(pv, want_l.data(), threads(t));
-        rf.predict_labels(dv, got_l.data(), threads(t));
-        CHECK(got_l == want_l);
+        CHECK(same_planar_predictions(rf, pv, dv, threads(t))[3] == 0.0f);
       }
     }
   }
@@ -525,18 +537,11 @@ TEST_CASE("an image's pixels walked in tiles give the bits of a list of samples"
       for (int t : {1, 2, 3}) {
         INFO("width " << im.width << ", n " << n << ", threads " << t << ", min_samples_leaf "
                       << o.min_samples_leaf);
-        std::vector<float> want(n * 3), got(n * 3), got_rows(n * 3), want_rows(n * 3);
-        rf.predict_proba_planar(list, want.data(), threads(t));
-        rf.predict_proba_planar(image, got.data(), threads(t));
-        CHECK(std::memcmp(want.data(), got.data(), want.size() * sizeof(float)) == 0);
-        CHECK(got[5] == 0.0f);
+        CHECK(same_planar_predictions(rf, list, image, threads(t))[5] == 0.0f);
+        std::vector<float> got_rows(n * 3), want_rows(n * 3);
         rf.predict_proba(view(held), want_rows.data(), threads(t));
         rf.predict_proba(image_rows, got_rows.data(), threads(t));
         CHECK(std::memcmp(want_rows.data(), got_rows.data(), n * 3 * sizeof(float)) == 0);
-        std::vector<std::int32_t> want_l(n), got_l(n);
-        rf.predict_labels(list, want_l.data(), threads(t));
-        rf.predict_labels(image, got_l.data(), threads(t));
-        CHECK(got_l == want_l);
       }
     }
   }
