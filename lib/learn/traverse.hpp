@@ -167,6 +167,22 @@
 // cache lines; runs of equal top exits are longer); the copy of the tile's short runs
 // needs prefetches to stay cheap. Then top levels of depth 4 instead of 5 (session 6 had
 // found them within noise): 0.754 -> 0.717 s (tree_ensemble.cpp, kTopDepth).
+// Tried on 2026-11-25 (fourth session) and dropped, bit-identical (walk bench, 1 thread, and
+// forest bench, 2 threads, 20k samples, 2 classes; medians of 3-7 interleaved runs, the VM
+// noisy to +-10 % per run):
+// - the subtree below a top slot, when it has at most 64 leaves, walked as LeafMasks on each
+//   run of at least 8 / 16 / 32 consecutive samples leaving the top there (session 8's idea,
+//   now with tiles and a top of depth 4): runs average 71 samples and ~44 % of the samples
+//   and trees were taken in place, the partitions lost a quarter of their profile samples,
+//   but the masks' node loop took ~7 cycles per node and vector (each node's load misses L1
+//   and L2): 0.435-0.453 CPU-s against 0.423-0.433; only subtrees of <= 4 or <= 8 split
+//   nodes: the same. (Counted with scikit-learn's trees on this bench: runs of >= 8 samples
+//   carry 32 % of the split visits below the top, at 0.4 node-vector evaluations each.)
+// - each thread claiming its next block before walking the current one and prefetching the
+//   next tile's runs a slice per group of trees (tree_ensemble.cpp, copy_block): the copy's
+//   share fell from 5.5 to 3.9 % of the profile but the walk slowed as much (0.749 against
+//   0.742 s); groups of 16 trees (0.428 against 0.430 CPU-s); kWalkRangeMin 4, 6, 8, 16 or 24
+//   (0.720-0.763 s against 0.726-0.741).
 
 #include <cstddef>
 #include <cstdint>

@@ -20,7 +20,7 @@
 #        SPLIT=forward (train on 001-050, count 051-100) or reverse (the halves swapped),
 #        BOX_IMAGES=10, BOX_SCALES='[]',
 #        FEATURES (feature selection JSON of the 'all' rows; default ilastik's default set),
-#        SPEC_EXTRA (JSON object merged into the spec of the 'all' rows, e.g.
+#        SPEC_EXTRA (JSON object merged into the spec of the 'all' and 'groups' rows, e.g.
 #        '{"refine": "stacked", "regressor": {"min_samples_leaf": 1}}')
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -60,8 +60,8 @@ NAMES=$WORK/test_names.txt
 # bins, no refinement). The 'ilastik' row is ilastik's
 # method: its sampling with background strokes (simulated: see below) and its forest (leaves
 # of one, exact splits, no cap, no refinement). FEATURES (a JSON feature selection) replaces
-# the features of the 'all' rows, e.g. the context scales tried by counting_cv.py;
-# SPEC_EXTRA is merged into their spec key by key (nested objects too).
+# the blue channel's features of the 'all' and 'groups' rows, e.g. the context scales tried
+# by counting_cv.py; SPEC_EXTRA is merged into their specs key by key (nested objects too).
 make_spec() {  # out sampling n draw
   "$PY" - "$@" "$DATA/images" <<'PYEOF'
 import json, os, random, sys
@@ -79,7 +79,7 @@ def merge(into, extra):  # nested: {"regressor": {"min_samples_leaf": 20}} keeps
             merge(into[k], v)
         else:
             into[k] = v
-if sampling == "all":
+if sampling in ("all", "groups"):
     merge(spec, json.loads(os.environ.get("SPEC_EXTRA") or "{}"))
 if sampling == "groups":  # the 'all' spec plus large-scale features of the red and green channels
     spec["sampling"] = "all"
