@@ -182,7 +182,10 @@
 //   next tile's runs a slice per group of trees (tree_ensemble.cpp, copy_block): the copy's
 //   share fell from 5.5 to 3.9 % of the profile but the walk slowed as much (0.749 against
 //   0.742 s); groups of 16 trees (0.428 against 0.430 CPU-s); kWalkRangeMin 4, 6, 8, 16 or 24
-//   (0.720-0.763 s against 0.726-0.741).
+//   (0.720-0.763 s against 0.726-0.741); WalkToLeaves in lock-steps of 8 (0.436 against
+//   0.402 CPU-s); AddLeaf's votes without the multiply for two classes (10 paired runs, no
+//   change).
+// Landed the same session: the top levels for four vectors at a time (TopSlotsImpl).
 
 #include <cstddef>
 #include <cstdint>

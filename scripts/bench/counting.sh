@@ -19,7 +19,8 @@
 #   env: NS="1 2 4 8 16 32", DRAWS=5, ILASTIK_DRAWS=5, THREADS (default: all), WORK folder,
 #        SPLIT=forward (train on 001-050, count 051-100) or reverse (the halves swapped),
 #        BOX_IMAGES=10, BOX_SCALES='[]',
-#        FEATURES (feature selection JSON of the 'all' rows; default ilastik's default set),
+#        FEATURES (the blue channel's feature selection JSON of the 'all' and 'groups' rows;
+#        default ilastik's default set),
 #        SPEC_EXTRA (JSON object merged into the spec of the 'all' and 'groups' rows, e.g.
 #        '{"refine": "stacked", "regressor": {"min_samples_leaf": 1}}')
 set -euo pipefail
