@@ -20,6 +20,8 @@ namespace {
 struct Data {
   std::vector<float> x, y;
   std::size_t n, f;
+
+  FeatureView view() const { return FeatureView::sample_major(x.data(), n, f); }
 };
 
 /// y = sin(3 x0) + x1^2, features 2.. are noise.
@@ -33,6 +35,13 @@ Data known_function(std::size_t n, std::uint32_t seed) {
     d.y.push_back(std::sin(3 * d.x[i * 4]) + d.x[i * 4 + 1] * d.x[i * 4 + 1]);
   }
   return d;
+}
+
+/// A forest of `trees` trees (otherwise the defaults) trained on `tr` with 2 threads.
+RegressionForest trained_on(const Data& tr, std::size_t trees) {
+  ForestOptions o;
+  o.n_trees = trees;
+  return RegressionForest::train(tr.view(), tr.y, o, threads(2));
 }
 
 /// Mean squared error of `pred` and variance of the truth over the samples of `te`.
@@ -55,12 +64,9 @@ Fit fit_of(const std::vector<float>& pred, const Data& te) {
 
 TEST_CASE("regression forest learns a known function", "[learn]") {
   const Data tr = known_function(4000, 1), te = known_function(2000, 2);
-  ForestOptions o;
-  o.n_trees = 50;
-  const auto rf = RegressionForest::train(FeatureView::sample_major(tr.x.data(), tr.n, tr.f), tr.y,
-                                          o, threads(2));
+  const auto rf = trained_on(tr, 50);
   std::vector<float> pred(te.n);
-  rf.predict(FeatureView::sample_major(te.x.data(), te.n, te.f), pred.data(), threads(2));
+  rf.predict(te.view(), pred.data(), threads(2));
   const Fit fit = fit_of(pred, te);
   CHECK(fit.mse < 0.03 * fit.var);  // R^2 > 0.97
   CHECK(rf.oob().error < 0.05 * fit.var);
@@ -68,8 +74,7 @@ TEST_CASE("regression forest learns a known function", "[learn]") {
   CHECK(imp[0] > imp[2] * 5);
   CHECK(imp[1] > imp[3]);  // x1^2 varies little: full-depth trees also split on noise
   std::vector<double> sd;
-  const auto perm = permutation_importance(rf, FeatureView::sample_major(te.x.data(), te.n, te.f),
-                                           te.y, 2, 7, threads(2), &sd);
+  const auto perm = permutation_importance(rf, te.view(), te.y, 2, 7, threads(2), &sd);
   CHECK(perm[0] > 0.1);
   CHECK(perm[1] > perm[3]);
   CHECK(std::abs(perm[3]) < 0.02);
@@ -78,11 +83,8 @@ TEST_CASE("regression forest learns a known function", "[learn]") {
 TEST_CASE("regression: an image's pixels walked in tiles give the same bits", "[learn]") {
   // 3000 samples as an image of 20 rows of 150 pixels (two tile columns of 75).
   const Data tr = known_function(2000, 5), te = known_function(3000, 6);
-  ForestOptions o;
-  o.n_trees = 20;
-  const auto rf = RegressionForest::train(FeatureView::sample_major(tr.x.data(), tr.n, tr.f), tr.y,
-                                          o, threads(2));
-  const auto list = FeatureView::sample_major(te.x.data(), te.n, te.f);
+  const auto rf = trained_on(tr, 20);
+  const auto list = te.view();
   for (int t : {1, 2}) {
     std::vector<float> want(te.n), got(te.n);
     rf.predict(list, want.data(), threads(t));
@@ -93,7 +95,7 @@ TEST_CASE("regression: an image's pixels walked in tiles give the same bits", "[
 
 TEST_CASE("regression: deterministic across threads, depth limit, constant target", "[learn]") {
   const Data tr = known_function(1500, 3);
-  const auto x = FeatureView::sample_major(tr.x.data(), tr.n, tr.f);
+  const auto x = tr.view();
   ForestOptions o;
   o.n_trees = 10;
   o.max_depth = 50;  // ilastik's counting settings
@@ -118,7 +120,7 @@ TEST_CASE("regression with binned features: accurate, deterministic, exact when 
           "[learn]") {
   SECTION("a known function: 64 bins lose little, and the trees do not depend on threads") {
     const Data tr = known_function(30000, 4), te = known_function(2000, 5);
-    const auto x = FeatureView::sample_major(tr.x.data(), tr.n, tr.f);
+    const auto x = tr.view();
     ForestOptions o;
     o.n_trees = 20;
     o.max_bins = 64;
@@ -162,7 +164,7 @@ TEST_CASE("regression with binned features: accurate, deterministic, exact when 
   }
   SECTION("bad bin counts and NaN features are usage errors") {
     const Data tr = known_function(500, 6);
-    auto x = FeatureView::sample_major(tr.x.data(), tr.n, tr.f);
+    auto x = tr.view();
     ForestOptions o;
     o.n_trees = 2;
     o.max_bins = 1;
