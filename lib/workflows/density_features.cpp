@@ -4,7 +4,6 @@
 #include <algorithm>
 
 #include "bioforest/core/error.hpp"
-#include "bioforest/workflows/density_input.hpp"
 
 namespace bioforest::workflows {
 
@@ -58,8 +57,9 @@ std::vector<std::string> density_feature_names(const features::FeatureSelection&
 DensityFeatureStack::DensityFeatureStack(const features::FeatureSelection& main,
                                          const std::vector<std::size_t>& channels,
                                          const std::vector<DensityFeatureGroup>& groups,
-                                         const CanonicalImage& raw)
-    : raw_(raw), halo_(raw.spatial_rank(), 0) {
+                                         const CanonicalImage& raw,
+                                         const features::BackgroundOptions& background)
+    : input_(raw, background), halo_(raw.spatial_rank(), 0) {
   auto add = [&](const features::FeatureSelection& sel, const std::vector<std::size_t>& ch) {
     check_density_channels(raw, ch);
     try {
@@ -84,11 +84,11 @@ DensityFeatureStack::DensityFeatureStack(const features::FeatureSelection& main,
 void DensityFeatureStack::compute(std::size_t t, const Roi& region, float* out,
                                   features::FeatureComputer::Workspace& ws,
                                   std::vector<float>& scratch, std::vector<float>& data) const {
-  const Shape& shape = raw_.spatial_shape();
+  const Shape& shape = input_.raw().spatial_shape();
   const std::size_t n = region.size();
   for (const Part& p : parts_) {
     const Roi outer = region.grow(p.computer.halo(), shape);
-    read_density_input(raw_, t, outer, p.channels, scratch, data);
+    input_.read(t, outer, p.channels, scratch, data);
     Shape block_shape = outer.shape();
     block_shape.push_back(p.computer.input_channels());
     p.computer.compute(data.data(), block_shape, region.relative_to(outer.start),

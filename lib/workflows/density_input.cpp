@@ -2,6 +2,7 @@
 #include "bioforest/workflows/density_input.hpp"
 
 #include "bioforest/core/error.hpp"
+#include "bioforest/core/image.hpp"
 
 namespace bioforest::workflows {
 
@@ -13,19 +14,47 @@ void check_density_channels(const CanonicalImage& raw, const std::vector<std::si
                                   " (channels count from 0)");
 }
 
-void read_density_input(const CanonicalImage& raw, std::size_t t, const Roi& roi,
-                        const std::vector<std::size_t>& channels, std::vector<float>& scratch,
-                        std::vector<float>& out) {
-  if (channels.empty()) {
-    raw.read_float(t, roi, out);
-    return;
-  }
-  raw.read_float(t, roi, scratch);
-  const std::size_t c_in = raw.channels(), c_out = channels.size(), n = roi.size();
+void DensityInput::read(std::size_t t, const Roi& roi, const std::vector<std::size_t>& channels,
+                        std::vector<float>& scratch, std::vector<float>& out) const {
+  std::vector<float>& values = channels.empty() ? out : scratch;
+  raw_.read_float(t, roi, values);
+  if (background_.enabled()) subtract_background(t, roi, values);
+  if (channels.empty()) return;
+  const std::size_t c_in = raw_.channels(), c_out = channels.size(), n = roi.size();
   out.resize(n * c_out);
   for (std::size_t i = 0; i < n; ++i)
     for (std::size_t k = 0; k < c_out; ++k)
       out[i * c_out + k] = scratch[i * c_in + channels[k]];
+}
+
+void DensityInput::subtract_background(std::size_t t, const Roi& roi,
+                                       std::vector<float>& values) const {
+  const Shape& shape = raw_.spatial_shape();
+  const std::size_t C = raw_.channels();
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (cached_t_ != t) {
+    const Roi whole = Roi::whole(shape);
+    const std::size_t n = whole.size();
+    std::vector<float> image, plane(n), background(n), scratch;
+    raw_.read_float(t, whole, image);
+    cache_.resize(n * C);
+    for (std::size_t c = 0; c < C; ++c) {
+      for (std::size_t i = 0; i < n; ++i)
+        plane[i] = image[i * C + c];
+      features::estimate_background(plane.data(), shape, background_, background.data(), scratch);
+      for (std::size_t i = 0; i < n; ++i)
+        cache_[i * C + c] = background[i];
+    }
+    cached_t_ = t;
+  }
+  const std::size_t row = roi.shape().back() * C;
+  std::size_t k = 0;
+  for_each_row(shape, roi, [&](std::size_t off) {
+    const float* bg = &cache_[off * C];
+    for (std::size_t i = 0; i < row; ++i)
+      values[k + i] -= bg[i];
+    k += row;
+  });
 }
 
 }  // namespace bioforest::workflows

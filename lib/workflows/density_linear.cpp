@@ -7,6 +7,7 @@
 
 #include "bioforest/core/error.hpp"
 #include "bioforest/core/image.hpp"
+#include "bioforest/features/smoothing.hpp"
 #include "bioforest/workflows/density_refine.hpp"
 
 namespace bioforest::workflows {
@@ -20,7 +21,7 @@ void linear_density_terms(const float* d, const Shape& shape, const std::vector<
   std::copy_n(d, n, terms.begin());
   for (std::size_t s = 0; s < scales.size(); ++s) {
     float* t = terms.data() + (1 + s) * n;
-    smooth_normalized(d, shape, scales[s], t);
+    features::smooth_normalized(d, shape, scales[s], t);
     for (std::size_t i = 0; i < n; ++i)
       t[i] *= d[i];
   }

@@ -14,9 +14,10 @@ namespace bioforest::workflows {
 namespace {
 
 // 1: one forest; 2: adds the stacked refinement (/refine); 3: the linear refinement
-// (/refine/weights); 4: feature groups (/feature_groups). Each written only by models that
-// use it, so that the others stay readable by older versions.
-constexpr int kModelFormat = 4;
+// (/refine/weights); 4: feature groups (/feature_groups); 5: background subtraction
+// (/background: radius, smoothing, presmoothing). Each written only by models that use it,
+// so that the others stay readable by older versions.
+constexpr int kModelFormat = 5;
 constexpr const char* kModelKind = "density_counting";
 
 std::vector<std::int32_t> to_i32(const std::vector<std::size_t>& v) {
@@ -31,10 +32,11 @@ void save_density_model(const DensityModel& m, const std::string& path, bool ove
     h5::File f = h5::File::create(out.temp_path());
     f.write_string_attribute("/", "bioforest_model", kModelKind);
     f.write_numeric_attribute("/", "format_version",
-                              {!m.feature_groups.empty() ? 4.0
-                               : m.linear()              ? 3.0
-                               : m.stacked()             ? 2.0
-                                                         : 1.0});
+                              {m.background.enabled()      ? 5.0
+                               : !m.feature_groups.empty() ? 4.0
+                               : m.linear()                ? 3.0
+                               : m.stacked()               ? 2.0
+                                                           : 1.0});
     f.write_string_attribute("/", "bioforest_version", version());
     const auto& prov = io::process_provenance();
     if (!prov.command_line.empty())
@@ -49,6 +51,10 @@ void save_density_model(const DensityModel& m, const std::string& path, bool ove
       f.write_string("/feature_groups", feature_groups_to_json(m.feature_groups).dump());
     f.write("/spatial_rank", std::vector<std::int32_t>{m.spatial_rank});
     f.write("/sigma", std::vector<double>{m.sigma});
+    if (m.background.enabled())
+      f.write("/background",
+              std::vector<double>{double(m.background.radius), m.background.smoothing,
+                                  m.background.presmoothing});
     f.write_string("/sampling", m.sampling);
     f.write_strings("/feature_names", m.feature_names);
     f.write_string("/training/digest", m.training_digest);
@@ -97,6 +103,14 @@ DensityModel load_density_model(const std::string& path) {
     });
   m.spatial_rank = f.read<std::int32_t>("/spatial_rank").at(0);
   m.sigma = f.read<double>("/sigma").at(0);
+  if (f.exists("/background")) {
+    const auto b = f.read<double>("/background");
+    if (b.size() != 3 || !(b[0] >= 1) || !(b[1] >= 0) || !(b[2] >= 0))
+      throw_input(path, "/background must hold radius >= 1, smoothing >= 0, presmoothing >= 0");
+    m.background.radius = std::size_t(b[0]);
+    m.background.smoothing = b[1];
+    m.background.presmoothing = b[2];
+  }
   m.sampling = f.read_string("/sampling");
   m.feature_names = f.read_strings("/feature_names");
   m.training_digest = f.read_string("/training/digest");
@@ -137,6 +151,12 @@ nlohmann::ordered_json density_model_json(const DensityModel& m) {
   j["input_channels"] = m.input_channels;
   j["channels"] = m.channels;
   j["sigma"] = m.sigma;
+  if (m.background.enabled())
+    j["background"] = {{"radius", m.background.radius},
+                       {"smoothing", m.background.smoothing},
+                       {"presmoothing", m.background.presmoothing}};
+  else
+    j["background"] = "none";
   j["sampling"] = m.sampling;
   j["features"] = nlohmann::ordered_json::parse(features::selection_to_json_text(m.features));
   if (!m.feature_groups.empty())
@@ -179,8 +199,14 @@ std::string describe_density_model(const DensityModel& m) {
       o << ' ' << c;
   }
   o << ")\n";
-  o << "sigma " << m.sigma << ", sampling '" << m.sampling << "', " << m.n_samples
-    << " training pixels, " << m.n_dots << " dots, " << m.n_background << " background pixels\n";
+  o << "sigma " << m.sigma << ", sampling '" << m.sampling << "', ";
+  if (m.background.enabled())
+    o << "background subtracted (opening radius " << m.background.radius << ", smoothing "
+      << m.background.smoothing << "), ";
+  else
+    o << "no background subtraction, ";
+  o << m.n_samples << " training pixels, " << m.n_dots << " dots, " << m.n_background
+    << " background pixels\n";
   o << m.forest.n_trees() << " regression trees on " << m.feature_names.size() << " features:\n";
   const auto& imp = m.forest.mse_importance();
   for (std::size_t i = 0; i < m.feature_names.size(); ++i) {

@@ -11,6 +11,7 @@
 #include "bioforest/core/error.hpp"
 #include "bioforest/core/text.hpp"
 #include "bioforest/features/compute.hpp"
+#include "bioforest/features/smoothing.hpp"
 #include "bioforest/io/image_path.hpp"
 #include "bioforest/workflows/density_input.hpp"
 #include "bioforest/workflows/density_linear.hpp"
@@ -285,7 +286,8 @@ void density_blocks(const DensityModel& model, const CanonicalImage& raw, std::s
                     const std::function<void(std::size_t, const Roi&, const float*)>& sink,
                     const RunContext& ctx) {
   check_fits_model(model, raw);
-  const DensityFeatureStack stack(model.features, model.channels, model.feature_groups, raw);
+  const DensityFeatureStack stack(model.features, model.channels, model.feature_groups, raw,
+                                  model.background);
   const std::size_t F = stack.n_features();
   if (F != model.forest.n_features())
     throw_internal("feature count " + std::to_string(F) + " != forest's " +
@@ -345,7 +347,8 @@ void density_blocks(const DensityModel& model, const CanonicalImage& raw, std::s
           gather(&feats[f * n], &stage2[f * nc]);
         smooth.resize(n);
         for (std::size_t s = 0; s < S; ++s) {
-          smooth_normalized(density.data(), inner_shape, model.refine_scales[s], smooth.data());
+          features::smooth_normalized(density.data(), inner_shape, model.refine_scales[s],
+                                      smooth.data());
           gather(smooth.data(), &stage2[(F + s) * nc]);
         }
         density.resize(nc);

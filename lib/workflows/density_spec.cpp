@@ -31,7 +31,7 @@ void parse_regressor(const nlohmann::json& r, DensitySpec& s) {
     else
       s.mtry_rule = r["mtry"].get<std::string>();
   }
-  o.min_samples_leaf = r.value("min_samples_leaf", 1);
+  o.min_samples_leaf = r.value("min_samples_leaf", 5);
   if (r.contains("max_samples_per_tree"))
     s.max_samples_per_tree =
         r["max_samples_per_tree"].is_null() ? 0 : r["max_samples_per_tree"].get<std::size_t>();
@@ -43,7 +43,24 @@ void parse_regressor(const nlohmann::json& r, DensitySpec& s) {
   o.compute_oob = false;
 }
 
+features::BackgroundOptions parse_background(const nlohmann::json& doc, double sigma) {
+  if (!doc.contains("background")) return default_density_background(sigma);
+  const nlohmann::json& b = doc["background"];
+  if (b.is_string()) return {};  // "none" (the schema allows nothing else)
+  features::BackgroundOptions o = default_density_background(sigma);
+  o.radius = b.value("radius", o.radius);
+  o.smoothing = b.value("smoothing", o.smoothing);
+  return o;
+}
+
 }  // namespace
+
+features::BackgroundOptions default_density_background(double sigma) {
+  features::BackgroundOptions o;
+  o.radius = std::max<std::size_t>(1, std::size_t(std::floor(7.0 * sigma)));
+  o.smoothing = 3.2 * sigma;
+  return o;
+}
 
 DensitySpec density_spec_from_json(const nlohmann::json& doc, const std::string& file) {
   spec::throw_if_invalid(spec::check_against_schema(doc, "density_counting.schema.json"), file);
@@ -56,6 +73,7 @@ DensitySpec density_spec_from_json(const nlohmann::json& doc, const std::string&
   if (doc.contains("feature_groups"))
     s.feature_groups = feature_groups_from_json(doc["feature_groups"], file);
   s.sigma = doc.value("sigma", 2.5);
+  s.background = parse_background(doc, s.sigma);
   s.sampling = doc.value("sampling", std::string("all")) == "ilastik" ? DensitySampling::ilastik
                                                                       : DensitySampling::all;
   s.pixel_fraction = doc.value("pixel_fraction", 1.0);

@@ -10,6 +10,7 @@
 #include "bioforest/core/log.hpp"
 #include "bioforest/core/text.hpp"
 #include "bioforest/features/compute.hpp"
+#include "bioforest/features/smoothing.hpp"
 #include "bioforest/io/image_path.hpp"
 #include "bioforest/workflows/canonical_image.hpp"
 #include "bioforest/workflows/density_input.hpp"
@@ -154,7 +155,8 @@ void gather_image(const AnnotatedImage& a, std::size_t index, const DensitySpec&
   const bool first = index == 0;
   const CanonicalImage& raw = *a.raw;
   check_consistent(raw, set, first);
-  const DensityFeatureStack stack(spec.features, spec.channels, spec.feature_groups, raw);
+  const DensityFeatureStack stack(spec.features, spec.channels, spec.feature_groups, raw,
+                                  spec.background);
   const std::size_t F = stack.n_features();
   set.n_features = F;
   set.n_dots += a.dots.size();
@@ -256,6 +258,7 @@ void out_of_fold_densities(const DensityTrainingSet& set, const DensitySpec& spe
     fm.input_channels = m.input_channels;
     fm.channels = m.channels;
     fm.feature_groups = m.feature_groups;
+    fm.background = m.background;
     fm.spatial_rank = m.spatial_rank;
     if (sub_y.empty()) {
       fm.forest = m.forest;  // the other images have no samples: nothing held out to learn
@@ -299,7 +302,8 @@ void train_stacked(const DensityTrainingSet& set, const DensitySpec& spec,
         smooth.resize(plane);
         for (std::size_t s = 0; s < S; ++s)
           for (std::size_t t = 0; t < raw.t(); ++t) {
-            smooth_normalized(&map[t * plane], shape, spec.refine_scales[s], smooth.data());
+            features::smooth_normalized(&map[t * plane], shape, spec.refine_scales[s],
+                                        smooth.data());
             for (std::size_t r : rows_of[i])
               if (set.pixel[r] / plane == t) x2[r * F2 + F + s] = smooth[set.pixel[r] % plane];
           }
@@ -416,6 +420,7 @@ DensityModel train_density_on_set(const DensityTrainingSet& set, const DensitySp
   m.feature_groups = spec.feature_groups;
   m.spatial_rank = set.spatial_rank;
   m.sigma = spec.sigma;
+  m.background = spec.background;
   m.sampling = std::string(sampling_name(spec.sampling));
   m.feature_names = density_feature_names(
       spec.features, spec.channels.empty() ? set.input_channels : spec.channels.size(),

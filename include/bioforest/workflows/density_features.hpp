@@ -17,6 +17,7 @@
 #include "bioforest/features/compute.hpp"
 #include "bioforest/features/selection.hpp"
 #include "bioforest/workflows/canonical_image.hpp"
+#include "bioforest/workflows/density_input.hpp"
 
 namespace bioforest::workflows {
 
@@ -38,14 +39,16 @@ std::vector<std::string> density_feature_names(const features::FeatureSelection&
                                                const std::vector<DensityFeatureGroup>& groups,
                                                bool in_3d);
 
-/// Computes all features of a region of one image, planar (feature after feature).
+/// Computes all features of a region of one image, planar (feature after feature), on the
+/// image less its background when `background` is enabled.
 class DensityFeatureStack {
  public:
   /// `channels`: the main selection's input channels (empty = all of raw's). Error{input}
   /// naming the image if a channel is missing or a selection does not fit its shape.
   DensityFeatureStack(const features::FeatureSelection& main,
                       const std::vector<std::size_t>& channels,
-                      const std::vector<DensityFeatureGroup>& groups, const CanonicalImage& raw);
+                      const std::vector<DensityFeatureGroup>& groups, const CanonicalImage& raw,
+                      const features::BackgroundOptions& background = {});
   std::size_t n_features() const { return n_features_; }
   /// The largest halo of the selections: a block needs this much context to match the whole.
   const Shape& halo() const { return halo_; }
@@ -60,7 +63,7 @@ class DensityFeatureStack {
     features::FeatureComputer computer;
     std::vector<std::size_t> channels;
   };
-  const CanonicalImage& raw_;
+  DensityInput input_;
   std::vector<Part> parts_;
   std::size_t n_features_ = 0;
   Shape halo_;

@@ -2,11 +2,15 @@
 #pragma once
 /// \file
 /// The raw input a density counter reads: a spatial region of one time point as float32,
-/// channels last, restricted to the channels the features are computed on.
+/// channels last, less each channel's background when the model subtracts it
+/// (features/background.hpp), restricted to the channels the features are computed on.
 
+#include <cstddef>
+#include <mutex>
 #include <string>
 #include <vector>
 
+#include "bioforest/features/background.hpp"
 #include "bioforest/workflows/canonical_image.hpp"
 
 namespace bioforest::workflows {
@@ -14,16 +18,34 @@ namespace bioforest::workflows {
 /// Error{input} naming the image unless every channel index is below raw.channels().
 void check_density_channels(const CanonicalImage& raw, const std::vector<std::size_t>& channels);
 
-/// raw.read_float of (t, roi), then only `channels` (all if empty) in that order. `scratch`
-/// and `out` are reused across calls (no allocation once grown).
-void read_density_input(const CanonicalImage& raw, std::size_t t, const Roi& roi,
-                        const std::vector<std::size_t>& channels, std::vector<float>& scratch,
-                        std::vector<float>& out);
-
 /// Number of channels the features see.
 inline std::size_t density_feature_channels(const CanonicalImage& raw,
                                             const std::vector<std::size_t>& channels) {
   return channels.empty() ? raw.channels() : channels.size();
 }
+
+/// One image as the features read it. The background is estimated on the whole image of a
+/// time point (so a block reads the same values as the whole image would), once per time
+/// point: the last one is kept, and time points are visited in order.
+class DensityInput {
+ public:
+  DensityInput(const CanonicalImage& raw, const features::BackgroundOptions& background)
+      : raw_(raw), background_(background) {}
+  const CanonicalImage& raw() const { return raw_; }
+
+  /// raw.read_float of (t, roi), less the background if enabled, then only `channels` (all
+  /// if empty) in that order. `scratch` and `out` are reused across calls.
+  void read(std::size_t t, const Roi& roi, const std::vector<std::size_t>& channels,
+            std::vector<float>& scratch, std::vector<float>& out) const;
+
+ private:
+  void subtract_background(std::size_t t, const Roi& roi, std::vector<float>& values) const;
+
+  const CanonicalImage& raw_;
+  features::BackgroundOptions background_;
+  mutable std::mutex mutex_;  ///< guards the cache (blocks may be read from several threads)
+  mutable std::size_t cached_t_ = std::size_t(-1);
+  mutable std::vector<float> cache_;  ///< background of time point cached_t_, channels last
+};
 
 }  // namespace bioforest::workflows

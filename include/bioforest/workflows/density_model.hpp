@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "bioforest/features/background.hpp"
 #include "bioforest/features/selection.hpp"
 #include "bioforest/learn/regression_forest.hpp"
 
@@ -24,6 +25,7 @@ struct DensityModel {
   std::vector<DensityFeatureGroup> feature_groups;  ///< extra features, after the main ones
   int spatial_rank = 2;                             ///< 2: images (yx), 3: volumes (zyx)
   double sigma = 2.5;
+  features::BackgroundOptions background;  ///< subtracted before the features (if enabled)
   std::string sampling = "all";
   learn::RegressionForest forest;
   std::vector<std::string> feature_names;

@@ -22,16 +22,10 @@ namespace bioforest::workflows {
 std::vector<std::size_t> density_image_folds(std::size_t n_images, std::size_t k,
                                              std::uint64_t seed);
 
-/// Radius (pixels) of the truncated Gaussian of standard deviation `sigma`: ceil(3 sigma).
+/// Radius (pixels) of the smoothing at scale `sigma`: features::truncated_gaussian_radius.
 std::size_t refine_radius(double sigma);
 /// The largest radius over `scales`: the halo a block needs around its core.
 std::size_t refine_halo(const std::vector<double>& scales);
-
-/// Gaussian smoothing of a scalar field over `shape` (row-major, any rank), truncated at
-/// refine_radius(sigma) and normalised by the weight inside the field, so a pixel's value
-/// depends only on the field within its radius (blockwise == whole as long as the block
-/// holds that radius, and image borders are treated the same in both). sigma 0 copies.
-void smooth_normalized(const float* in, const Shape& shape, double sigma, float* out);
 
 /// Names of the stage-2 extra features ("stage-1 density, sigma 8", ...).
 std::vector<std::string> refine_feature_names(const std::vector<double>& scales);

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "bioforest/core/axes.hpp"
+#include "bioforest/features/background.hpp"
 #include "bioforest/features/selection.hpp"
 #include "bioforest/learn/forest_options.hpp"
 #include "bioforest/workflows/density_features.hpp"
@@ -49,6 +50,9 @@ struct DensitySpec {
   std::vector<std::size_t> channels;                ///< input channels used; empty = all
   std::vector<DensityFeatureGroup> feature_groups;  ///< extra features on other channels
   double sigma = 2.5;                               ///< ilastik's default
+  /// Subtracted from the image before the features (spec "background"; by default
+  /// default_density_background(sigma), "none" = off as in ilastik).
+  features::BackgroundOptions background;
   DensitySampling sampling = DensitySampling::all;
   double pixel_fraction = 1.0;  ///< uniform random share of the sampled pixels kept
   std::vector<DensityTrainingImage> training;
@@ -56,8 +60,8 @@ struct DensitySpec {
   int trees_per_forest = 10;                     ///< ilastik: 10
   int forests = 4;                               ///< ilastik: 4 forests on quarter subsamples
   /// The forest as trained: forests * trees_per_forest trees, each drawing sample_fraction
-  /// (default 1/forests) of the samples, max depth 50, features in 256 quantile bins
-  /// (ilastik: exact).
+  /// (default 1/forests) of the samples, max depth 50, leaves of at least 5 draws
+  /// (ilastik: 1), features in 256 quantile bins (ilastik: exact).
   learn::ForestOptions forest;
   /// "third" (F/3), "sqrt" or "all": features tried per split, resolved once the feature
   /// count is known; ignored when forest.mtry is a count.
@@ -76,6 +80,12 @@ struct DensitySpec {
   /// Leaves of the stage-2 forest (0 = the regressor's min_samples_leaf).
   int refine_min_samples_leaf = 20;
 };
+
+/// The background subtraction a spec without "background" gets: a box of half-side 7 sigma
+/// (rounded down)
+/// (at ilastik's sigma of about an object's radius, wider than clumps of a few objects),
+/// smoothed at 3.2 sigma; at sigma 2.5, radius 17 and smoothing 8.
+features::BackgroundOptions default_density_background(double sigma);
 
 /// forest.mtry for `n_features` features under the spec's rule.
 int resolve_mtry(const DensitySpec& spec, std::size_t n_features);

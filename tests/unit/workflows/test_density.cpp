@@ -231,6 +231,9 @@ TEST_CASE("train and count synthetic cells with a known count", "[density]") {
     CHECK(back.feature_names == model.feature_names);
     CHECK(back.training_digest == model.training_digest);
     CHECK(back.sigma == model.sigma);
+    CHECK(back.background.radius == 17);  // the default at sigma 2.5
+    CHECK(back.background.smoothing == model.background.smoothing);
+    CHECK(back.background.presmoothing == model.background.presmoothing);
     const auto r2 = predict_density(back, req, ctx);
     CHECK(r2.counts[0].total == c.total);
     CHECK(r2.counts[0].boxes == c.boxes);
@@ -297,7 +300,7 @@ TEST_CASE("specs that do not validate are refused with the pointer", "[density]"
   CHECK(ok.forest.sample_fraction == Approx(0.5));
   CHECK(ok.forest.max_depth == 50);
   CHECK(ok.sampling == DensitySampling::ilastik);
-  CHECK(ok.forest.min_samples_leaf == 1);
+  CHECK(ok.forest.min_samples_leaf == 5);
   CHECK(ok.forest.max_bins == 256);
   CHECK(ok.refine == "none");
   CHECK(ok.linear_scales.empty());
@@ -316,6 +319,63 @@ TEST_CASE("specs that do not validate are refused with the pointer", "[density]"
   CHECK(un.forest.max_bins == 0);
   CHECK(un.refine == "linear");
   CHECK(un.linear_scales == std::vector<double>{16});
+}
+
+TEST_CASE("spec background: scaled with sigma by default, set, or 'none'", "[density]") {
+  const auto by_default = density_spec_from_json(cells_spec("all"), "spec.json");
+  CHECK(by_default.background.radius == 17);
+  CHECK(by_default.background.smoothing == Approx(8.0));
+  CHECK(by_default.background.presmoothing == 1.0);
+  nlohmann::json s = cells_spec("all");
+  s["sigma"] = 4.0;
+  CHECK(density_spec_from_json(s, "spec.json").background.radius == 28);
+  s["background"] = {{"radius", 9}};
+  const auto set = density_spec_from_json(s, "spec.json");
+  CHECK(set.background.radius == 9);
+  CHECK(set.background.smoothing == Approx(12.8));
+  s["background"] = "none";
+  CHECK_FALSE(density_spec_from_json(s, "spec.json").background.enabled());
+  for (const nlohmann::json& bad : {nlohmann::json("some"), nlohmann::json{{"radius", 0}},
+                                    nlohmann::json{{"size", 3}}, nlohmann::json(12)}) {
+    s["background"] = bad;
+    try {
+      density_spec_from_json(s, "spec.json");
+      FAIL("expected an error for " << bad.dump());
+    } catch (const Error& e) {
+      CHECK(e.category() == ErrorCategory::usage);
+      CHECK(std::string(e.what()).find("/background") != std::string::npos);
+    }
+  }
+}
+
+TEST_CASE("background subtraction: cells on an uneven floor count like cells on a flat one",
+          "[density]") {
+  test::TempDir dir;
+  write_cells(dir, "a", 25, 11);
+  write_cells(dir, "b", 40, 12);
+  // The test image's cells on a floor that rises by 60 grey levels from left to right.
+  std::vector<Shape> dots;
+  Image test = synthetic_cells(96, 96, 30, 13, dots);
+  auto* px = test.data<std::uint8_t>();
+  for (std::size_t y = 0; y < 96; ++y)
+    for (std::size_t x = 0; x < 96; ++x)
+      px[y * 96 + x] = std::uint8_t(std::min(255.0, px[y * 96 + x] + 60.0 * double(x) / 95.0));
+  io::write_image(dir.file("uneven.tif"), test);
+  const auto ctx = context(2);
+  DensityRequest req;
+  req.inputs = {dir.file("uneven.tif")};
+  auto count = [&](const nlohmann::json& background) {
+    nlohmann::json s = cells_spec("all");
+    if (!background.is_null()) s["background"] = background;
+    const auto model = train_density(density_spec_from_json(s, dir.file("spec.json")), ctx);
+    const auto r = predict_density(model, req, ctx);
+    REQUIRE(r.failures.empty());
+    return r.counts.at(0).total;
+  };
+  const double with = count(nullptr), without = count("none");
+  CHECK(with == Approx(30.0).margin(3.0));
+  // Without it the brighter floor reads as cell: more than twice the error.
+  CHECK(std::abs(without - 30.0) > 2 * std::abs(with - 30.0));
 }
 
 TEST_CASE("resolve_mtry and resolve_forest: the spec's rules for a given feature count",

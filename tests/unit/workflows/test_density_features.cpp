@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// Density feature groups: their JSON form, their names, the feature stack (each selection on
-// its own channels, as computed alone; blocks equal the whole image) and models that carry
-// groups through training, saving and prediction.
+// Density feature groups: their JSON form, their names, the input (less each channel's
+// background, blocks equal to the whole image), the feature stack (each selection on its own
+// channels, as computed alone; blocks equal the whole image) and models that carry groups
+// through training, saving and prediction.
 #include <catch2/catch.hpp>
 
 #include <fstream>
@@ -9,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "bioforest/core/error.hpp"
+#include "bioforest/features/background.hpp"
 #include "bioforest/features/compute.hpp"
 #include "bioforest/io/writer.hpp"
 #include "bioforest/workflows/density_features.hpp"
@@ -83,6 +85,48 @@ TEST_CASE("density feature groups: names follow the main selection, tagged by ch
   REQUIRE(names.size() == plain.size() + two.size());
   CHECK(std::equal(plain.begin(), plain.end(), names.begin()));
   CHECK(names[plain.size()] == two[0] + " [channels 0, 1]");
+}
+
+TEST_CASE("density input: each channel less its whole-image background, in any block",
+          "[density]") {
+  test::TempDir dir;
+  const Image im = two_channel_image();
+  io::write_image(dir.file("two.tif"), im);
+  const CanonicalImage raw(dir.file("two.tif"), io::ReadOptions{});
+  features::BackgroundOptions bg;
+  bg.radius = 6;
+  bg.smoothing = 3;
+  const DensityInput input(raw, bg);
+  // The expected values: channel c less estimate_background of channel c's whole plane.
+  std::vector<std::vector<float>> expected(2, std::vector<float>(40 * 50));
+  std::vector<float> plane(40 * 50), scratch;
+  for (std::size_t c = 0; c < 2; ++c) {
+    const auto& a = im.array<std::uint8_t>();
+    for (std::size_t i = 0; i < plane.size(); ++i)
+      plane[i] = float(a.data()[i * 2 + c]);
+    features::estimate_background(plane.data(), {40, 50}, bg, expected[c].data(), scratch);
+    for (std::size_t i = 0; i < plane.size(); ++i)
+      expected[c][i] = plane[i] - expected[c][i];
+  }
+  const Roi block{{7, 11}, {30, 44}};
+  std::vector<float> out, tmp;
+  input.read(0, block, {}, tmp, out);  // both channels, channels last
+  REQUIRE(out.size() == block.size() * 2);
+  input.read(0, block, {1}, tmp, out);  // channel 1 only
+  REQUIRE(out.size() == block.size());
+  std::size_t k = 0;
+  for (std::size_t y = 7; y < 30; ++y)
+    for (std::size_t x = 11; x < 44; ++x, ++k)
+      REQUIRE(out[k] == expected[1][y * 50 + x]);
+  input.read(0, Roi::whole({40, 50}), {}, tmp, out);
+  for (std::size_t i = 0; i < 40 * 50; ++i) {
+    REQUIRE(out[2 * i] == expected[0][i]);
+    REQUIRE(out[2 * i + 1] == expected[1][i]);
+  }
+  // Disabled, the input is the raw image.
+  const DensityInput plain(raw, features::BackgroundOptions{});
+  plain.read(0, block, {0}, tmp, out);
+  CHECK(out[0] == float(im.array<std::uint8_t>()(7, 11, 0)));
 }
 
 TEST_CASE("density feature stack: each selection on its channels, blocks equal the whole",

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "bioforest/core/error.hpp"
+#include "bioforest/features/smoothing.hpp"
 #include "bioforest/io/writer.hpp"
 #include "bioforest/workflows/density_linear.hpp"
 #include "bioforest/workflows/density_prediction.hpp"
@@ -51,7 +52,7 @@ TEST_CASE("density linear: terms are the density and its products with its smoot
   }
   const auto a = random_field(600, 3);
   std::vector<float> smooth(600);
-  smooth_normalized(a.data(), shape, 4.0, smooth.data());
+  features::smooth_normalized(a.data(), shape, 4.0, smooth.data());
   linear_density_terms(a.data(), shape, {4.0}, terms);
   REQUIRE(terms.size() == 2 * 600);
   for (std::size_t i = 0; i < 600; ++i)

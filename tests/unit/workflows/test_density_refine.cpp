@@ -1,13 +1,12 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// Stacked density refinement: the out-of-fold split by image, the normalised smoothing
-// (blockwise == whole), and a stacked model that trains, reloads and predicts the same
+// Stacked density refinement: the out-of-fold split by image, the halo of the smoothing
+// scales, and a stacked model that trains, reloads and predicts the same
 // whatever the threads or the block layout.
 #include <catch2/catch.hpp>
 
 #include <atomic>
 #include <cmath>
 #include <fstream>
-#include <random>
 
 #include <nlohmann/json.hpp>
 
@@ -42,32 +41,9 @@ TEST_CASE("density refine: out-of-fold split: by image, balanced, fixed by the s
   CHECK_THROWS(density_image_folds(4, 1, 0));
 }
 
-TEST_CASE(
-    "density refine: normalised smoothing: constants stay, a window holding the radius agrees",
-    "[density]") {
-  const Shape shape{40, 50};
-  std::vector<float> c(40 * 50, 2.5f), out(c.size());
-  smooth_normalized(c.data(), shape, 4.0, out.data());
-  for (float v : out)
-    REQUIRE(v == Approx(2.5f).epsilon(1e-5));
-  std::mt19937 rng(1);
-  std::uniform_real_distribution<float> u(0, 1);
-  std::vector<float> a(c.size());
-  for (auto& v : a)
-    v = u(rng);
-  smooth_normalized(a.data(), shape, 3.0, out.data());
-  // Window rows [5, 35), columns [0, 30): the core [14, 26) x [0, 21) is 9 = 3 sigma away
-  // from every window edge that is not an image edge.
-  const std::size_t y0 = 5, y1 = 35, x1 = 30;
-  std::vector<float> win((y1 - y0) * x1), wout(win.size());
-  for (std::size_t y = y0; y < y1; ++y)
-    for (std::size_t x = 0; x < x1; ++x)
-      win[(y - y0) * x1 + x] = a[y * 50 + x];
-  smooth_normalized(win.data(), Shape{y1 - y0, x1}, 3.0, wout.data());
-  for (std::size_t y = 14; y < 26; ++y)
-    for (std::size_t x = 0; x < 21; ++x)
-      REQUIRE(wout[(y - y0) * x1 + x] == out[y * 50 + x]);
+TEST_CASE("density refine: the halo is the largest smoothing radius", "[density]") {
   CHECK(refine_radius(3.0) == 9);
+  CHECK(refine_radius(0.0) == 0);
   CHECK(refine_halo({0, 8, 2}) == 24);
 }
 
