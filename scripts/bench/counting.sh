@@ -17,7 +17,8 @@
 # 'all' row beside it, is scored on the other 50 - k test images.
 #
 #   env: NS="1 2 4 8 16 32", DRAWS=5, ILASTIK_DRAWS=5, THREADS (default: all), WORK folder,
-#        SPLIT=forward (train on 001-050, count 051-100) or reverse (the halves swapped),
+#        SPLIT=forward (train on 001-050, count 051-100), reverse (the halves swapped), odd
+#        (train on the odd-numbered images, count the even ones) or even,
 #        BOX_IMAGES=10, BOX_SCALES='[]',
 #        FEATURES (the blue channel's feature selection JSON of the 'all' and 'groups' rows;
 #        default ilastik's default set),
@@ -42,33 +43,39 @@ mkdir -p "$WORK"
 awk -F, 'NR > 1 { sub(/\.png$/, "", $1); print $1 "," $3 }' "$DATA/counts.csv" >"$WORK/gt.csv"
 TEST=()
 # SPLIT=forward trains on draws from 001-050 and counts 051-100; reverse swaps the halves.
-case "${SPLIT:-forward}" in
-  forward) POOL_FIRST=1 TEST_FIRST=51 ;;
-  reverse) POOL_FIRST=51 TEST_FIRST=1 ;;
-  *) echo "SPLIT must be forward or reverse" >&2; exit 2 ;;
+# SPLIT=odd trains on draws from the odd-numbered images and counts the even ones, two halves
+# with the same count distribution (mean 180.0 and 180.9 cells; 001-050 hold 172.3, 051-100
+# 188.6, the literature's test set 101-200 171.6); even swaps them.
+SPLIT=${SPLIT:-forward}
+case "$SPLIT" in
+  forward) POOL_IDS=$(seq 1 50) TEST_IDS=$(seq 51 100) ;;
+  reverse) POOL_IDS=$(seq 51 100) TEST_IDS=$(seq 1 50) ;;
+  odd) POOL_IDS=$(seq 1 2 99) TEST_IDS=$(seq 2 2 100) ;;
+  even) POOL_IDS=$(seq 2 2 100) TEST_IDS=$(seq 1 2 99) ;;
+  *) echo "SPLIT must be forward, reverse, odd or even" >&2; exit 2 ;;
 esac
-export POOL_FIRST
-TEST_IDS=$(seq "$TEST_FIRST" $((TEST_FIRST + 49)))
+POOL_IDS=$(echo $POOL_IDS) TEST_IDS=$(echo $TEST_IDS)
+export POOL_IDS
 for i in $TEST_IDS; do TEST+=("$DATA/images/$(printf %03d "$i")cell.png"); done
 printf '%s\n' $(for i in $TEST_IDS; do printf '%03dcell\n' "$i"; done) >"$WORK/test_names.txt"
 NAMES=$WORK/test_names.txt
 
-# The spec of one draw: N training images from 001-050 (seeded), the blue channel (the
+# The spec of one draw: N training images from the pool (seeded), the blue channel (the
 # cells' signal; red and green are noise below 10), ilastik's default features, dots at
 # sigma 2.5, every pixel of the training images (a random quarter of them: neighbours are
-# nearly redundant), ilastik's forest (4 forests x 10 trees, depth 50, leaves of one draw)
-# with the spec's other defaults (trees of at most 30 000 draws, features in 256 quantile
-# bins, no refinement). The 'ilastik' row is ilastik's
+# nearly redundant), ilastik's forest layout (4 forests x 10 trees, depth 50) with the spec's
+# other defaults (background subtracted, leaves of at least 5 draws, trees of at most 30 000
+# draws, features in 256 quantile bins, no refinement). The 'ilastik' row is ilastik's
 # method: its sampling with background strokes (simulated: see below) and its forest (leaves
-# of one, exact splits, no cap, no refinement). FEATURES (a JSON feature selection) replaces
+# of one, exact splits, no cap, no refinement) on the raw image. FEATURES (a JSON feature selection) replaces
 # the blue channel's features of the 'all' and 'groups' rows, e.g. the context scales tried
 # by counting_cv.py; SPEC_EXTRA is merged into their specs key by key (nested objects too).
 make_spec() {  # out sampling n draw
   "$PY" - "$@" "$DATA/images" <<'PYEOF'
 import json, os, random, sys
 out, sampling, n, draw, images = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
-first = int(os.environ.get("POOL_FIRST", "1"))
-train = sorted(random.Random(1000 * n + draw).sample([f"{i:03d}" for i in range(first, first + 50)], n))
+pool = [f"{int(i):03d}" for i in os.environ["POOL_IDS"].split()]
+train = sorted(random.Random(1000 * n + draw).sample(pool, n))
 spec = {"description": f"VGG cells, N={n}, draw {draw}",
         "features": json.loads(os.environ.get("FEATURES") or '{"features": "default"}'),
         "channels": [2], "sigma": 2.5, "sampling": sampling, "pixel_fraction": 0.25,
@@ -95,7 +102,8 @@ if sampling == "boxes":  # the 'all' spec plus box counts of whole test images
                                for b in os.environ["BOX_IDS"].split()]
 if sampling == "ilastik":
     spec["features"] = {"features": "default"}
-    spec["refine"] = "none"  # ilastik's method: one forest
+    spec["refine"] = "none"  # ilastik's method: one forest on the raw image
+    spec["background"] = "none"
     spec["regressor"]["max_samples_per_tree"] = None
     spec["regressor"]["min_samples_leaf"] = 1  # ilastik's leaves and exact splits
     spec["regressor"]["max_bins"] = 0
@@ -121,6 +129,7 @@ PYEOF
 }
 
 now() { date +%s.%N; }
+ids_range() { printf '%03d, %03d ... %03d' "$1" "$2" "${@: -1}"; }
 
 run_draw() {  # sampling n draw -> prints "mae train_s count_s"
   local tag="$1_n$2_d$3"
@@ -166,14 +175,14 @@ print(f'{\"$1\":<10} N=32  MAE {st.mean(m):6.2f} +- {st.stdev(m) if len(m) > 1 e
 "
 }
 
-echo "VGG cells: train on N of $(printf %03d "$POOL_FIRST")-$(printf %03d $((POOL_FIRST + 49))), count $(printf %03d "$TEST_FIRST")-$(printf %03d $((TEST_FIRST + 49))), $DRAWS draws; $(nproc) CPUs, load $(cut -d' ' -f1 /proc/loadavg)"
+echo "VGG cells ($SPLIT split): train on N of $(ids_range $POOL_IDS), count $(ids_range $TEST_IDS), $DRAWS draws; $(nproc) CPUs, load $(cut -d' ' -f1 /proc/loadavg)"
 for n in $NS; do row all all "$n" "$DRAWS"; done
 [ "$ILASTIK_DRAWS" -gt 0 ] && row ilastik ilastik 32 "$ILASTIK_DRAWS"
 [ "${GROUP_DRAWS:-5}" -gt 0 ] && [[ " $NS " == *" 32 "* ]] && row groups groups 32 "${GROUP_DRAWS:-5}"
 BOX_IMAGES=${BOX_IMAGES:-10}
 if [ "$BOX_IMAGES" -gt 0 ] && [[ " $NS " == *" 32 "* ]]; then
   mkdir -p "$WORK/boxes"
-  BOX_IDS=$(for i in $(seq "$TEST_FIRST" $((TEST_FIRST + BOX_IMAGES - 1))); do printf '%03d ' "$i"; done)
+  BOX_IDS=$(for i in $(echo $TEST_IDS | cut -d' ' -f1-"$BOX_IMAGES"); do printf '%03d ' "$i"; done)
   export BOX_IDS
   for b in $BOX_IDS; do  # one box over the whole 256 x 256 image holding its count
     "$PY" -c "import json,sys; json.dump([{'name': 'image', 'start': [0, 0], 'stop': [256, 256],
@@ -181,7 +190,7 @@ if [ "$BOX_IMAGES" -gt 0 ] && [[ " $NS " == *" 32 "* ]]; then
       "$(awk -F, -v n="${b}cell" '$1 == n { print $2 }' "$WORK/gt.csv")" "$WORK/boxes/$b.json"
   done
   TEST=()
-  for i in $(seq $((TEST_FIRST + BOX_IMAGES)) $((TEST_FIRST + 49))); do
+  for i in $(echo $TEST_IDS | cut -d' ' -f$((BOX_IMAGES + 1))-); do
     TEST+=("$DATA/images/$(printf %03d "$i")cell.png")
   done
   NAMES=$WORK/test_names_boxes.txt

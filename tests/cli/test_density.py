@@ -63,6 +63,7 @@ def test_synthetic_train_predict_count(tmp):
     model, truth = trained(tmp)
     r = expect_ok(run("density", "info", model))
     assert "regression trees" in r.out
+    assert "background subtracted (opening radius 17, smoothing 8)" in r.out, r.out
     inputs = [os.path.join(tmp, n + ".tif") for n in ("t1", "t2")]
     summary = os.path.join(tmp, "s.json")
     r = expect_ok(run("density", "predict", "--model", model, "--csv",
@@ -162,6 +163,7 @@ def test_linear_refine(tmp):
     expect_ok(run("density", "info", model, "--summary-json", summary))
     info = json.load(open(summary))["density_model"]
     assert info["refine"] == "linear" and info["refine_scales"] == [12], info
+    assert info["background"] == {"radius": 17, "smoothing": 8.0, "presmoothing": 1.0}, info
     assert len(info["refine_weights"]) == 2 and 0.5 < info["refine_weights"][0] < 1.5, info
 
 
@@ -302,6 +304,13 @@ def test_bad_inputs(tmp):
     json.dump(bad, open(os.path.join(tmp, "bad.json"), "w"))
     expect_error(run("density", "train", os.path.join(tmp, "bad.json"), "-o", model), 2,
                  "bad.json", "/sampling")
+    no_files_like(tmp, "m.h5")
+    # a background box of radius 0: exit 2, the pointer named, no model
+    bad = json.load(open(spec))
+    bad["background"] = {"radius": 0}
+    json.dump(bad, open(os.path.join(tmp, "bad.json"), "w"))
+    expect_error(run("density", "train", os.path.join(tmp, "bad.json"), "-o", model), 2,
+                 "bad.json", "/background")
     no_files_like(tmp, "m.h5")
     # linear tiles below 4 pixels: exit 2, the pointer named
     bad = json.load(open(spec))
