@@ -38,31 +38,32 @@ void window_extremum(const float* line, std::size_t len, std::size_t r, float ne
   }
 }
 
-// The extremum over the box of half-side r, axis after axis, in place.
+// The extremum over the box of half-side r, axis after axis, in place; the lines of an axis
+// are shared among the threads, each with its own buffers.
 template <class Better>
 void box_extremum(float* field, const Shape& shape, std::size_t r, float neutral, Better better,
-                  std::vector<float>& scratch) {
-  std::size_t n = 1, longest = 0;
-  for (auto e : shape) {
+                  int threads) {
+  std::size_t n = 1;
+  for (auto e : shape)
     n *= e;
-    longest = std::max(longest, e);
-  }
   if (n == 0 || r == 0) return;
-  const std::size_t padded_len = longest + 2 * r;
-  scratch.resize(2 * longest + 3 * padded_len);
-  float* line = scratch.data();
-  float* result = line + longest;
-  float* padded = result + longest;
-  float* prefix = padded + padded_len;
-  float* suffix = prefix + padded_len;
   for (std::size_t axis = 0; axis < shape.size(); ++axis) {
     const std::size_t len = shape[axis];
     std::size_t stride = 1;
     for (std::size_t d = axis + 1; d < shape.size(); ++d)
       stride *= shape[d];
-    const std::size_t outer = n / (len * stride);
-    for (std::size_t o = 0; o < outer; ++o)
-      for (std::size_t s = 0; s < stride; ++s) {
+    const std::size_t lines = n / len, padded_len = len + 2 * r;
+#pragma omp parallel num_threads(threads) if (lines > 1 && threads > 1)
+    {
+      std::vector<float> buffers(2 * len + 3 * padded_len);
+      float* line = buffers.data();
+      float* result = line + len;
+      float* padded = result + len;
+      float* prefix = padded + padded_len;
+      float* suffix = prefix + padded_len;
+#pragma omp for schedule(static)
+      for (std::ptrdiff_t l = 0; l < std::ptrdiff_t(lines); ++l) {
+        const std::size_t o = std::size_t(l) / stride, s = std::size_t(l) % stride;
         float* base = field + o * len * stride + s;
         for (std::size_t i = 0; i < len; ++i)
           line[i] = base[i * stride];
@@ -70,28 +71,30 @@ void box_extremum(float* field, const Shape& shape, std::size_t r, float neutral
         for (std::size_t i = 0; i < len; ++i)
           base[i * stride] = result[i];
       }
+    }
   }
 }
 
 }  // namespace
 
 void grey_opening(const float* in, const Shape& shape, std::size_t radius, float* out,
-                  std::vector<float>& scratch) {
+                  int threads) {
   std::size_t n = 1;
   for (auto e : shape)
     n *= e;
   if (out != in) std::copy_n(in, n, out);
   constexpr float inf = std::numeric_limits<float>::infinity();
-  box_extremum(out, shape, radius, inf, std::less<float>(), scratch);      // erosion
-  box_extremum(out, shape, radius, -inf, std::greater<float>(), scratch);  // dilation
+  threads = std::max(1, threads);
+  box_extremum(out, shape, radius, inf, std::less<float>(), threads);      // erosion
+  box_extremum(out, shape, radius, -inf, std::greater<float>(), threads);  // dilation
 }
 
 void estimate_background(const float* in, const Shape& shape, const BackgroundOptions& options,
-                         float* out, std::vector<float>& scratch) {
+                         float* out, int threads) {
   if (!options.enabled()) throw_internal("estimate_background without a radius");
-  smooth_normalized(in, shape, options.presmoothing, out);
-  grey_opening(out, shape, options.radius, out, scratch);
-  smooth_normalized(out, shape, options.smoothing, out);
+  smooth_normalized(in, shape, options.presmoothing, out, threads);
+  grey_opening(out, shape, options.radius, out, threads);
+  smooth_normalized(out, shape, options.smoothing, out, threads);
 }
 
 }  // namespace bioforest::features

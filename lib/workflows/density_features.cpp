@@ -54,12 +54,29 @@ std::vector<std::string> density_feature_names(const features::FeatureSelection&
   return names;
 }
 
+namespace {
+
+// The channels some selection reads, ascending (empty = all: the main one reads all).
+std::vector<std::size_t> channels_read(const std::vector<std::size_t>& main,
+                                       const std::vector<DensityFeatureGroup>& groups) {
+  if (main.empty()) return {};
+  std::vector<std::size_t> all = main;
+  for (const auto& g : groups)
+    all.insert(all.end(), g.channels.begin(), g.channels.end());
+  std::sort(all.begin(), all.end());
+  all.erase(std::unique(all.begin(), all.end()), all.end());
+  return all;
+}
+
+}  // namespace
+
 DensityFeatureStack::DensityFeatureStack(const features::FeatureSelection& main,
                                          const std::vector<std::size_t>& channels,
                                          const std::vector<DensityFeatureGroup>& groups,
                                          const CanonicalImage& raw,
-                                         const features::BackgroundOptions& background)
-    : input_(raw, background), halo_(raw.spatial_rank(), 0) {
+                                         const features::BackgroundOptions& background, int threads)
+    : input_(raw, background, channels_read(channels, groups), threads),
+      halo_(raw.spatial_rank(), 0) {
   auto add = [&](const features::FeatureSelection& sel, const std::vector<std::size_t>& ch) {
     check_density_channels(raw, ch);
     try {

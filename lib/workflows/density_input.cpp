@@ -27,32 +27,39 @@ void DensityInput::read(std::size_t t, const Roi& roi, const std::vector<std::si
       out[i * c_out + k] = scratch[i * c_in + channels[k]];
 }
 
+DensityInput::DensityInput(const CanonicalImage& raw, const features::BackgroundOptions& background,
+                           std::vector<std::size_t> used, int threads)
+    : raw_(raw), background_(background), used_(std::move(used)), threads_(threads) {
+  if (used_.empty())
+    for (std::size_t c = 0; c < raw.channels(); ++c)
+      used_.push_back(c);
+}
+
 void DensityInput::subtract_background(std::size_t t, const Roi& roi,
                                        std::vector<float>& values) const {
   const Shape& shape = raw_.spatial_shape();
-  const std::size_t C = raw_.channels();
+  const std::size_t C = raw_.channels(), n = Roi::whole(shape).size();
   std::lock_guard<std::mutex> lock(mutex_);
   if (cached_t_ != t) {
-    const Roi whole = Roi::whole(shape);
-    const std::size_t n = whole.size();
-    std::vector<float> image, plane(n), background(n), scratch;
-    raw_.read_float(t, whole, image);
-    cache_.resize(n * C);
-    for (std::size_t c = 0; c < C; ++c) {
+    std::vector<float> image, plane(n);
+    raw_.read_float(t, Roi::whole(shape), image);
+    cache_.resize(n * used_.size());
+    for (std::size_t k = 0; k < used_.size(); ++k) {
       for (std::size_t i = 0; i < n; ++i)
-        plane[i] = image[i * C + c];
-      features::estimate_background(plane.data(), shape, background_, background.data(), scratch);
-      for (std::size_t i = 0; i < n; ++i)
-        cache_[i * C + c] = background[i];
+        plane[i] = image[i * C + used_[k]];
+      features::estimate_background(plane.data(), shape, background_, &cache_[k * n], threads_);
     }
     cached_t_ = t;
   }
-  const std::size_t row = roi.shape().back() * C;
+  const std::size_t row = roi.shape().back();
   std::size_t k = 0;
   for_each_row(shape, roi, [&](std::size_t off) {
-    const float* bg = &cache_[off * C];
-    for (std::size_t i = 0; i < row; ++i)
-      values[k + i] -= bg[i];
+    for (std::size_t u = 0; u < used_.size(); ++u) {
+      const float* bg = &cache_[u * n + off];
+      float* v = &values[k * C + used_[u]];
+      for (std::size_t i = 0; i < row; ++i)
+        v[i * C] -= bg[i];
+    }
     k += row;
   });
 }

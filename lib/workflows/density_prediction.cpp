@@ -287,7 +287,7 @@ void density_blocks(const DensityModel& model, const CanonicalImage& raw, std::s
                     const RunContext& ctx) {
   check_fits_model(model, raw);
   const DensityFeatureStack stack(model.features, model.channels, model.feature_groups, raw,
-                                  model.background);
+                                  model.background, ctx.threads);
   const std::size_t F = stack.n_features();
   if (F != model.forest.n_features())
     throw_internal("feature count " + std::to_string(F) + " != forest's " +

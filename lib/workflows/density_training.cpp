@@ -156,7 +156,7 @@ void gather_image(const AnnotatedImage& a, std::size_t index, const DensitySpec&
   const CanonicalImage& raw = *a.raw;
   check_consistent(raw, set, first);
   const DensityFeatureStack stack(spec.features, spec.channels, spec.feature_groups, raw,
-                                  spec.background);
+                                  spec.background, ctx.threads);
   const std::size_t F = stack.n_features();
   set.n_features = F;
   set.n_dots += a.dots.size();

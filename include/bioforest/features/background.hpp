@@ -8,7 +8,6 @@
 /// on image - background, so an object looks the same on a bright and on a dark floor.
 
 #include <cstddef>
-#include <vector>
 
 #include "bioforest/core/axes.hpp"
 
@@ -28,14 +27,14 @@ struct BackgroundOptions {
 
 /// Grey opening by the box of half-side `radius` (an erosion, the minimum over the box, then
 /// a dilation, the maximum): the largest function below `in` that a box fits under
-/// everywhere. The box is clipped at the field's borders. Row-major field of any rank;
-/// `scratch` is reused. `in` and `out` may be the same.
+/// everywhere. The box is clipped at the field's borders. Row-major field of any rank; `in`
+/// and `out` may be the same. The result does not depend on `threads`.
 void grey_opening(const float* in, const Shape& shape, std::size_t radius, float* out,
-                  std::vector<float>& scratch);
+                  int threads = 1);
 
 /// The background of one channel (row-major field of any rank): presmoothing, grey opening,
 /// smoothing. `options.enabled()` must hold.
 void estimate_background(const float* in, const Shape& shape, const BackgroundOptions& options,
-                         float* out, std::vector<float>& scratch);
+                         float* out, int threads = 1);
 
 }  // namespace bioforest::features

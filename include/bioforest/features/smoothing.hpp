@@ -19,7 +19,8 @@ std::size_t truncated_gaussian_radius(double sigma);
 /// truncated_gaussian_radius(sigma) and normalised by the weight inside the field, so a
 /// pixel's value depends only on the field within its radius (blockwise == whole as long as
 /// the block holds that radius, and image borders are treated the same in both). sigma 0
-/// copies. `in` and `out` may be the same.
-void smooth_normalized(const float* in, const Shape& shape, double sigma, float* out);
+/// copies. `in` and `out` may be the same. The result does not depend on `threads`.
+void smooth_normalized(const float* in, const Shape& shape, double sigma, float* out,
+                       int threads = 1);
 
 }  // namespace bioforest::features

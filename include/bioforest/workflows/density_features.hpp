@@ -40,7 +40,7 @@ std::vector<std::string> density_feature_names(const features::FeatureSelection&
                                                bool in_3d);
 
 /// Computes all features of a region of one image, planar (feature after feature), on the
-/// image less its background when `background` is enabled.
+/// image less its background when `background` is enabled (estimated with `threads`).
 class DensityFeatureStack {
  public:
   /// `channels`: the main selection's input channels (empty = all of raw's). Error{input}
@@ -48,7 +48,7 @@ class DensityFeatureStack {
   DensityFeatureStack(const features::FeatureSelection& main,
                       const std::vector<std::size_t>& channels,
                       const std::vector<DensityFeatureGroup>& groups, const CanonicalImage& raw,
-                      const features::BackgroundOptions& background = {});
+                      const features::BackgroundOptions& background = {}, int threads = 1);
   std::size_t n_features() const { return n_features_; }
   /// The largest halo of the selections: a block needs this much context to match the whole.
   const Shape& halo() const { return halo_; }

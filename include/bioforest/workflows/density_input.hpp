@@ -26,15 +26,17 @@ inline std::size_t density_feature_channels(const CanonicalImage& raw,
 
 /// One image as the features read it. The background is estimated on the whole image of a
 /// time point (so a block reads the same values as the whole image would), once per time
-/// point: the last one is kept, and time points are visited in order.
+/// point and only for the channels that features read: the last time point is kept, and
+/// time points are visited in order.
 class DensityInput {
  public:
-  DensityInput(const CanonicalImage& raw, const features::BackgroundOptions& background)
-      : raw_(raw), background_(background) {}
+  /// `used`: the channels features read (empty = all); `threads` estimate the background.
+  DensityInput(const CanonicalImage& raw, const features::BackgroundOptions& background,
+               std::vector<std::size_t> used = {}, int threads = 1);
   const CanonicalImage& raw() const { return raw_; }
 
-  /// raw.read_float of (t, roi), less the background if enabled, then only `channels` (all
-  /// if empty) in that order. `scratch` and `out` are reused across calls.
+  /// raw.read_float of (t, roi), less the background if enabled (on the used channels), then
+  /// only `channels` (all if empty) in that order. `scratch` and `out` are reused across calls.
   void read(std::size_t t, const Roi& roi, const std::vector<std::size_t>& channels,
             std::vector<float>& scratch, std::vector<float>& out) const;
 
@@ -43,9 +45,11 @@ class DensityInput {
 
   const CanonicalImage& raw_;
   features::BackgroundOptions background_;
+  std::vector<std::size_t> used_;  ///< channels whose background is subtracted
+  int threads_;
   mutable std::mutex mutex_;  ///< guards the cache (blocks may be read from several threads)
   mutable std::size_t cached_t_ = std::size_t(-1);
-  mutable std::vector<float> cache_;  ///< background of time point cached_t_, channels last
+  mutable std::vector<float> cache_;  ///< background of time point cached_t_, a plane per used_
 };
 
 }  // namespace bioforest::workflows

@@ -53,6 +53,9 @@ TEST_CASE("normalised smoothing: in place equals out of place, sigma 0 copies", 
   std::vector<float> b = a;
   smooth_normalized(b.data(), shape, 1.5, b.data());
   CHECK(b == out);
+  std::vector<float> threaded(a.size());
+  smooth_normalized(a.data(), shape, 1.5, threaded.data(), 3);
+  CHECK(threaded == out);
   // A delta spreads over its neighbours and keeps (nearly) its mass away from the borders.
   std::vector<float> delta(a.size(), 0.0f);
   delta[(3 * 7 + 3) * 8 + 4] = 1.0f;

@@ -99,12 +99,12 @@ TEST_CASE("density input: each channel less its whole-image background, in any b
   const DensityInput input(raw, bg);
   // The expected values: channel c less estimate_background of channel c's whole plane.
   std::vector<std::vector<float>> expected(2, std::vector<float>(40 * 50));
-  std::vector<float> plane(40 * 50), scratch;
+  std::vector<float> plane(40 * 50);
   for (std::size_t c = 0; c < 2; ++c) {
     const auto& a = im.array<std::uint8_t>();
     for (std::size_t i = 0; i < plane.size(); ++i)
       plane[i] = float(a.data()[i * 2 + c]);
-    features::estimate_background(plane.data(), {40, 50}, bg, expected[c].data(), scratch);
+    features::estimate_background(plane.data(), {40, 50}, bg, expected[c].data());
     for (std::size_t i = 0; i < plane.size(); ++i)
       expected[c][i] = plane[i] - expected[c][i];
   }
@@ -123,6 +123,11 @@ TEST_CASE("density input: each channel less its whole-image background, in any b
     REQUIRE(out[2 * i] == expected[0][i]);
     REQUIRE(out[2 * i + 1] == expected[1][i]);
   }
+  // Only the channels features read lose their background; the threads change nothing.
+  const DensityInput one(raw, bg, {1}, 2);
+  one.read(0, block, {}, tmp, out);
+  CHECK(out[0] == float(im.array<std::uint8_t>()(7, 11, 0)));
+  CHECK(out[1] == expected[1][7 * 50 + 11]);
   // Disabled, the input is the raw image.
   const DensityInput plain(raw, features::BackgroundOptions{});
   plain.read(0, block, {0}, tmp, out);
