@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
+#include <random>
 
 namespace fs = std::filesystem;
 
@@ -14,6 +15,15 @@ namespace bioforest::test {
 
 std::string test_data(const std::string& name) {
   return std::string(BIOFOREST_SOURCE_DIR) + "/tests/data/" + name;
+}
+
+std::vector<float> uniform_floats(std::size_t n, std::uint32_t seed, float lo, float hi) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> u(lo, hi);
+  std::vector<float> v(n);
+  for (auto& x : v)
+    x = u(rng);
+  return v;
 }
 
 Image float_row(std::initializer_list<float> values) {

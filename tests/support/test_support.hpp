@@ -6,6 +6,7 @@
 #include <initializer_list>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "bioforest/core/image.hpp"
 
@@ -24,6 +25,9 @@ inline std::uint32_t lcg_next(std::uint32_t& s) {
   s = s * 1664525u + 1013904223u;
   return s >> 8;
 }
+
+/// n values drawn uniformly from [lo, hi) by std::mt19937 seeded with `seed`.
+std::vector<float> uniform_floats(std::size_t n, std::uint32_t seed, float lo, float hi);
 
 /// A 1-D float32 image (axis x) holding `values`.
 Image float_row(std::initializer_list<float> values);

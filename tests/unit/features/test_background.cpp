@@ -10,6 +10,7 @@
 
 #include "bioforest/core/error.hpp"
 #include "bioforest/features/background.hpp"
+#include "test_support.hpp"
 
 using namespace bioforest;
 using namespace bioforest::features;
@@ -38,22 +39,13 @@ std::vector<float> brute_box(const std::vector<float>& in, const Shape& shape, s
   return out;
 }
 
-std::vector<float> random_field(std::size_t n, unsigned seed) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> u(0, 100);
-  std::vector<float> a(n);
-  for (auto& v : a)
-    v = u(rng);
-  return a;
-}
-
 }  // namespace
 
 TEST_CASE("grey opening equals a brute-force erosion then dilation, borders clipped",
           "[background]") {
   for (const Shape& shape : {Shape{23, 31}, Shape{1, 9}, Shape{5, 9, 12}}) {
     const std::size_t n = shape.size() == 3 ? shape[0] * shape[1] * shape[2] : shape[0] * shape[1];
-    const auto a = random_field(n, unsigned(n));
+    const auto a = test::uniform_floats(n, std::uint32_t(n), 0, 100);
     for (std::size_t r : {1u, 2u, 4u, 40u}) {
       const int rank = int(shape.size());
       const Shape s3 = rank == 3 ? shape : Shape{1, shape[0], shape[1]};

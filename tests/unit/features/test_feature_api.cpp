@@ -4,27 +4,18 @@
 
 #include <cmath>
 #include <cstring>
-#include <random>
 
 #include <nlohmann/json.hpp>
 
 #include "bioforest/core/blocking.hpp"
 #include "bioforest/core/error.hpp"
 #include "bioforest/features/compute.hpp"
+#include "test_support.hpp"
 
 using namespace bioforest;
 using namespace bioforest::features;
 
 namespace {
-
-std::vector<float> smooth_random(std::size_t n, unsigned seed) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> u(0.f, 255.f);
-  std::vector<float> v(n);
-  for (auto& x : v)
-    x = u(rng);
-  return v;
-}
 
 // Whole-image planar features, then the same image in blocks; bitwise comparison.
 void check_blockwise(const Shape& spatial, std::size_t C, const FeatureSelection& sel,
@@ -34,7 +25,7 @@ void check_blockwise(const Shape& spatial, std::size_t C, const FeatureSelection
   std::size_t npx = 1;
   for (auto s : spatial)
     npx *= s;
-  const auto data = smooth_random(npx * C, 7);
+  const auto data = test::uniform_floats(npx * C, 7, 0.f, 255.f);
   Shape full = spatial;
   full.push_back(C);
   FeatureComputer::Workspace ws(threads);
@@ -159,7 +150,7 @@ TEST_CASE("blockwise results equal whole-image results bit for bit (3-D, mixed 2
 }
 
 TEST_CASE("1 thread and 2 threads give identical features", "[features]") {
-  const auto data = smooth_random(64 * 70 * 3, 3);
+  const auto data = test::uniform_floats(64 * 70 * 3, 3, 0.f, 255.f);
   const auto sel = FeatureSelection::full_default();
   FeatureComputer fc(sel, 3, 2);
   std::vector<float> a(64 * 70 * fc.n_channels()), b(a.size());

@@ -3,10 +3,10 @@
 // and a window that holds the radius around its core agrees with the whole field there.
 #include <catch2/catch.hpp>
 
-#include <random>
 #include <vector>
 
 #include "bioforest/features/smoothing.hpp"
+#include "test_support.hpp"
 
 using namespace bioforest;
 using namespace bioforest::features;
@@ -18,11 +18,7 @@ TEST_CASE("normalised smoothing: constants stay, a window holding the radius agr
   smooth_normalized(c.data(), shape, 4.0, out.data());
   for (float v : out)
     REQUIRE(v == Approx(2.5f).epsilon(1e-5));
-  std::mt19937 rng(1);
-  std::uniform_real_distribution<float> u(0, 1);
-  std::vector<float> a(c.size());
-  for (auto& v : a)
-    v = u(rng);
+  const std::vector<float> a = test::uniform_floats(c.size(), 1, 0, 1);
   smooth_normalized(a.data(), shape, 3.0, out.data());
   // Window rows [5, 35), columns [0, 30): the core [14, 26) x [0, 21) is 9 = 3 sigma away
   // from every window edge that is not an image edge.
@@ -42,11 +38,8 @@ TEST_CASE("normalised smoothing: constants stay, a window holding the radius agr
 
 TEST_CASE("normalised smoothing: in place equals out of place, sigma 0 copies", "[smoothing]") {
   const Shape shape{6, 7, 8};
-  std::mt19937 rng(2);
-  std::uniform_real_distribution<float> u(-1, 1);
-  std::vector<float> a(6 * 7 * 8), out(a.size());
-  for (auto& v : a)
-    v = u(rng);
+  const std::vector<float> a = test::uniform_floats(6 * 7 * 8, 2, -1, 1);
+  std::vector<float> out(a.size());
   smooth_normalized(a.data(), shape, 0.0, out.data());
   CHECK(out == a);
   smooth_normalized(a.data(), shape, 1.5, out.data());

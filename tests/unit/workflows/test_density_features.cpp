@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include <fstream>
+#include <memory>
 
 #include <nlohmann/json.hpp>
 
@@ -43,6 +44,18 @@ Image two_channel_image() {
     }
   return Image(std::move(a), Axes("yxc"));
 }
+
+// two_channel_image() written to a fresh folder as two.tif and opened.
+struct TwoChannelFile {
+  test::TempDir dir;
+  Image im = two_channel_image();
+  std::unique_ptr<CanonicalImage> raw;
+  TwoChannelFile() {
+    io::write_image(path(), im);
+    raw = std::make_unique<CanonicalImage>(path(), io::ReadOptions{});
+  }
+  std::string path() const { return dir.file("two.tif"); }
+};
 
 Image channel_of(const Image& im, std::size_t c) {
   const auto& a = im.array<std::uint8_t>();
@@ -89,10 +102,9 @@ TEST_CASE("density feature groups: names follow the main selection, tagged by ch
 
 TEST_CASE("density input: each channel less its whole-image background, in any block",
           "[density]") {
-  test::TempDir dir;
-  const Image im = two_channel_image();
-  io::write_image(dir.file("two.tif"), im);
-  const CanonicalImage raw(dir.file("two.tif"), io::ReadOptions{});
+  const TwoChannelFile file;
+  const Image& im = file.im;
+  const CanonicalImage& raw = *file.raw;
   features::BackgroundOptions bg;
   bg.radius = 6;
   bg.smoothing = 3;
@@ -136,10 +148,9 @@ TEST_CASE("density input: each channel less its whole-image background, in any b
 
 TEST_CASE("density feature stack: each selection on its channels, blocks equal the whole",
           "[density]") {
-  test::TempDir dir;
-  const Image im = two_channel_image();
-  io::write_image(dir.file("two.tif"), im);
-  const CanonicalImage raw(dir.file("two.tif"), io::ReadOptions{});
+  const TwoChannelFile file;
+  const Image& im = file.im;
+  const CanonicalImage& raw = *file.raw;
   REQUIRE(raw.channels() == 2);
   const auto sel = small_selection();
   const auto group_sel = features::selection_from_json(
@@ -179,7 +190,7 @@ TEST_CASE("density feature stack: each selection on its channels, blocks equal t
       FAIL("no error");
     } catch (const Error& e) {
       CHECK(e.category() == ErrorCategory::input);
-      CHECK(e.file() == dir.file("two.tif"));
+      CHECK(e.file() == file.path());
     }
   }
 }

@@ -7,7 +7,6 @@
 #include <atomic>
 #include <cmath>
 #include <fstream>
-#include <random>
 
 #include <nlohmann/json.hpp>
 
@@ -26,19 +25,6 @@ using namespace bioforest::workflows;
 using bioforest::test::context;
 using bioforest::test::write_blobs;
 
-namespace {
-
-std::vector<float> random_field(std::size_t n, std::uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> u(0, 0.01f);
-  std::vector<float> a(n);
-  for (auto& v : a)
-    v = u(rng);
-  return a;
-}
-
-}  // namespace
-
 TEST_CASE("density linear: terms are the density and its products with its smoothings",
           "[density]") {
   const Shape shape{20, 30};
@@ -50,7 +36,7 @@ TEST_CASE("density linear: terms are the density and its products with its smoot
     REQUIRE(terms[600 + i] == Approx(0.25f).epsilon(1e-5));
     REQUIRE(terms[1200 + i] == Approx(0.25f).epsilon(1e-5));
   }
-  const auto a = random_field(600, 3);
+  const auto a = test::uniform_floats(600, 3, 0, 0.01f);
   std::vector<float> smooth(600);
   features::smooth_normalized(a.data(), shape, 4.0, smooth.data());
   linear_density_terms(a.data(), shape, {4.0}, terms);
@@ -69,7 +55,7 @@ TEST_CASE("density linear: tile least squares recover known weights", "[density]
   for (std::uint32_t img = 0; img < 3; ++img) {
     std::vector<float> terms;
     for (std::uint32_t j = 0; j < 3; ++j) {
-      const auto f = random_field(n, 10 * img + j);
+      const auto f = test::uniform_floats(n, 10 * img + j, 0, 0.01f);
       terms.insert(terms.end(), f.begin(), f.end());
     }
     std::vector<float> target(n);
@@ -86,7 +72,7 @@ TEST_CASE("density linear: tile least squares recover known weights", "[density]
 
   SECTION("a gain: one term, counts twice the density") {
     LinearDensityFit one(1);
-    const auto d = random_field(n, 99);
+    const auto d = test::uniform_floats(n, 99, 0, 0.01f);
     std::vector<float> target(n);
     for (std::size_t i = 0; i < n; ++i)
       target[i] = 2 * d[i];
@@ -95,7 +81,7 @@ TEST_CASE("density linear: tile least squares recover known weights", "[density]
   }
   SECTION("3-D fields tile along every axis") {
     LinearDensityFit one(1);
-    const auto d = random_field(8 * 9 * 10, 5);
+    const auto d = test::uniform_floats(8 * 9 * 10, 5, 0, 0.01f);
     one.add(d.data(), d.data(), Shape{8, 9, 10}, 4);
     CHECK(one.n_tiles() == 2 * 3 * 3);
     CHECK(one.solve()[0] == Approx(1.0).epsilon(1e-6));
@@ -192,7 +178,7 @@ TEST_CASE("density linear: region sums and weighted regions (box constraints)", 
   }
   SECTION("regions join the tiles' equations") {
     LinearDensityFit fit(1);
-    const auto d = random_field(30, 3);
+    const auto d = test::uniform_floats(30, 3, 0, 0.01f);
     fit.add(d.data(), d.data(), shape, 100);  // one tile, gain 1
     double s = 0;
     for (float v : d)
