@@ -2,7 +2,6 @@
 #include "bioforest/workflows/density_refine.hpp"
 
 #include <algorithm>
-#include <cmath>
 #include <numeric>
 #include <sstream>
 
@@ -35,14 +34,10 @@ std::vector<std::size_t> density_image_folds(std::size_t n_images, std::size_t k
   return fold;
 }
 
-std::size_t refine_radius(double sigma) {
-  return features::truncated_gaussian_radius(sigma);
-}
-
 std::size_t refine_halo(const std::vector<double>& scales) {
   std::size_t r = 0;
   for (double s : scales)
-    r = std::max(r, refine_radius(s));
+    r = std::max(r, features::truncated_gaussian_radius(s));
   return r;
 }
 

@@ -67,9 +67,10 @@ NAMES=$WORK/test_names.txt
 # other defaults (background subtracted, leaves of at least 5 draws, trees of at most 30 000
 # draws, features in 256 quantile bins, no refinement). The 'ilastik' row is ilastik's
 # method: its sampling with background strokes (simulated: see below) and its forest (leaves
-# of one, exact splits, no cap, no refinement) on the raw image. FEATURES (a JSON feature selection) replaces
-# the blue channel's features of the 'all' and 'groups' rows, e.g. the context scales tried
-# by counting_cv.py; SPEC_EXTRA is merged into their specs key by key (nested objects too).
+# of one, exact splits, no cap, no refinement) on the raw image. FEATURES (a JSON feature
+# selection) replaces the blue channel's features of the 'all' and 'groups' rows, e.g. the
+# context scales tried by counting_cv.py; SPEC_EXTRA is merged into their specs key by key
+# (nested objects too).
 make_spec() {  # out sampling n draw
   "$PY" - "$@" "$DATA/images" <<'PYEOF'
 import json, os, random, sys

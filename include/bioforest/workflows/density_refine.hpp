@@ -22,9 +22,8 @@ namespace bioforest::workflows {
 std::vector<std::size_t> density_image_folds(std::size_t n_images, std::size_t k,
                                              std::uint64_t seed);
 
-/// Radius (pixels) of the smoothing at scale `sigma`: features::truncated_gaussian_radius.
-std::size_t refine_radius(double sigma);
-/// The largest radius over `scales`: the halo a block needs around its core.
+/// The largest smoothing radius (features::truncated_gaussian_radius) over `scales`: the halo
+/// a block needs around its core.
 std::size_t refine_halo(const std::vector<double>& scales);
 
 /// Names of the stage-2 extra features ("stage-1 density, sigma 8", ...).

@@ -82,9 +82,8 @@ struct DensitySpec {
 };
 
 /// The background subtraction a spec without "background" gets: a box of half-side 7 sigma
-/// (rounded down)
-/// (at ilastik's sigma of about an object's radius, wider than clumps of a few objects),
-/// smoothed at 3.2 sigma; at sigma 2.5, radius 17 and smoothing 8.
+/// rounded down (at ilastik's sigma of about an object's radius, wider than clumps of a few
+/// objects), smoothed at 3.2 sigma; at sigma 2.5, radius 17 and smoothing 8.
 features::BackgroundOptions default_density_background(double sigma);
 
 /// forest.mtry for `n_features` features under the spec's rule.

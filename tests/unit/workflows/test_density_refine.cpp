@@ -42,9 +42,8 @@ TEST_CASE("density refine: out-of-fold split: by image, balanced, fixed by the s
 }
 
 TEST_CASE("density refine: the halo is the largest smoothing radius", "[density]") {
-  CHECK(refine_radius(3.0) == 9);
-  CHECK(refine_radius(0.0) == 0);
   CHECK(refine_halo({0, 8, 2}) == 24);
+  CHECK(refine_halo({0}) == 0);
 }
 
 TEST_CASE(
